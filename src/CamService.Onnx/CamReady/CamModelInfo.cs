@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text.Json;
+using Onnx;
+
+namespace CamService.Onnx.CamReady;
+
+/// <summary>Where a model's weights came from; random weights must be shown as untrained.</summary>
+public enum WeightsKind
+{
+    Pretrained,
+    Random,
+    Custom,
+}
+
+/// <summary>How an RGB image becomes the model's input tensor.</summary>
+/// <param name="Height">Input height in pixels.</param>
+/// <param name="Width">Input width in pixels.</param>
+/// <param name="ResizeSize">The shorter side before a centre crop, as torchvision evaluates (crop mode).</param>
+/// <param name="Interpolation">bilinear or bicubic.</param>
+/// <param name="Mean">Per-channel mean, subtracted after scaling, in the model's channel order.</param>
+/// <param name="Std">Per-channel standard deviation, divided by after the mean.</param>
+/// <param name="ChannelOrder">RGB or BGR.</param>
+/// <param name="PixelScale">Multiplies 0–255 pixel values before the mean (1/255 for torchvision).</param>
+/// <param name="Layout">NCHW or NHWC.</param>
+public sealed record Preprocessing(
+    int Height,
+    int Width,
+    int ResizeSize,
+    string Interpolation,
+    float[] Mean,
+    float[] Std,
+    string ChannelOrder,
+    float PixelScale,
+    string Layout)
+{
+    /// <summary>torchvision's ImageNet evaluation: 224 crop of a 256 resize, ImageNet mean and std.</summary>
+    public static Preprocessing ImageNet(int height = 224, int width = 224) => new(
+        height, width, (int)Math.Round(Math.Min(height, width) * 256.0 / 224.0), "bilinear",
+        [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], "RGB", 1f / 255f, "NCHW");
+}
+
+/// <summary>What a model's metadata says about it: provenance, preprocessing, labels and CAM layers.</summary>
+public sealed record CamModelInfo
+{
+    public string? Version { get; init; }
+
+    public string? Producer { get; init; }
+
+    public string? Architecture { get; init; }
+
+    public string? Family { get; init; }
+
+    public WeightsKind Weights { get; init; } = WeightsKind.Custom;
+
+    public string? WeightsSource { get; init; }
+
+    public string? TargetLayer { get; init; }
+
+    public string? TargetLayout { get; init; }
+
+    public string? Logits { get; init; }
+
+    public string? Input { get; init; }
+
+    public Preprocessing? Preprocessing { get; init; }
+
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    public string? LabelsFile { get; init; }
+
+    public bool IsCamReady => Version is not null;
+
+    public static CamModelInfo Read(ModelProto model) =>
+        Read(model.MetadataProps.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+
+    public static CamModelInfo Read(IReadOnlyDictionary<string, string> metadata)
+    {
+        string? Get(string key) => metadata.TryGetValue(key, out var value) && value.Length > 0 ? value : null;
+
+        return new CamModelInfo
+        {
+            Version = Get(MetadataKeys.Version),
+            Producer = Get(MetadataKeys.Producer),
+            Architecture = Get(MetadataKeys.Architecture),
+            Family = Get(MetadataKeys.Family),
+            Weights = ParseWeights(Get(MetadataKeys.Weights)),
+            WeightsSource = Get(MetadataKeys.WeightsSource),
+            TargetLayer = Get(MetadataKeys.TargetLayer),
+            TargetLayout = Get(MetadataKeys.TargetLayout),
+            Logits = Get(MetadataKeys.Logits),
+            Input = Get(MetadataKeys.Input),
+            Preprocessing = ReadPreprocessing(Get),
+            Labels = Get(MetadataKeys.Labels) is { } labels ? ParseLabels(labels) : null,
+            LabelsFile = Get(MetadataKeys.LabelsFile),
+        };
+    }
+
+    /// <summary>The labels, inline or from the sidecar file named in the metadata (relative to the model).</summary>
+    public IReadOnlyList<string>? LoadLabels(string? modelDirectory)
+    {
+        if (Labels is not null || LabelsFile is null)
+        {
+            return Labels;
+        }
+        var path = Path.Combine(modelDirectory ?? ".", LabelsFile);
+        return File.Exists(path) ? ReadLabelsFile(path) : throw new FileNotFoundException($"Labels file '{LabelsFile}' is missing.", path);
+    }
+
+    /// <summary>Reads labels from a JSON array or a text file with one label per line.</summary>
+    public static IReadOnlyList<string> ReadLabelsFile(string path)
+    {
+        var text = File.ReadAllText(path);
+        return text.TrimStart().StartsWith('[')
+            ? ParseLabels(text)
+            : text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
+    }
+
+    /// <summary>Writes every known field into <paramref name="model"/>'s metadata, replacing older values.</summary>
+    public void WriteTo(ModelProto model)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            [MetadataKeys.Version] = Version,
+            [MetadataKeys.Producer] = Producer,
+            [MetadataKeys.Architecture] = Architecture,
+            [MetadataKeys.Family] = Family,
+            [MetadataKeys.Weights] = Weights.ToString().ToLowerInvariant(),
+            [MetadataKeys.WeightsSource] = WeightsSource,
+            [MetadataKeys.TargetLayer] = TargetLayer,
+            [MetadataKeys.TargetLayout] = TargetLayout,
+            [MetadataKeys.Logits] = Logits,
+            [MetadataKeys.Input] = Input,
+            [MetadataKeys.Labels] = Labels is null ? null : JsonSerializer.Serialize(Labels),
+            [MetadataKeys.LabelsFile] = Labels is null ? LabelsFile : null,
+        };
+        if (Preprocessing is { } p)
+        {
+            values[MetadataKeys.InputSize] = $"{p.Height},{p.Width}";
+            values[MetadataKeys.ResizeSize] = p.ResizeSize.ToString(CultureInfo.InvariantCulture);
+            values[MetadataKeys.Interpolation] = p.Interpolation;
+            values[MetadataKeys.Mean] = FormatFloats(p.Mean);
+            values[MetadataKeys.Std] = FormatFloats(p.Std);
+            values[MetadataKeys.ChannelOrder] = p.ChannelOrder;
+            values[MetadataKeys.PixelScale] = FormatScale(p.PixelScale);
+            values[MetadataKeys.Layout] = p.Layout;
+        }
+        foreach (var (key, value) in values)
+        {
+            Set(model, key, value);
+        }
+    }
+
+    /// <summary>Sets (or with null removes) one metadata entry.</summary>
+    public static void Set(ModelProto model, string key, string? value)
+    {
+        var existing = model.MetadataProps.Where(p => p.Key == key).ToList();
+        foreach (var entry in existing)
+        {
+            model.MetadataProps.Remove(entry);
+        }
+        if (value is not null)
+        {
+            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        }
+    }
+
+    public static float[] ParseFloats(string text, string what)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var values = new float[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+            {
+                throw new FormatException($"{what} '{text}' is not a comma-separated list of numbers.");
+            }
+        }
+        return values;
+    }
+
+    /// <summary>Parses a pixel scale written as a number or a fraction such as 1/255.</summary>
+    public static float ParseScale(string text)
+    {
+        var parts = text.Split('/', StringSplitOptions.TrimEntries);
+        var ok = parts.Length switch
+        {
+            1 => double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var single) ? single : double.NaN,
+            2 when double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
+                && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d != 0 => n / d,
+            _ => double.NaN,
+        };
+        return double.IsNaN(ok) ? throw new FormatException($"Pixel scale '{text}' is not a number or a fraction.") : (float)ok;
+    }
+
+    static string FormatScale(float scale)
+    {
+        var inverse = 1.0 / scale;
+        return Math.Abs(inverse - Math.Round(inverse)) < 1e-3 && inverse > 1
+            ? $"1/{Math.Round(inverse).ToString(CultureInfo.InvariantCulture)}"
+            : scale.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    static string FormatFloats(float[] values) =>
+        string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+
+    static WeightsKind ParseWeights(string? text) => text?.ToLowerInvariant() switch
+    {
+        "pretrained" => WeightsKind.Pretrained,
+        "random" or "untrained" => WeightsKind.Random,
+        _ => WeightsKind.Custom,
+    };
+
+    static List<string> ParseLabels(string json) =>
+        JsonSerializer.Deserialize<List<string>>(json) ?? throw new FormatException("Labels are not a JSON array of strings.");
+
+    static Preprocessing? ReadPreprocessing(Func<string, string?> get)
+    {
+        if (get(MetadataKeys.InputSize) is not { } size)
+        {
+            return null;
+        }
+        var dims = ParseFloats(size, "Input size");
+        if (dims.Length != 2)
+        {
+            throw new FormatException($"Input size '{size}' is not 'height,width'.");
+        }
+        var defaults = Preprocessing.ImageNet((int)dims[0], (int)dims[1]);
+        return defaults with
+        {
+            ResizeSize = get(MetadataKeys.ResizeSize) is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : defaults.ResizeSize,
+            Interpolation = get(MetadataKeys.Interpolation) ?? defaults.Interpolation,
+            Mean = get(MetadataKeys.Mean) is { } m ? ParseFloats(m, "Mean") : defaults.Mean,
+            Std = get(MetadataKeys.Std) is { } s ? ParseFloats(s, "Std") : defaults.Std,
+            ChannelOrder = get(MetadataKeys.ChannelOrder) ?? defaults.ChannelOrder,
+            PixelScale = get(MetadataKeys.PixelScale) is { } p ? ParseScale(p) : defaults.PixelScale,
+            Layout = get(MetadataKeys.Layout) ?? defaults.Layout,
+        };
+    }
+}

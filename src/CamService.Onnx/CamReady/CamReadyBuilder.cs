@@ -1,0 +1,222 @@
+using System.Reflection;
+using CamService.Onnx.Gradients;
+using CamService.Onnx.Graph;
+using Onnx;
+
+namespace CamService.Onnx.CamReady;
+
+/// <summary>Choices for <see cref="CamReadyBuilder.Prepare"/>; anything left null comes from the model.</summary>
+public sealed record PrepareOptions
+{
+    /// <summary>The target tensor's name; found automatically when null.</summary>
+    public string? TargetLayer { get; init; }
+
+    /// <summary>NCHW or NHWC, for a named target layer.</summary>
+    public string? TargetLayout { get; init; }
+
+    /// <summary>The classifier output to explain; the first graph output when null.</summary>
+    public string? Output { get; init; }
+
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>A labels file to name in the metadata instead of inlining labels.</summary>
+    public string? LabelsFile { get; init; }
+
+    public float[]? Mean { get; init; }
+
+    public float[]? Std { get; init; }
+
+    public WeightsKind? Weights { get; init; }
+}
+
+/// <summary>A CAM-ready model and what was learnt while building it.</summary>
+public sealed record CamReadyResult(
+    ModelProto Model,
+    CamModelInfo Info,
+    TargetLayer Target,
+    IReadOnlyList<NodeProto> Path,
+    int NumClasses,
+    long[] ActivationShape);
+
+/// <summary>
+/// Makes a plain ONNX classifier CAM-ready: finds the scores and the target layer, appends the
+/// gradient of the requested scores with respect to the target layer, and exposes logits,
+/// activations and gradients as outputs beside a new <c>targets</c> input.
+/// </summary>
+public sealed class CamReadyBuilder(GradientRules? rules = null)
+{
+    readonly GradientBuilder gradients = new(rules ?? GradientRules.Default);
+
+    public static string Producer { get; } = "CamService.Onnx " +
+        (typeof(CamReadyBuilder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0");
+
+    public CamReadyResult Prepare(ModelProto source, PrepareOptions? options = null)
+    {
+        options ??= new PrepareOptions();
+        var existing = CamModelInfo.Read(source);
+        if (existing.IsCamReady)
+        {
+            throw new CamReadyException("The model is already CAM-ready.");
+        }
+
+        var model = source.Clone();
+        var graph = new GraphIndex(model);
+        if (graph.Opset < 9)
+        {
+            throw new CamReadyException($"The model uses ONNX opset {graph.Opset}; opset 9 or newer is needed.");
+        }
+        if (model.Graph.Output.Count == 0)
+        {
+            throw new CamReadyException("The model has no outputs.");
+        }
+
+        var image = ImageInput.Find(graph);
+        var probeSize = existing.Preprocessing?.Height ?? image.Height ?? 224;
+        IReadOnlyDictionary<string, long[]> Probe(IEnumerable<string> tensors) =>
+            ShapeProbe.Run(graph, tensors, probeSize);
+
+        var output = options.Output ?? model.Graph.Output[0].Name;
+        if (model.Graph.Output.All(o => o.Name != output))
+        {
+            throw new CamReadyException($"'{output}' is not an output of the model; outputs: {string.Join(", ", model.Graph.Output.Select(o => o.Name))}.");
+        }
+        var scores = ScoresLocator.Find(graph, output);
+        var target = options.TargetLayer is { } named
+            ? new TargetLayer(graph.Exists(named) ? named : throw new CamReadyException($"The model has no tensor named '{named}'."),
+                options.TargetLayout ?? "NCHW", "named by the caller")
+            : TargetLayerLocator.Find(graph, scores, Probe);
+        var (sourceTarget, sourceScores) = (target.Tensor, scores);
+
+        // The contract's names belong to the contract: rename source tensors that use them.
+        foreach (var reserved in CamReadyContract.ReservedNames.Where(graph.Exists))
+        {
+            var fresh = graph.FreshName($"{reserved}_source");
+            graph.RenameTensor(reserved, fresh);
+            target = target.Tensor == reserved ? target with { Tensor = fresh } : target;
+            scores = scores == reserved ? fresh : scores;
+        }
+
+        var path = gradients.FindPath(graph, target.Tensor, scores);
+        var shapes = Probe(path.TensorsToProbe(gradients.Rules).Append(scores));
+        var targetShape = shapes[target.Tensor];
+        if (targetShape.Length != 4)
+        {
+            throw new CamReadyException($"The target layer '{sourceTarget}' has shape [{string.Join(", ", targetShape)}]; a 4-D feature map is needed.");
+        }
+        var scoresShape = shapes[scores];
+        var numClasses = (int)scoresShape.Skip(1).Aggregate(1L, (a, b) => a * b);
+
+        var emit = new NodeEmitter(graph, image.ElementType, "cam");
+        BuildOutputs(graph, emit, path, target, scores, scoresShape.Length, shapes);
+
+        var batch = model.Graph.Input.First(i => i.Name == image.Name).Type.TensorType.Shape.Dim[0].Clone();
+        var activationShape = target.Layout == "NHWC"
+            ? new[] { targetShape[3], targetShape[1], targetShape[2] }
+            : targetShape[1..];
+        var spatialIsStatic = image.Height is not null && image.Width is not null;
+        DeclareInterface(model, image, batch, numClasses, activationShape, spatialIsStatic);
+        graph.RemoveUnusedNodes();
+
+        var info = Describe(existing, options, image, sourceTarget, target.Layout, sourceScores, numClasses);
+        info.WriteTo(model);
+        CamModelInfo.Set(model, MetadataKeys.NumClasses, numClasses.ToString());
+        CamModelInfo.Set(model, MetadataKeys.ActivationShape, string.Join(",", activationShape));
+
+        return new CamReadyResult(model, info, target with { Tensor = sourceTarget }, path.Nodes, numClasses, activationShape);
+    }
+
+    /// <summary>Emits logits, the top-1 choice for negative targets, the seed, the gradient and the outputs.</summary>
+    void BuildOutputs(GraphIndex graph, NodeEmitter emit, GradientPath path, TargetLayer target, string scores, int scoresRank,
+        IReadOnlyDictionary<string, long[]> shapes)
+    {
+        var logits = emit.NodeTo(CamReadyContract.Logits, "Flatten", [scores], Attributes.Int("axis", 1));
+
+        // Negative targets mean each image's own top-1 class.
+        var top1 = emit.Node("ArgMax", [logits], Attributes.Int("axis", 1), Attributes.Int("keepdims", 1));
+        var targets = CamReadyContract.Targets;
+        var chosen = emit.Where(emit.Less(targets, emit.Int64Scalar(0)), top1, targets);
+
+        // seed[t, n, c] = 1 where c is image n's t-th target: one backward pass serves all T classes.
+        var depth = emit.Pick(emit.Shape(logits), 1);
+        var oneHot = emit.Node("OneHot", [chosen, depth, emit.Floats([2], [0f, 1f])], Attributes.Int("axis", -1));
+        var seed = emit.Transpose(oneHot, 1, 0, 2);
+        if (scoresRank != 2)
+        {
+            seed = emit.Reshape(seed, emit.Concat(0, emit.Pick(emit.Shape(seed), 0), emit.Shape(scores)));
+        }
+
+        var gradient = gradients.Build(graph, emit, path, seed, shapes);
+        if (target.Layout == "NHWC")
+        {
+            emit.NodeTo(CamReadyContract.Activations, "Transpose", [target.Tensor], Attributes.Ints("perm", [0, 3, 1, 2]));
+            emit.NodeTo(CamReadyContract.Gradients, "Transpose", [gradient], Attributes.Ints("perm", [1, 0, 4, 2, 3]));
+        }
+        else
+        {
+            emit.NodeTo(CamReadyContract.Activations, "Identity", [target.Tensor]);
+            emit.NodeTo(CamReadyContract.Gradients, "Transpose", [gradient], Attributes.Ints("perm", [1, 0, 2, 3, 4]));
+        }
+    }
+
+    static void DeclareInterface(ModelProto model, ImageInput image, TensorShapeProto.Types.Dimension batch, int numClasses,
+        long[] activation, bool spatialIsStatic)
+    {
+        TensorShapeProto.Types.Dimension Static(long value) => new() { DimValue = value };
+        TensorShapeProto.Types.Dimension Free(string name) => new() { DimParam = name };
+        var height = spatialIsStatic ? Static(activation[1]) : Free("activation_height");
+        var width = spatialIsStatic ? Static(activation[2]) : Free("activation_width");
+
+        model.Graph.Input.Add(Value(CamReadyContract.Targets, TensorProto.Types.DataType.Int64, batch, Free("targets")));
+        model.Graph.Output.Clear();
+        model.Graph.Output.Add(Value(CamReadyContract.Logits, image.ElementType, batch, Static(numClasses)));
+        model.Graph.Output.Add(Value(CamReadyContract.Activations, image.ElementType, batch, Static(activation[0]), height, width));
+        model.Graph.Output.Add(Value(CamReadyContract.Gradients, image.ElementType, batch, Free("targets"), Static(activation[0]), height, width));
+    }
+
+    static ValueInfoProto Value(string name, TensorProto.Types.DataType type, params TensorShapeProto.Types.Dimension[] dims)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.AddRange(dims.Select(d => d.Clone()));
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
+        };
+    }
+
+    static CamModelInfo Describe(CamModelInfo existing, PrepareOptions options, ImageInput image, string target, string layout,
+        string scores, int numClasses)
+    {
+        var preprocessing = existing.Preprocessing
+            ?? Preprocessing.ImageNet(image.Height ?? 224, image.Width ?? 224) with { Layout = image.Layout };
+        preprocessing = preprocessing with
+        {
+            Mean = options.Mean ?? preprocessing.Mean,
+            Std = options.Std ?? preprocessing.Std,
+        };
+        if (preprocessing.Mean.Length != 3 || preprocessing.Std.Length != 3 || preprocessing.Std.Any(s => s <= 0))
+        {
+            throw new CamReadyException("Mean and std need three values each, and every std must be positive.");
+        }
+
+        var labels = options.Labels ?? existing.Labels;
+        if (labels is not null && labels.Count != numClasses)
+        {
+            throw new CamReadyException($"{labels.Count} labels were given for a model with {numClasses} classes.");
+        }
+
+        return existing with
+        {
+            Version = CamReadyContract.Version,
+            Producer = Producer,
+            TargetLayer = target,
+            TargetLayout = layout,
+            Logits = scores,
+            Input = image.Name,
+            Preprocessing = preprocessing,
+            Weights = options.Weights ?? existing.Weights,
+            Labels = labels,
+            LabelsFile = labels is null ? options.LabelsFile ?? existing.LabelsFile : null,
+        };
+    }
+}

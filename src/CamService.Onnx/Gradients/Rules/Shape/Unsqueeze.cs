@@ -1,0 +1,10 @@
+namespace CamService.Onnx.Gradients.Rules.Shape;
+
+/// <summary>Unsqueeze only rearranges elements: the gradient is reshaped back to the input's shape.</summary>
+public sealed class UnsqueezeRule : UnaryGradientRule
+{
+    public override string OpType => "Unsqueeze";
+
+    public override void Backward(GradientContext context) =>
+        context.AddInputGradient(0, context.ReshapeAsGradientOf(context.OutputGradient()!, context.Input(0)));
+}

@@ -1,0 +1,119 @@
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Onnx;
+
+namespace CamService.Onnx.Graph;
+
+/// <summary>
+/// Learns the concrete shapes of chosen tensors by running the model once in ONNX Runtime on a
+/// random input: ranks, broadcast axes and window geometry for the gradient rules. Free dimensions
+/// are filled in as batch <see cref="BatchSize"/> (the first) and <c>spatialSize</c> (the others).
+/// </summary>
+public static class ShapeProbe
+{
+    /// <summary>Two, so that no batch dimension looks like a broadcast dimension of size one.</summary>
+    public const int BatchSize = 2;
+
+    public static Dictionary<string, long[]> Run(GraphIndex graph, IEnumerable<string> tensors, int spatialSize)
+    {
+        var shapes = new Dictionary<string, long[]>();
+        var wanted = new List<string>();
+        foreach (var tensor in tensors.Distinct())
+        {
+            if (graph.Initializer(tensor) is { } initializer)
+            {
+                shapes[tensor] = initializer.Dims.ToArray();
+            }
+            else
+            {
+                wanted.Add(tensor);
+            }
+        }
+        if (wanted.Count == 0)
+        {
+            return shapes;
+        }
+
+        var probe = graph.Model.Clone();
+        probe.Graph.Output.Clear();
+        // Outputs without a declared type: ONNX Runtime infers it, so any tensor can be asked for.
+        probe.Graph.Output.AddRange(wanted.Select(tensor => new ValueInfoProto { Name = tensor }));
+
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        using var session = new InferenceSession(probe.ToByteArray(), options);
+
+        var inputs = new List<OrtValue>();
+        try
+        {
+            var random = new Random(1234);
+            var names = new List<string>();
+            foreach (var input in graph.DataInputs)
+            {
+                names.Add(input.Name);
+                inputs.Add(RandomInput(input, session.InputMetadata[input.Name], spatialSize, random));
+            }
+
+            using var results = session.Run(new RunOptions(), names, inputs, wanted);
+            for (var i = 0; i < wanted.Count; i++)
+            {
+                shapes[wanted[i]] = results[i].GetTensorTypeAndShape().Shape;
+            }
+        }
+        finally
+        {
+            foreach (var value in inputs)
+            {
+                value.Dispose();
+            }
+        }
+        return shapes;
+    }
+
+    /// <summary>The concrete shape an input is probed with.</summary>
+    public static long[] ProbeShape(ValueInfoProto input, int spatialSize)
+    {
+        var dims = input.Type?.TensorType?.Shape?.Dim;
+        if (dims is null)
+        {
+            throw new InvalidDataException($"Input '{input.Name}' has no declared shape; the model cannot be probed.");
+        }
+        return dims.Select((d, i) => d.HasDimValue && d.DimValue > 0 ? d.DimValue : i == 0 ? BatchSize : spatialSize).ToArray();
+    }
+
+    static OrtValue RandomInput(ValueInfoProto input, NodeMetadata metadata, int spatialSize, Random random)
+    {
+        var shape = ProbeShape(input, spatialSize);
+        var count = (int)shape.Aggregate(1L, (a, b) => a * b);
+        var type = metadata.ElementDataType;
+        switch (type)
+        {
+            case TensorElementType.Float:
+                var data = new float[count];
+                for (var i = 0; i < count; i++)
+                {
+                    data[i] = (float)(random.NextDouble() * 2 - 1);
+                }
+                return OrtValue.CreateTensorValueFromMemory(data, shape);
+            case TensorElementType.Double:
+                var doubles = new double[count];
+                for (var i = 0; i < count; i++)
+                {
+                    doubles[i] = random.NextDouble() * 2 - 1;
+                }
+                return OrtValue.CreateTensorValueFromMemory(doubles, shape);
+            case TensorElementType.Int64:
+                return OrtValue.CreateTensorValueFromMemory(new long[count], shape);
+            case TensorElementType.Int32:
+                return OrtValue.CreateTensorValueFromMemory(new int[count], shape);
+            case TensorElementType.Bool:
+                return OrtValue.CreateTensorValueFromMemory(new bool[count], shape);
+            default:
+                throw new NotSupportedException($"Input '{input.Name}' has element type {type}, which the probe cannot fill.");
+        }
+    }
+}

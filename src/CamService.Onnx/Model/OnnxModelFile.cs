@@ -1,0 +1,162 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace CamService.Onnx.Model;
+
+/// <summary>
+/// Reads and writes ONNX model files. Tensors stored as external data are read into the model on
+/// load, so a model can be edited and saved anywhere without dangling references; on save, models
+/// too large for one protobuf message are written with their initializers in a sidecar data file.
+/// </summary>
+public static class OnnxModelFile
+{
+    /// <summary>Protobuf messages cannot exceed 2 GiB; stay well below it before going external.</summary>
+    internal const long InlineLimitBytes = 1L << 30;
+
+    const TensorProto.Types.DataLocation ExternalLocation = TensorProto.Types.DataLocation.External;
+
+    public static ModelProto Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"ONNX model '{path}' does not exist.", path);
+        }
+
+        ModelProto model;
+        using (var stream = File.OpenRead(path))
+        {
+            try
+            {
+                model = ModelProto.Parser.ParseFrom(stream);
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                throw new InvalidDataException($"'{path}' is not an ONNX model: {e.Message}", e);
+            }
+        }
+
+        if (model.Graph is null)
+        {
+            throw new InvalidDataException($"'{path}' has no graph: it is not an ONNX model.");
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        foreach (var tensor in AllTensors(model.Graph))
+        {
+            if (tensor.DataLocation == ExternalLocation)
+            {
+                ReadExternalData(tensor, directory);
+            }
+        }
+
+        return model;
+    }
+
+    public static ModelProto Parse(byte[] bytes) => ModelProto.Parser.ParseFrom(bytes);
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/>, atomically.</summary>
+    public static void Save(ModelProto model, string path)
+    {
+        var fullPath = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(fullPath)!;
+        Directory.CreateDirectory(directory);
+
+        if (model.CalculateSize() > InlineLimitBytes)
+        {
+            model = WithExternalData(model, Path.GetFileName(fullPath) + ".data", directory);
+        }
+
+        var temporary = fullPath + $".{Environment.ProcessId}.tmp";
+        using (var stream = File.Create(temporary))
+        {
+            model.WriteTo(stream);
+        }
+        File.Move(temporary, fullPath, overwrite: true);
+    }
+
+    /// <summary>Every tensor in a graph and its subgraphs: initializers and tensor attributes.</summary>
+    internal static IEnumerable<TensorProto> AllTensors(GraphProto graph)
+    {
+        foreach (var initializer in graph.Initializer)
+        {
+            yield return initializer;
+        }
+        foreach (var node in graph.Node)
+        {
+            foreach (var attribute in node.Attribute)
+            {
+                if (attribute.T is not null)
+                {
+                    yield return attribute.T;
+                }
+                foreach (var tensor in attribute.Tensors)
+                {
+                    yield return tensor;
+                }
+                var subgraphs = attribute.G is null ? attribute.Graphs : attribute.Graphs.Append(attribute.G);
+                foreach (var subgraph in subgraphs)
+                {
+                    foreach (var tensor in AllTensors(subgraph))
+                    {
+                        yield return tensor;
+                    }
+                }
+            }
+        }
+    }
+
+    static void ReadExternalData(TensorProto tensor, string directory)
+    {
+        var entries = tensor.ExternalData.ToDictionary(e => e.Key, e => e.Value);
+        if (!entries.TryGetValue("location", out var location))
+        {
+            throw new InvalidDataException($"Tensor '{tensor.Name}' is external but names no location.");
+        }
+
+        var file = Path.GetFullPath(Path.Combine(directory, location));
+        if (!File.Exists(file))
+        {
+            throw new FileNotFoundException(
+                $"Tensor '{tensor.Name}' keeps its data in '{location}', which is not beside the model.", file);
+        }
+
+        long offset = entries.TryGetValue("offset", out var o) ? long.Parse(o) : 0;
+        long length = entries.TryGetValue("length", out var l) ? long.Parse(l) : new FileInfo(file).Length - offset;
+        var bytes = new byte[length];
+        using (var stream = File.OpenRead(file))
+        {
+            stream.Seek(offset, SeekOrigin.Begin);
+            stream.ReadExactly(bytes);
+        }
+
+        tensor.RawData = ByteString.CopyFrom(bytes);
+        tensor.ExternalData.Clear();
+        tensor.DataLocation = TensorProto.Types.DataLocation.Default;
+    }
+
+    /// <summary>A copy whose large initializers live in one data file beside the model.</summary>
+    static ModelProto WithExternalData(ModelProto model, string dataFileName, string directory)
+    {
+        var copy = model.Clone();
+        var dataPath = Path.Combine(directory, dataFileName);
+        using var data = File.Create(dataPath);
+        foreach (var tensor in copy.Graph.Initializer)
+        {
+            if (tensor.RawData.Length < 1024)
+            {
+                continue;
+            }
+            // ONNX Runtime memory-maps external data; aligning offsets keeps that possible.
+            var padding = (4096 - data.Position % 4096) % 4096;
+            data.Write(new byte[padding]);
+            var offset = data.Position;
+            tensor.RawData.WriteTo(data);
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = dataFileName });
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString() });
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = tensor.RawData.Length.ToString() });
+            tensor.DataLocation = ExternalLocation;
+            tensor.RawData = ByteString.Empty;
+        }
+        return copy;
+    }
+}
