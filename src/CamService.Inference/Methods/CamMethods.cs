@@ -1,0 +1,16 @@
+namespace CamService.Inference.Methods;
+
+/// <summary>The registered CAM methods by name. A new method is one class and one line here.</summary>
+public sealed class CamMethods
+{
+    readonly Dictionary<string, CamMethod> methods;
+
+    public CamMethods(IEnumerable<CamMethod> methods) =>
+        this.methods = methods.ToDictionary(m => m.Name, StringComparer.OrdinalIgnoreCase);
+
+    public static CamMethods Default { get; } = new([new GradCam()]);
+
+    public IEnumerable<string> Names => methods.Keys.Order(StringComparer.Ordinal);
+
+    public CamMethod? Find(string name) => methods.GetValueOrDefault(name);
+}

@@ -1,0 +1,144 @@
+using CamService.Onnx.CamReady;
+using CamService.Onnx.Model;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+
+namespace CamService.Inference.Runtime;
+
+/// <summary>
+/// One CAM-ready model and the one ONNX Runtime session all callers share (sessions are safe to
+/// run concurrently). A run returns logits, activations and gradients for any number of targets.
+/// </summary>
+public sealed class CamReadyModel : IDisposable
+{
+    readonly InferenceSession session;
+    readonly string[] outputNames = [CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients];
+
+    CamReadyModel(InferenceSession session, string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters)
+    {
+        this.session = session;
+        Device = device;
+        Info = info;
+        Labels = labels;
+        NumClasses = numClasses;
+        ActivationShape = activationShape;
+        Parameters = parameters;
+        Preprocessing = info.Preprocessing ?? throw new CamReadyException("The model's metadata lacks its preprocessing (cam.input_size).");
+        InputName = info.Input ?? throw new CamReadyException("The model's metadata does not name its image input (cam.input).");
+    }
+
+    public string Device { get; }
+
+    public CamModelInfo Info { get; }
+
+    public Preprocessing Preprocessing { get; }
+
+    public string InputName { get; }
+
+    public IReadOnlyList<string>? Labels { get; }
+
+    public int NumClasses { get; }
+
+    /// <summary>[K, h, w] of the target layer.</summary>
+    public int[] ActivationShape { get; }
+
+    /// <summary>Parameters of the source model (initializer elements).</summary>
+    public long Parameters { get; }
+
+    /// <summary>Loads a CAM-ready model file (metadata, labels beside it, session).</summary>
+    public static CamReadyModel Load(string path, ExecutionSettings settings, Action<string>? warn = null)
+    {
+        var proto = OnnxModelFile.Load(path);
+        return Create(proto, settings, Path.GetDirectoryName(Path.GetFullPath(path)), warn);
+    }
+
+    public static CamReadyModel Create(global::Onnx.ModelProto proto, ExecutionSettings settings, string? directory = null, Action<string>? warn = null)
+    {
+        var info = CamModelInfo.Read(proto);
+        if (!info.IsCamReady)
+        {
+            throw new CamReadyException("The model is not CAM-ready; run 'prepare' on it first.");
+        }
+        var metadata = proto.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
+        var numClasses = int.Parse(metadata[MetadataKeys.NumClasses]);
+        var activationShape = metadata[MetadataKeys.ActivationShape].Split(',').Select(int.Parse).ToArray();
+        var parameters = proto.Graph.Initializer.Sum(CamService.Onnx.Graph.Tensors.ElementCount);
+        var (session, device) = CreateSession(proto.ToByteArray(), settings, warn);
+        return new CamReadyModel(session, device, info, info.LoadLabels(directory), numClasses, activationShape, parameters);
+    }
+
+    static (InferenceSession, string) CreateSession(byte[] bytes, ExecutionSettings settings, Action<string>? warn)
+    {
+        try
+        {
+            return SessionFactory.Create(bytes, settings, warn);
+        }
+        catch (OnnxRuntimeException e) when (settings.Device == ExecutionDevice.Cuda)
+        {
+            if (!settings.AllowCpuFallback)
+            {
+                throw new ExecutionProviderException($"CUDA was requested but the session could not start on it: {e.Message}", e);
+            }
+            warn?.Invoke($"CUDA session failed ({e.Message}); running on the CPU because AllowCpuFallback is set.");
+            return SessionFactory.Create(bytes, settings with { Device = ExecutionDevice.Cpu }, warn);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="batch"/> preprocessed images (the model's layout, contiguous) with
+    /// <paramref name="targetsPerImage"/> targets each (negative = top-1).
+    /// </summary>
+    public CamOutputs Run(Memory<float> images, int batch, Memory<long> targets, int targetsPerImage, RunOptions? runOptions = null)
+    {
+        var p = Preprocessing;
+        long[] imageShape = p.Layout == "NHWC" ? [batch, p.Height, p.Width, 3] : [batch, 3, p.Height, p.Width];
+        using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, images[..(batch * 3 * p.Height * p.Width)], imageShape);
+        using var target = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, targets[..(batch * targetsPerImage)], [batch, targetsPerImage]);
+        using var options = runOptions is null ? new RunOptions() : null;
+        var results = session.Run(runOptions ?? options!, [InputName, CamReadyContract.Targets], [image, target], outputNames);
+        return new CamOutputs(results, batch, targetsPerImage, NumClasses, ActivationShape);
+    }
+
+    public void Dispose() => session.Dispose();
+}
+
+/// <summary>The outputs of one run; spans are valid until disposal.</summary>
+public sealed class CamOutputs(IDisposableReadOnlyCollection<OrtValue> values, int batch, int targets, int classes, int[] activationShape) : IDisposable
+{
+    public int Batch => batch;
+
+    public int Targets => targets;
+
+    public int Classes => classes;
+
+    public int Channels => activationShape[0];
+
+    public int Height => (int)values[1].GetTensorTypeAndShape().Shape[2];
+
+    public int Width => (int)values[1].GetTensorTypeAndShape().Shape[3];
+
+    /// <summary>[N, C].</summary>
+    public ReadOnlySpan<float> Logits => values[0].GetTensorDataAsSpan<float>();
+
+    /// <summary>[N, K, h, w].</summary>
+    public ReadOnlySpan<float> Activations => values[1].GetTensorDataAsSpan<float>();
+
+    /// <summary>[N, T, K, h, w].</summary>
+    public ReadOnlySpan<float> Gradients => values[2].GetTensorDataAsSpan<float>();
+
+    public ReadOnlySpan<float> LogitsOf(int image) => Logits.Slice(image * classes, classes);
+
+    public ReadOnlySpan<float> ActivationsOf(int image)
+    {
+        var size = Channels * Height * Width;
+        return Activations.Slice(image * size, size);
+    }
+
+    public ReadOnlySpan<float> GradientsOf(int image, int target)
+    {
+        var size = Channels * Height * Width;
+        return Gradients.Slice((image * targets + target) * size, size);
+    }
+
+    public void Dispose() => values.Dispose();
+}

@@ -1,0 +1,85 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace CamService.Inference.Runtime;
+
+/// <summary>Where models run.</summary>
+public enum ExecutionDevice
+{
+    Cpu,
+    Cuda,
+}
+
+/// <summary>How ONNX Runtime sessions are created: device, fallback and threads.</summary>
+public sealed record ExecutionSettings
+{
+    public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;
+
+    public int CudaDeviceId { get; init; }
+
+    /// <summary>Run on the CPU when CUDA was asked for but cannot be used (off by default: no silent fallback).</summary>
+    public bool AllowCpuFallback { get; init; }
+
+    /// <summary>Threads one operator may use; 0 lets ONNX Runtime use every core.</summary>
+    public int IntraOpThreads { get; init; }
+
+    public GraphOptimizationLevel Optimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+}
+
+/// <summary>CUDA was asked for and cannot be used; the message says why.</summary>
+public sealed class ExecutionProviderException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Creates sessions as <see cref="ExecutionSettings"/> say, failing loudly on a CUDA misconfiguration.</summary>
+public static class SessionFactory
+{
+    public const string CudaProvider = "CUDAExecutionProvider";
+
+    /// <summary>A session for the model bytes, and the device it really runs on ("cpu" or "cuda:N").</summary>
+    public static (InferenceSession Session, string Device) Create(byte[] model, ExecutionSettings settings, Action<string>? warn = null)
+    {
+        var (options, device) = CreateOptions(settings, warn);
+        using (options)
+        {
+            return (new InferenceSession(model, options), device);
+        }
+    }
+
+    public static (SessionOptions Options, string Device) CreateOptions(ExecutionSettings settings, Action<string>? warn = null)
+    {
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = settings.Optimization,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = settings.IntraOpThreads,
+            InterOpNumThreads = 1,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (settings.Device == ExecutionDevice.Cpu)
+        {
+            return (options, "cpu");
+        }
+
+        try
+        {
+            var available = OrtEnv.Instance().GetAvailableProviders();
+            if (!available.Contains(CudaProvider))
+            {
+                throw new ExecutionProviderException(
+                    $"CUDA was requested, but this ONNX Runtime build has no CUDA execution provider (available: {string.Join(", ", available)}). " +
+                    "Build with -p:OnnxRuntimeFlavor=cuda to use Microsoft.ML.OnnxRuntime.Gpu.");
+            }
+            options.AppendExecutionProvider_CUDA(settings.CudaDeviceId);
+            return (options, $"cuda:{settings.CudaDeviceId}");
+        }
+        catch (Exception e)
+        {
+            options.Dispose();
+            if (!settings.AllowCpuFallback)
+            {
+                throw e as ExecutionProviderException ?? new ExecutionProviderException($"CUDA was requested but cannot be used: {e.Message}", e);
+            }
+            warn?.Invoke($"CUDA is unavailable ({e.Message}); running on the CPU because AllowCpuFallback is set.");
+            var (cpu, _) = CreateOptions(settings with { Device = ExecutionDevice.Cpu });
+            return (cpu, "cpu (CUDA fallback)");
+        }
+    }
+}

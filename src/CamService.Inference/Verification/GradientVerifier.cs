@@ -1,0 +1,211 @@
+using CamService.Inference.Runtime;
+using CamService.Onnx.CamReady;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace CamService.Inference.Verification;
+
+/// <summary>Settings of a finite-difference check.</summary>
+public sealed record VerifyOptions
+{
+    public int Batch { get; init; } = 2;
+
+    /// <summary>Random directions per image and target.</summary>
+    public int Directions { get; init; } = 3;
+
+    /// <summary>Step as a fraction of the activations' root mean square.</summary>
+    public double Step { get; init; } = 1e-3;
+
+    /// <summary>The largest acceptable relative error.</summary>
+    public double Tolerance { get; init; } = 1e-2;
+
+    public int Seed { get; init; } = 7;
+
+    /// <summary>Spatial size used for free input dimensions.</summary>
+    public int ImageSize { get; init; } = 224;
+}
+
+/// <summary>One directional check: the analytic and the finite-difference derivative.</summary>
+public sealed record DirectionalCheck(int Image, long Class, int Direction, double Analytic, double Numeric, double RelativeError);
+
+/// <summary>The outcome of <see cref="GradientVerifier.Verify"/>.</summary>
+public sealed record VerificationReport(IReadOnlyList<DirectionalCheck> Checks, double Tolerance)
+{
+    public double WorstRelativeError => Checks.Max(c => c.RelativeError);
+
+    public bool Passed => WorstRelativeError <= Tolerance;
+}
+
+/// <summary>
+/// Checks a CAM-ready model's <c>gradients</c> against central finite differences of its own head:
+/// for random directions V, (s(A + hV) − s(A − hV)) / 2h must equal ⟨∂s/∂A, V⟩ for each target score s.
+/// </summary>
+public static class GradientVerifier
+{
+    public static VerificationReport Verify(ModelProto camReady, VerifyOptions? options = null)
+    {
+        options ??= new VerifyOptions();
+        var head = new HeadExtractor(camReady);
+        var random = new Random(options.Seed);
+
+        // The full model, also exposing what the head reads from the backbone.
+        var full = camReady.Clone();
+        full.Graph.Output.AddRange(head.SideInputs.Select(s => new ValueInfoProto { Name = s }));
+        var settings = new ExecutionSettings { Optimization = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var fullSession = SessionFactory.Create(full.ToByteArray(), settings).Session;
+
+        var inputs = new List<(string Name, OrtValue Value)>();
+        var imageInput = full.Graph.Input.First(i => i.Name != CamReadyContract.Targets && full.Graph.Initializer.All(t => t.Name != i.Name));
+        var imageShape = imageInput.Type.TensorType.Shape.Dim
+            .Select((d, i) => d.HasDimValue && d.DimValue > 0 ? d.DimValue : i == 0 ? options.Batch : options.ImageSize).ToArray();
+        var batch = (int)imageShape[0];
+        var image = new float[imageShape.Aggregate(1L, (a, b) => a * b)];
+        for (var i = 0; i < image.Length; i++)
+        {
+            image[i] = (float)Gaussian(random);
+        }
+        var classes = fullSession.OutputMetadata[CamReadyContract.Logits].Dimensions[1];
+        if (classes <= 0)
+        {
+            throw new CamReadyException("The 'logits' output does not declare its number of classes.");
+        }
+        var targets = new long[batch * 2];
+        for (var n = 0; n < batch; n++)
+        {
+            targets[2 * n] = -1;
+            targets[2 * n + 1] = random.Next(0, classes);
+        }
+
+        var outputNames = new[] { CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients }.Concat(head.SideInputs).ToList();
+        using var imageValue = OrtValue.CreateTensorValueFromMemory(image, imageShape);
+        using var targetsValue = OrtValue.CreateTensorValueFromMemory(targets, [batch, 2]);
+        using var run = fullSession.Run(new RunOptions(), [imageInput.Name, CamReadyContract.Targets], [imageValue, targetsValue], outputNames);
+
+        var logits = run[0].GetTensorDataAsSpan<float>().ToArray();
+        var activations = run[1].GetTensorDataAsSpan<float>().ToArray();
+        var activationShape = run[1].GetTensorTypeAndShape().Shape;
+        var gradients = run[2].GetTensorDataAsSpan<float>().ToArray();
+        var chosen = new long[batch * 2];
+        for (var n = 0; n < batch; n++)
+        {
+            chosen[2 * n] = ArgMax(logits.AsSpan(n * classes, classes));
+            chosen[2 * n + 1] = targets[2 * n + 1];
+        }
+
+        // The head: target (in its own layout) plus side inputs, all typed from the run.
+        var types = new Dictionary<string, (DataType, long[])>();
+        var targetShape = head.TargetLayout == "NHWC"
+            ? new[] { activationShape[0], activationShape[2], activationShape[3], activationShape[1] }
+            : activationShape;
+        types[head.Target] = (DataType.Float, targetShape);
+        for (var i = 0; i < head.SideInputs.Count; i++)
+        {
+            var info = run[3 + i].GetTensorTypeAndShape();
+            types[head.SideInputs[i]] = (ToDataType(info.ElementDataType), info.Shape);
+        }
+        using var headSession = SessionFactory.Create(head.BuildModel(types).ToByteArray(), settings).Session;
+
+        var perImage = activations.Length / batch;
+        var rms = Math.Sqrt(activations.Select(a => (double)a * a).Average());
+        var checks = new List<DirectionalCheck>();
+        for (var d = 0; d < options.Directions; d++)
+        {
+            var direction = new float[activations.Length];
+            for (var i = 0; i < direction.Length; i++)
+            {
+                direction[i] = (float)Gaussian(random);
+            }
+            var step = options.Step * Math.Max(rms, 1e-6);
+            var plus = Scores(headSession, head, run, Perturb(activations, direction, step), activationShape, targetShape);
+            var minus = Scores(headSession, head, run, Perturb(activations, direction, -step), activationShape, targetShape);
+
+            for (var n = 0; n < batch; n++)
+            {
+                for (var t = 0; t < 2; t++)
+                {
+                    var c = chosen[2 * n + t];
+                    var numeric = (plus[n * classes + c] - (double)minus[n * classes + c]) / (2 * step);
+                    var analytic = Dot(gradients.AsSpan((2 * n + t) * perImage, perImage), direction.AsSpan(n * perImage, perImage));
+                    checks.Add(new DirectionalCheck(n, c, d, analytic, numeric, 0));
+                }
+            }
+        }
+
+        // Relative to the check's own size, floored by the typical size so near-zero directions do not dominate.
+        var typical = checks.Select(c => Math.Abs(c.Analytic)).Order().ElementAt(checks.Count / 2);
+        var scored = checks.Select(c => c with
+        {
+            RelativeError = Math.Abs(c.Analytic - c.Numeric) / Math.Max(Math.Max(Math.Abs(c.Analytic), Math.Abs(c.Numeric)), Math.Max(typical * 1e-2, 1e-12)),
+        }).ToList();
+        return new VerificationReport(scored, options.Tolerance);
+    }
+
+    static float[] Scores(InferenceSession session, HeadExtractor head, IDisposableReadOnlyCollection<OrtValue> run,
+        float[] activations, long[] activationShape, long[] targetShape)
+    {
+        var target = activationShape.SequenceEqual(targetShape) ? activations : ToNhwc(activations, activationShape);
+        using var targetValue = OrtValue.CreateTensorValueFromMemory(target, targetShape);
+        var names = new List<string> { head.Target };
+        var values = new List<OrtValue> { targetValue };
+        for (var i = 0; i < head.SideInputs.Count; i++)
+        {
+            names.Add(head.SideInputs[i]);
+            values.Add(run[3 + i]);
+        }
+        using var results = session.Run(new RunOptions(), names, values, [head.Scores]);
+        return results[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    static float[] Perturb(float[] values, float[] direction, double step)
+    {
+        var result = new float[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            result[i] = (float)(values[i] + step * direction[i]);
+        }
+        return result;
+    }
+
+    static float[] ToNhwc(float[] nchw, long[] shape)
+    {
+        var (n, c, h, w) = ((int)shape[0], (int)shape[1], (int)shape[2], (int)shape[3]);
+        var result = new float[nchw.Length];
+        for (var b = 0; b < n; b++)
+        for (var k = 0; k < c; k++)
+        for (var y = 0; y < h; y++)
+        for (var x = 0; x < w; x++)
+        {
+            result[((b * h + y) * w + x) * c + k] = nchw[((b * c + k) * h + y) * w + x];
+        }
+        return result;
+    }
+
+    static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            sum += (double)a[i] * b[i];
+        }
+        return sum;
+    }
+
+    static long ArgMax(ReadOnlySpan<float> values) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(values);
+
+    static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    static DataType ToDataType(TensorElementType type) => type switch
+    {
+        TensorElementType.Float => DataType.Float,
+        TensorElementType.Double => DataType.Double,
+        TensorElementType.Float16 => DataType.Float16,
+        TensorElementType.Int64 => DataType.Int64,
+        TensorElementType.Int32 => DataType.Int32,
+        TensorElementType.Bool => DataType.Bool,
+        _ => throw new NotSupportedException($"A head input has element type {type}."),
+    };
+}
