@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test of CamService on a fresh Debian/Ubuntu machine: installs what the tests need
+# (Debian's PyTorch to export test models, Chromium for the browser tests, sample photos),
+# restores NuGet packages, builds, and runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/common.sh
+
+install_debian_packages python3 python3-torch python3-torchvision python3-onnx python3-numpy
+export CAMSERVICE_PYTHON=/usr/bin/python3
+
+step "Building (Release)"
+dotnet build CamService.sln -c Release -warnaserror --nologo -v quiet
+
+step "Running the tests"
+dotnet test CamService.sln -c Release --no-build --nologo --logger "console;verbosity=normal" \
+  --results-directory artifacts/test-results "$@"

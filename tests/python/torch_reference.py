@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Torch autograd reference for the CAM-ready parity tests.
+
+Rebuilds a model exactly as onnx/export.py does (same architecture, seed and random weights), runs a
+seeded random batch through it, and writes what the ONNX model must reproduce as .npy files:
+input, targets, chosen (targets with -1 resolved to top-1), logits, activations at the target layer,
+gradients d logits[n, chosen[n, t]] / d activations[n], and the raw Grad-CAM maps.
+
+  torch_reference.py --arch resnet50 --seed 0 --layer auto --out DIR
+  torch_reference.py --arch resnet50 --seed 0 --layer layer4.1 --onnx plain.onnx --out DIR
+
+For a module layer, DIR/layer.txt names the ONNX tensor that holds the module's output.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "onnx"))
+import export  # noqa: E402  (the exporter builds the very same model)
+
+AUTO_LAYERS = {"ResNet": "layer4", "EfficientNet": "features"}
+TARGETS = [[-1, 5], [281, -1]]
+
+
+def onnx_tensor_of(module_path: str, onnx_path: Path) -> str:
+    """The output of the last node in the module's export scope.
+
+    torch.onnx names scopes by attribute: a named child keeps its name (/features/denseblock4/), an
+    indexed child of a Sequential is prefixed with its parent (/layer4/layer4.1/).
+    """
+    import onnx
+
+    parts = module_path.split(".")
+    names = [f"{parts[i - 1]}.{part}" if part.isdigit() and i > 0 else part for i, part in enumerate(parts)]
+    scope = "/" + "/".join(names) + "/"
+    graph = onnx.load(str(onnx_path), load_external_data=False).graph
+    nodes = [n for n in graph.node if n.name.startswith(scope)]
+    if not nodes:
+        raise SystemExit(f"no ONNX node belongs to module '{module_path}' (scope {scope})")
+    return nodes[-1].output[0]
+
+
+def split_model(classifier: export.Classifier, layer: str):
+    """Returns forward(x) -> (activations, logits) with activations a leaf-like tensor that retains grad."""
+    model = classifier.module
+    if layer == "auto" and classifier.family == "DenseNet":
+        # torchvision's DenseNet.forward: the tensor that feeds the pooling is relu(features).
+        def forward(x):
+            activations = F.relu(model.features(x))
+            activations.retain_grad()
+            pooled = torch.flatten(F.adaptive_avg_pool2d(activations, (1, 1)), 1)
+            return activations, model.classifier(pooled)
+        return forward
+
+    name = AUTO_LAYERS[classifier.family] if layer == "auto" else layer
+    module = model.get_submodule(name)
+    captured = {}
+
+    def hook(_module, _inputs, output):
+        output.retain_grad()
+        captured["activations"] = output
+
+    module.register_forward_hook(hook)
+
+    def forward(x):
+        logits = model(x)
+        return captured["activations"], logits
+
+    return forward
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arch", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--layer", default="auto", help="'auto' or a module path such as layer4.1")
+    parser.add_argument("--onnx", type=Path, help="the plain export, to name the layer's ONNX tensor")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+
+    classifier = export.build(args.arch, "random", args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.layer != "auto":
+        if args.onnx is None:
+            parser.error("--onnx is needed with a module --layer")
+        (args.out / "layer.txt").write_text(onnx_tensor_of(args.layer, args.onnx))
+
+    generator = torch.Generator().manual_seed(1000 + args.seed)
+    size = classifier.input_size
+    x = torch.randn(2, 3, size, size, generator=generator)
+    targets = torch.tensor(TARGETS, dtype=torch.int64)
+
+    forward = split_model(classifier, args.layer)
+    activations, logits = forward(x)
+    chosen = torch.where(targets < 0, logits.argmax(dim=1, keepdim=True), targets)
+
+    gradients = []
+    for t in range(chosen.shape[1]):
+        score = logits.gather(1, chosen[:, t : t + 1]).sum()
+        (grad,) = torch.autograd.grad(score, activations, retain_graph=True)
+        gradients.append(grad)
+    gradients = torch.stack(gradients, dim=1)  # [N, T, K, h, w]
+
+    weights = gradients.mean(dim=(-2, -1), keepdim=True)
+    cams = F.relu((weights * activations.unsqueeze(1)).sum(dim=2))  # [N, T, h, w]
+
+    def save(name, tensor):
+        np.save(args.out / f"{name}.npy", tensor.detach().cpu().numpy())
+
+    save("input", x)
+    save("targets", targets)
+    save("chosen", chosen)
+    save("logits", logits)
+    save("activations", activations)
+    save("gradients", gradients)
+    save("gradcam", cams)
+    print(f"{args.arch} {args.layer}: activations {tuple(activations.shape)}, chosen {chosen.tolist()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
