@@ -9,6 +9,7 @@ var verbs = new Dictionary<string, (string Usage, Func<Arguments, TextWriter, in
 {
     ["prepare"] = (PrepareCommand.Usage, PrepareCommand.Run, []),
     ["verify"] = (VerifyCommand.Usage, VerifyCommand.Run, []),
+    ["benchmark"] = (BenchmarkCommand.Usage, BenchmarkCommand.Run, []),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || !verbs.TryGetValue(args[0], out var verb))
