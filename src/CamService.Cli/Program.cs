@@ -9,6 +9,7 @@ var verbs = new Dictionary<string, (string Usage, Func<Arguments, TextWriter, in
 {
     ["prepare"] = (PrepareCommand.Usage, PrepareCommand.Run, []),
     ["verify"] = (VerifyCommand.Usage, VerifyCommand.Run, []),
+    ["inspect"] = (InspectCommand.Usage, InspectCommand.Run, []),
     ["benchmark"] = (BenchmarkCommand.Usage, BenchmarkCommand.Run, []),
 };
 

@@ -29,6 +29,27 @@ public sealed record PrepareOptions
     public WeightsKind? Weights { get; init; }
 }
 
+/// <summary>What a plain model's CAM-ready version would be built from.</summary>
+/// <param name="Image">The image input.</param>
+/// <param name="Output">The classifier output explained.</param>
+/// <param name="Scores">The scores tensor (a final Softmax stepped over), as named in the working copy.</param>
+/// <param name="SourceScores">The scores tensor's name in the source graph.</param>
+/// <param name="Target">The target layer, as named in the working copy.</param>
+/// <param name="SourceTarget">The target layer's name in the source graph.</param>
+/// <param name="Path">The nodes between target and scores.</param>
+/// <param name="Shapes">Probed shapes of the tensors on the path (batch 2).</param>
+/// <param name="NumClasses">C.</param>
+public sealed record CamReadyAnalysis(
+    ImageInput Image,
+    string Output,
+    string Scores,
+    string SourceScores,
+    TargetLayer Target,
+    string SourceTarget,
+    GradientPath Path,
+    IReadOnlyDictionary<string, long[]> Shapes,
+    int NumClasses);
+
 /// <summary>A CAM-ready model and what was learnt while building it.</summary>
 public sealed record CamReadyResult(
     ModelProto Model,
@@ -50,9 +71,43 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
     public static string Producer { get; } = "CamService.Onnx " +
         (typeof(CamReadyBuilder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0");
 
+    /// <summary>
+    /// What <see cref="Prepare"/> would do, without building anything: the image input, the
+    /// scores, the target layer and the nodes on the gradient path with their probed shapes.
+    /// </summary>
+    public CamReadyAnalysis Analyze(ModelProto source, PrepareOptions? options = null) => Plan(source, options ?? new PrepareOptions()).Analysis;
+
     public CamReadyResult Prepare(ModelProto source, PrepareOptions? options = null)
     {
         options ??= new PrepareOptions();
+        var (graph, analysis) = Plan(source, options);
+        var model = graph.Model;
+        var (image, target, scores, path, shapes) = (analysis.Image, analysis.Target, analysis.Scores, analysis.Path, analysis.Shapes);
+        var targetShape = shapes[target.Tensor];
+        var scoresShape = shapes[scores];
+
+        var emit = new NodeEmitter(graph, image.ElementType, "cam");
+        BuildOutputs(graph, emit, path, target, scores, scoresShape.Length, shapes);
+
+        var batch = model.Graph.Input.First(i => i.Name == image.Name).Type.TensorType.Shape.Dim[0].Clone();
+        var activationShape = target.Layout == "NHWC"
+            ? new[] { targetShape[3], targetShape[1], targetShape[2] }
+            : targetShape[1..];
+        var spatialIsStatic = image.Height is not null && image.Width is not null;
+        DeclareInterface(model, image, batch, analysis.NumClasses, activationShape, spatialIsStatic);
+        graph.RemoveUnusedNodes();
+
+        var info = Describe(CamModelInfo.Read(source), options, image, analysis.SourceTarget, target.Layout, analysis.SourceScores, analysis.NumClasses);
+        info.WriteTo(model);
+        CamModelInfo.Set(model, MetadataKeys.NumClasses, analysis.NumClasses.ToString());
+        CamModelInfo.Set(model, MetadataKeys.ActivationShape, string.Join(",", activationShape));
+
+        return new CamReadyResult(model, info, target with { Tensor = analysis.SourceTarget }, path.Nodes, analysis.NumClasses, activationShape);
+    }
+
+    /// <summary>Finds everything the build needs, on a copy of the source whose reserved names are freed.</summary>
+    (GraphIndex Graph, CamReadyAnalysis Analysis) Plan(ModelProto source, PrepareOptions options)
+    {
         var existing = CamModelInfo.Read(source);
         if (existing.IsCamReady)
         {
@@ -103,26 +158,8 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         {
             throw new CamReadyException($"The target layer '{sourceTarget}' has shape [{string.Join(", ", targetShape)}]; a 4-D feature map is needed.");
         }
-        var scoresShape = shapes[scores];
-        var numClasses = (int)scoresShape.Skip(1).Aggregate(1L, (a, b) => a * b);
-
-        var emit = new NodeEmitter(graph, image.ElementType, "cam");
-        BuildOutputs(graph, emit, path, target, scores, scoresShape.Length, shapes);
-
-        var batch = model.Graph.Input.First(i => i.Name == image.Name).Type.TensorType.Shape.Dim[0].Clone();
-        var activationShape = target.Layout == "NHWC"
-            ? new[] { targetShape[3], targetShape[1], targetShape[2] }
-            : targetShape[1..];
-        var spatialIsStatic = image.Height is not null && image.Width is not null;
-        DeclareInterface(model, image, batch, numClasses, activationShape, spatialIsStatic);
-        graph.RemoveUnusedNodes();
-
-        var info = Describe(existing, options, image, sourceTarget, target.Layout, sourceScores, numClasses);
-        info.WriteTo(model);
-        CamModelInfo.Set(model, MetadataKeys.NumClasses, numClasses.ToString());
-        CamModelInfo.Set(model, MetadataKeys.ActivationShape, string.Join(",", activationShape));
-
-        return new CamReadyResult(model, info, target with { Tensor = sourceTarget }, path.Nodes, numClasses, activationShape);
+        var numClasses = (int)shapes[scores].Skip(1).Aggregate(1L, (a, b) => a * b);
+        return (graph, new CamReadyAnalysis(image, output, scores, sourceScores, target, sourceTarget, path, shapes, numClasses));
     }
 
     /// <summary>Emits logits, the top-1 choice for negative targets, the seed, the gradient and the outputs.</summary>

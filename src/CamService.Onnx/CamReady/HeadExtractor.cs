@@ -73,6 +73,9 @@ public sealed class HeadExtractor
     /// <summary>The tensor <c>logits</c> flattens.</summary>
     public string Scores { get; }
 
+    /// <summary>The head's nodes in graph order.</summary>
+    public IReadOnlyList<NodeProto> Nodes => nodes;
+
     /// <summary>Backbone tensors (or image inputs) the head reads besides the target.</summary>
     public IReadOnlyList<string> SideInputs { get; }
 
