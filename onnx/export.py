@@ -155,6 +155,7 @@ def metadata(classifier: Classifier) -> dict[str, str]:
         "cam.pixel_scale": "1/255",
         "cam.layout": "NCHW",
         "cam.labels": json.dumps(classifier.labels),
+        "cam.parameters": str(sum(p.numel() for p in classifier.module.parameters())),
         **classifier.extra,
     }
 

@@ -22,7 +22,72 @@ public sealed record ExecutionSettings
     /// <summary>Threads one operator may use; 0 lets ONNX Runtime use every core.</summary>
     public int IntraOpThreads { get; init; }
 
+    /// <summary>
+    /// All sessions share one process-wide thread pool instead of one pool each, so several models
+    /// running at once take turns on the cores rather than oversubscribing them.
+    /// </summary>
+    public bool SharedThreadPool { get; init; }
+
+    /// <summary>Whether idle pool threads spin before sleeping: lower latency, but they burn the cores other models need.</summary>
+    public bool AllowSpinning { get; init; }
+
     public GraphOptimizationLevel Optimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+}
+
+/// <summary>
+/// The process-wide ONNX Runtime environment. It is created once, on first use; a shared thread
+/// pool can only be had if it is configured before any session exists.
+/// </summary>
+public static class OrtEnvironment
+{
+    static readonly Lock Gate = new();
+    static bool sharedPool;
+
+    /// <summary>
+    /// Creates the environment with one shared intra-op pool of <paramref name="threads"/> threads
+    /// (0 = every core). False when the environment already runs without one (something created a
+    /// session first); sessions then keep pools of their own.
+    /// </summary>
+    public static bool TryConfigureSharedThreadPool(int threads, bool allowSpinning)
+    {
+        lock (Gate)
+        {
+            if (sharedPool)
+            {
+                return true;
+            }
+            if (OrtEnv.IsCreated)
+            {
+                return false;
+            }
+            using var threading = new OrtThreadingOptions
+            {
+                GlobalIntraOpNumThreads = threads,
+                GlobalInterOpNumThreads = 1,
+                GlobalSpinControl = allowSpinning,
+            };
+            var options = new EnvironmentCreationOptions
+            {
+                logId = "CamService",
+                logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
+                threadOptions = threading,
+            };
+            OrtEnv.CreateInstanceWithOptions(ref options);
+            sharedPool = true;
+            return true;
+        }
+    }
+
+    internal static void RequireSharedThreadPool()
+    {
+        lock (Gate)
+        {
+            if (!sharedPool)
+            {
+                throw new InvalidOperationException("SharedThreadPool needs OrtEnvironment.ConfigureSharedThreadPool before the first session.");
+            }
+        }
+    }
 }
 
 /// <summary>CUDA was asked for and cannot be used; the message says why.</summary>
@@ -49,10 +114,19 @@ public static class SessionFactory
         {
             GraphOptimizationLevel = settings.Optimization,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = settings.IntraOpThreads,
-            InterOpNumThreads = 1,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        if (settings.SharedThreadPool)
+        {
+            OrtEnvironment.RequireSharedThreadPool();
+            options.DisablePerSessionThreads();
+        }
+        else
+        {
+            options.IntraOpNumThreads = settings.IntraOpThreads;
+            options.InterOpNumThreads = 1;
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", settings.AllowSpinning ? "1" : "0");
+        }
         if (settings.Device == ExecutionDevice.Cpu)
         {
             return (options, "cpu");

@@ -39,6 +39,7 @@ public sealed record PrepareOptions
 /// <param name="Path">The nodes between target and scores.</param>
 /// <param name="Shapes">Probed shapes of the tensors on the path (batch 2).</param>
 /// <param name="NumClasses">C.</param>
+/// <param name="GigaMacs">Multiply–accumulates per image in convolutions and matrix products, in billions.</param>
 public sealed record CamReadyAnalysis(
     ImageInput Image,
     string Output,
@@ -48,7 +49,8 @@ public sealed record CamReadyAnalysis(
     string SourceTarget,
     GradientPath Path,
     IReadOnlyDictionary<string, long[]> Shapes,
-    int NumClasses);
+    int NumClasses,
+    double GigaMacs);
 
 /// <summary>A CAM-ready model and what was learnt while building it.</summary>
 public sealed record CamReadyResult(
@@ -101,6 +103,7 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         info.WriteTo(model);
         CamModelInfo.Set(model, MetadataKeys.NumClasses, analysis.NumClasses.ToString());
         CamModelInfo.Set(model, MetadataKeys.ActivationShape, string.Join(",", activationShape));
+        CamModelInfo.Set(model, MetadataKeys.GigaFlops, analysis.GigaMacs.ToString("G4", System.Globalization.CultureInfo.InvariantCulture));
 
         return new CamReadyResult(model, info, target with { Tensor = analysis.SourceTarget }, path.Nodes, analysis.NumClasses, activationShape);
     }
@@ -152,14 +155,16 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         }
 
         var path = gradients.FindPath(graph, target.Tensor, scores);
-        var shapes = Probe(path.TensorsToProbe(gradients.Rules).Append(scores));
+        var shapes = Probe(path.TensorsToProbe(gradients.Rules).Append(scores).Concat(FlopCounter.TensorsToProbe(graph)));
+        var batch = ShapeProbe.ProbeShape(model.Graph.Input.First(i => i.Name == image.Name), probeSize)[0];
+        var gigaMacs = FlopCounter.GigaMacsPerImage(graph, shapes, batch);
         var targetShape = shapes[target.Tensor];
         if (targetShape.Length != 4)
         {
             throw new CamReadyException($"The target layer '{sourceTarget}' has shape [{string.Join(", ", targetShape)}]; a 4-D feature map is needed.");
         }
         var numClasses = (int)shapes[scores].Skip(1).Aggregate(1L, (a, b) => a * b);
-        return (graph, new CamReadyAnalysis(image, output, scores, sourceScores, target, sourceTarget, path, shapes, numClasses));
+        return (graph, new CamReadyAnalysis(image, output, scores, sourceScores, target, sourceTarget, path, shapes, numClasses, gigaMacs));
     }
 
     /// <summary>Emits logits, the top-1 choice for negative targets, the seed, the gradient and the outputs.</summary>

@@ -49,4 +49,6 @@ public static class MetadataKeys
     public const string Family = "cam.family";
     public const string NumClasses = "cam.num_classes";
     public const string ActivationShape = "cam.activation_shape";
+    public const string GigaFlops = "cam.gflops";
+    public const string Parameters = "cam.parameters";
 }
