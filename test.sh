@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/common.sh
 
+install_dotnet_if_missing
 install_debian_packages python3 python3-torch python3-torchvision python3-onnx python3-numpy
 export CAMSERVICE_PYTHON=/usr/bin/python3
 

@@ -16,6 +16,7 @@ installed, efficientnet_pytorch-b0..b7 (the weights of the original comparison n
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import shlex
@@ -166,11 +167,13 @@ def export_plain(classifier: Classifier, path: Path, opset: int) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     dummy = torch.randn(1, 3, classifier.input_size, classifier.input_size)
+    # Newer PyTorch defaults to the dynamo exporter; the TorchScript one names tensors by module scope.
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
         torch.onnx.export(
             classifier.module, dummy, str(path), opset_version=opset, do_constant_folding=True,
             input_names=["input"], output_names=["logits"],
-            dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+            dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, **legacy,
         )
     model = onnx.load(str(path))
     for key, value in metadata(classifier).items():

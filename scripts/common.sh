@@ -17,5 +17,15 @@ install_debian_packages() {
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
-  command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK (dotnet) is not installed; see README.md" >&2; exit 1; }
+}
+
+# The .NET 10 SDK: from the distribution where it has it (Ubuntu), else Microsoft's installer.
+install_dotnet_if_missing() {
+  if command -v dotnet >/dev/null && dotnet --list-sdks | grep -q '^10\.'; then return; fi
+  step "Installing the .NET 10 SDK"
+  if as_root apt-get install -y -qq dotnet-sdk-10.0 2>/dev/null; then return; fi
+  local installer; installer=$(mktemp)
+  curl -fsSL https://dot.net/v1/dotnet-install.sh -o "$installer"
+  bash "$installer" --channel 10.0 --install-dir "$HOME/.dotnet"
+  export DOTNET_ROOT="$HOME/.dotnet" PATH="$HOME/.dotnet:$PATH"
 }
