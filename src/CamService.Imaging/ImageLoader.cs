@@ -23,6 +23,9 @@ public sealed class ImageLoader
     /// </summary>
     const int MaxBytesPerPixel = 16;
 
+    /// <summary>Floor for that limit: decoders' fixed working buffers do not shrink with a small pixel limit.</summary>
+    const long MinAllocationLimitMegabytes = 64;
+
     readonly ImageLimits _limits;
     readonly Configuration _configuration;
 
@@ -38,7 +41,7 @@ public sealed class ImageLoader
             MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
             {
                 MaximumPoolSizeMegabytes = limits.MaxPoolMegabytes,
-                AllocationLimitMegabytes = (int)Math.Min(int.MaxValue, Math.Max(1, limits.MaxPixels * MaxBytesPerPixel >> 20)),
+                AllocationLimitMegabytes = (int)Math.Clamp(limits.MaxPixels * MaxBytesPerPixel >> 20, MinAllocationLimitMegabytes, int.MaxValue),
             }),
         };
     }
@@ -138,7 +141,7 @@ public sealed class ImageLoader
 
     static string Reason(Exception e) => e switch
     {
-        NotSupportedException => $"it uses a variant we cannot decode ({e.Message})",
+        NotSupportedException => $"it uses a variant we cannot decode ({e.Message.TrimEnd('.')}).",
         InvalidMemoryOperationException => "it declares buffers larger than the allocator allows.",
         _ => e.Message.TrimEnd('.') + ".",
     };

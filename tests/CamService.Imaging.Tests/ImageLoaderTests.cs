@@ -51,12 +51,30 @@ public sealed class ImageLoaderTests
         using var fromSlice = Loader.Load(padded.AsMemory(7, png.Length));
         using var positioned = new MemoryStream(padded) { Position = 7 };
         using var fromPositioned = Loader.Load(positioned);
+        using var written = new MemoryStream(); // a buffer the loader may read in place
+        written.Write(padded);
+        written.Position = 7;
+        using var fromWritten = Loader.Load(written);
 
-        foreach (var loaded in new[] { fromStream, fromSlice, fromPositioned })
+        foreach (var loaded in new[] { fromStream, fromSlice, fromPositioned, fromWritten })
         {
             Assert.Equal((32, 16), (loaded.Width, loaded.Height));
             Assert.Equal(TestImages.Green, loaded.Pixels[24, 4]);
         }
+    }
+
+    [Fact]
+    public void Constructor_ChecksTheLimits_AndAnyPoolSizeWorks()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ImageLoader(new ImageLimits { MaxPixels = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ImageLoader(new ImageLimits { MaxPoolMegabytes = -1 }));
+        using var source = TestImages.Gradient(64, 48);
+        var unpooled = new ImageLoader(new ImageLimits { MaxPoolMegabytes = 0, MaxPixels = 5000 });
+
+        using var loaded = unpooled.Load(TestImages.Encode(source, new JpegEncoder()));
+
+        Assert.Equal(64, loaded.Width);
+        Assert.Equal(5000, unpooled.Limits.MaxPixels);
     }
 
     [Fact]
