@@ -1,0 +1,20 @@
+namespace CamService.Imaging;
+
+/// <summary>What an uploaded image may cost before we refuse it.</summary>
+public sealed record ImageLimits
+{
+    /// <summary>Most pixels (width × height, read from the header) an image may declare: 40 MP covers every phone camera.</summary>
+    public long MaxPixels { get; init; } = 40_000_000;
+
+    /// <summary>
+    /// Most memory ImageSharp keeps pooled between requests. The pool only saves allocations; anything over
+    /// it is returned to the OS, so a burst of large uploads does not pin memory for the life of the service.
+    /// </summary>
+    public int MaxPoolMegabytes { get; init; } = 256;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPixels, 1, nameof(MaxPixels));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxPoolMegabytes, nameof(MaxPoolMegabytes));
+    }
+}

@@ -1,0 +1,148 @@
+using System.Runtime.InteropServices;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace CamService.Imaging;
+
+/// <summary>
+/// Turns untrusted upload bytes into an upright RGB image, or into one of three exceptions that say what
+/// was wrong with them. Build one per service and share it: it holds only immutable configuration.
+/// </summary>
+public sealed class ImageLoader
+{
+    /// <summary>
+    /// The largest single buffer a decoder needs for an image at the pixel limit: ImageSharp works in
+    /// Vector4 (16 bytes per pixel) at most. Anything bigger is a bug or an attack, and the allocator refuses it.
+    /// </summary>
+    const int MaxBytesPerPixel = 16;
+
+    /// <summary>Floor for that limit: decoders' fixed working buffers do not shrink with a small pixel limit.</summary>
+    const long MinAllocationLimitMegabytes = 64;
+
+    readonly ImageLimits _limits;
+    readonly Configuration _configuration;
+
+    public ImageLoader(ImageLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        limits.Validate();
+        _limits = limits;
+        // Only the formats we accept are registered, so a GIF, BMP or TIFF never reaches a decoder: less
+        // code exposed to hostile input, and one place that decides what "supported" means.
+        _configuration = new Configuration(new JpegConfigurationModule(), new PngConfigurationModule(), new WebpConfigurationModule())
+        {
+            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
+            {
+                MaximumPoolSizeMegabytes = limits.MaxPoolMegabytes,
+                AllocationLimitMegabytes = (int)Math.Clamp(limits.MaxPixels * MaxBytesPerPixel >> 20, MinAllocationLimitMegabytes, int.MaxValue),
+            }),
+        };
+    }
+
+    public ImageLimits Limits => _limits;
+
+    /// <summary>Reads the whole stream (which need not be seekable), then loads it as <see cref="Load(ReadOnlyMemory{byte})"/> does.</summary>
+    public LoadedImage Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        // The truncation check needs every byte anyway, and ImageSharp needs to read the header twice
+        // (identify, then decode); a MemoryStream we already hold is used without a copy.
+        if (stream is MemoryStream memory && memory.TryGetBuffer(out var buffer))
+        {
+            return Load(buffer.AsMemory((int)memory.Position));
+        }
+        using var copy = stream.CanSeek ? new MemoryStream(checked((int)Math.Max(0, stream.Length - stream.Position))) : new MemoryStream();
+        stream.CopyTo(copy);
+        return Load(copy.GetBuffer().AsMemory(0, (int)copy.Length));
+    }
+
+    /// <summary>
+    /// Identifies the header, checks the pixel limit, checks the file is complete, decodes to RGB and
+    /// applies the EXIF orientation.
+    /// </summary>
+    /// <exception cref="UnsupportedImageException">Not JPEG, PNG or WebP.</exception>
+    /// <exception cref="ImageTooLargeException">The header declares more than <see cref="ImageLimits.MaxPixels"/>; nothing is decoded.</exception>
+    /// <exception cref="CorruptImageException">A supported format that cannot be decoded.</exception>
+    public LoadedImage Load(ReadOnlyMemory<byte> bytes)
+    {
+        var data = bytes.Span;
+        // ImageSharp 2.1 identifies only streams; this one reads the caller's array without a copy.
+        using var stream = MemoryMarshal.TryGetArray(bytes, out var array)
+            ? new MemoryStream(array.Array!, array.Offset, array.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
+        var format = Image.DetectFormat(_configuration, data);
+        if (format is null)
+        {
+            throw new UnsupportedImageException(EncodedImage.Describe(data));
+        }
+        var name = FormatName(format);
+
+        IImageInfo info;
+        try
+        {
+            info = Image.Identify(_configuration, stream)
+                ?? throw new CorruptImageException(name, "its header cannot be read.");
+        }
+        catch (Exception e) when (IsDecodeFailure(e))
+        {
+            throw new CorruptImageException(name, Reason(e), e);
+        }
+        if ((long)info.Width * info.Height > _limits.MaxPixels)
+        {
+            throw new ImageTooLargeException(info.Width, info.Height, _limits.MaxPixels);
+        }
+        if (EncodedImage.FindTruncation(data, name) is { } truncation)
+        {
+            throw new CorruptImageException(name, truncation + ".");
+        }
+
+        Image<Rgb24>? image = null;
+        try
+        {
+            stream.Position = 0;
+            image = Image.Load<Rgb24>(_configuration, stream);
+            var orientation = ReadOrientation(image);
+            // Rotate/flip the pixels once here so that everything downstream (model input, geometry,
+            // heatmap) works in the upright frame a person sees; AutoOrient also resets the tag to 1.
+            image.Mutate(x => x.AutoOrient());
+            return new LoadedImage(image, name, orientation);
+        }
+        catch (Exception e) when (IsDecodeFailure(e))
+        {
+            image?.Dispose();
+            throw new CorruptImageException(name, Reason(e), e);
+        }
+    }
+
+    static ushort? ReadOrientation(Image image) =>
+        image.Metadata.ExifProfile?.GetValue(ExifTag.Orientation) is { } tag ? tag.Value : null;
+
+    static string FormatName(IImageFormat format) => format switch
+    {
+        JpegFormat => "jpeg",
+        PngFormat => "png",
+        WebpFormat => "webp",
+        _ => throw new InvalidOperationException($"Format {format.Name} is registered but not mapped."),
+    };
+
+    /// <summary>
+    /// What decoders throw on malformed data. Besides ImageSharp's own exceptions, zlib's InvalidDataException
+    /// (PNG bodies) and the index/argument errors a decoder hits when a header lies about sizes.
+    /// </summary>
+    static bool IsDecodeFailure(Exception e) => e is ImageFormatException or InvalidDataException or EndOfStreamException
+        or NotSupportedException or IndexOutOfRangeException or ArgumentException or InvalidMemoryOperationException;
+
+    static string Reason(Exception e) => e switch
+    {
+        NotSupportedException => $"it uses a variant we cannot decode ({e.Message.TrimEnd('.')}).",
+        InvalidMemoryOperationException => "it declares buffers larger than the allocator allows.",
+        _ => e.Message.TrimEnd('.') + ".",
+    };
+}

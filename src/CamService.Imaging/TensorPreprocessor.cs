@@ -1,0 +1,173 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using CamService.Onnx.CamReady;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using SixLabors.ImageSharp.Processing.Processors.Transforms;
+
+namespace CamService.Imaging;
+
+/// <summary>
+/// Builds the model input from an image the way torchvision's evaluation transforms do:
+/// Resize + CenterCrop (or a plain resize) + ToTensor + Normalize, with the channel order and layout the
+/// model's metadata asks for.
+/// </summary>
+public static class TensorPreprocessor
+{
+    /// <summary>
+    /// Resizes <paramref name="image"/> with the <see cref="Preprocessing.Interpolation"/> filter
+    /// (antialiased when shrinking, as PIL is), takes the model's window (see <see cref="InputGeometry"/>),
+    /// computes (pixel · PixelScale − Mean[c]) / Std[c] for each model channel c, and writes the result in
+    /// the model's channel order and layout. Pixels torchvision would pad (a crop larger than the resized
+    /// image) are 0 before normalisation, as in torchvision.
+    /// </summary>
+    /// <param name="image">The upright image, e.g. <see cref="LoadedImage.Pixels"/>; it is not modified.</param>
+    /// <param name="preprocessing">The model's input contract from its metadata.</param>
+    /// <param name="mode">Stretch the whole image, or resize the shorter side and centre-crop.</param>
+    /// <param name="destination">Exactly 3 · Height · Width floats.</param>
+    /// <returns>Where each image pixel landed in the input.</returns>
+    public static InputGeometry Fill(Image<Rgb24> image, Preprocessing preprocessing, ResizeMode mode, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        var options = PreprocessingOptions.Parse(preprocessing);
+        var geometry = InputGeometry.Create(image.Width, image.Height, preprocessing, mode);
+        var (width, height) = (geometry.InputWidth, geometry.InputHeight);
+        if (destination.Length != 3 * width * height)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} floats; a 3×{height}×{width} input needs {3 * width * height}.", nameof(destination));
+        }
+
+        using var resized = image.Clone(x => x.Resize(new ResizeOptions
+        {
+            Size = new Size(geometry.ResizedWidth, geometry.ResizedHeight),
+            Sampler = options.Sampler,
+            Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
+        }));
+        // The resized image is small (a few hundred pixels a side), so one copy into a pooled buffer gives
+        // plain span access without a per-row delegate that could not capture the destination span anyway.
+        var (resizedWidth, resizedHeight) = (geometry.ResizedWidth, geometry.ResizedHeight);
+        var pixels = ArrayPool<Rgb24>.Shared.Rent(resizedWidth * resizedHeight);
+        try
+        {
+            resized.CopyPixelDataTo(pixels.AsSpan(0, resizedWidth * resizedHeight));
+            var bytes = MemoryMarshal.AsBytes(pixels.AsSpan(0, resizedWidth * resizedHeight));
+
+            // One lookup table per model channel turns an 8-bit value into its normalised float.
+            Span<float> lookup = stackalloc float[3 * 256];
+            for (var channel = 0; channel < 3; channel++)
+            {
+                options.FillLookup(channel, lookup.Slice(channel * 256, 256));
+            }
+            var (first, third) = options.Bgr ? (2, 0) : (0, 2); // source byte (R=0, G=1, B=2) for model channels 0 and 2
+            var plane = width * height;
+            for (var v = 0; v < height; v++)
+            {
+                var sourceY = v + geometry.CropTop;
+                var row = (uint)sourceY < (uint)resizedHeight ? bytes.Slice(sourceY * resizedWidth * 3, resizedWidth * 3) : [];
+                for (var u = 0; u < width; u++)
+                {
+                    var sourceX = u + geometry.CropLeft;
+                    int r = 0, g = 0, b = 0; // torchvision pads with 0
+                    if (!row.IsEmpty && (uint)sourceX < (uint)resizedWidth)
+                    {
+                        var at = sourceX * 3;
+                        (r, g, b) = (row[at + first], row[at + 1], row[at + third]);
+                    }
+                    var (c0, c1, c2) = (lookup[r], lookup[256 + g], lookup[512 + b]);
+                    var index = v * width + u;
+                    if (options.Nchw)
+                    {
+                        destination[index] = c0;
+                        destination[plane + index] = c1;
+                        destination[2 * plane + index] = c2;
+                    }
+                    else
+                    {
+                        destination[3 * index] = c0;
+                        destination[3 * index + 1] = c1;
+                        destination[3 * index + 2] = c2;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<Rgb24>.Shared.Return(pixels);
+        }
+        return geometry;
+    }
+
+    /// <summary>The <see cref="Preprocessing"/> strings and arrays, checked once and turned into what the loop needs.</summary>
+    sealed class PreprocessingOptions
+    {
+        PreprocessingOptions(IResampler sampler, bool bgr, bool nchw, float scale, float[] mean, float[] std)
+        {
+            Sampler = sampler;
+            Bgr = bgr;
+            Nchw = nchw;
+            Scale = scale;
+            Mean = mean;
+            Std = std;
+        }
+
+        public IResampler Sampler { get; }
+
+        public bool Bgr { get; }
+
+        public bool Nchw { get; }
+
+        float Scale { get; }
+
+        float[] Mean { get; }
+
+        float[] Std { get; }
+
+        public static PreprocessingOptions Parse(Preprocessing p)
+        {
+            // PIL's bilinear and bicubic (a = −0.5) are ImageSharp's triangle and bicubic kernels; both libraries
+            // widen the kernel by the scale factor when shrinking, which is what torchvision gets from PIL.
+            var sampler = p.Interpolation.ToLowerInvariant() switch
+            {
+                "bilinear" => KnownResamplers.Triangle,
+                "bicubic" => KnownResamplers.Bicubic,
+                _ => throw new ArgumentException($"Interpolation '{p.Interpolation}' is not bilinear or bicubic.", nameof(p)),
+            };
+            var bgr = p.ChannelOrder.ToUpperInvariant() switch
+            {
+                "RGB" => false,
+                "BGR" => true,
+                _ => throw new ArgumentException($"Channel order '{p.ChannelOrder}' is not RGB or BGR.", nameof(p)),
+            };
+            var nchw = p.Layout.ToUpperInvariant() switch
+            {
+                "NCHW" => true,
+                "NHWC" => false,
+                _ => throw new ArgumentException($"Layout '{p.Layout}' is not NCHW or NHWC.", nameof(p)),
+            };
+            if (p.Mean is not { Length: 3 } || p.Std is not { Length: 3 })
+            {
+                throw new ArgumentException("Mean and Std need one value per channel (3).", nameof(p));
+            }
+            if (Array.Exists(p.Std, s => s == 0 || !float.IsFinite(s)) || !float.IsFinite(p.PixelScale) || p.PixelScale == 0)
+            {
+                throw new ArgumentException("Std and PixelScale must be finite and non-zero.", nameof(p));
+            }
+            return new PreprocessingOptions(sampler, bgr, nchw, p.PixelScale, p.Mean, p.Std);
+        }
+
+        /// <summary>(value · scale − mean) / std for the 256 byte values, in float32 like torchvision.</summary>
+        public void FillLookup(int channel, Span<float> lookup)
+        {
+            for (var value = 0; value < lookup.Length; value++)
+            {
+                lookup[value] = value;
+            }
+            TensorPrimitives.Multiply(lookup, Scale, lookup);
+            TensorPrimitives.Subtract(lookup, Mean[channel], lookup);
+            TensorPrimitives.Divide(lookup, Std[channel], lookup);
+        }
+    }
+}
