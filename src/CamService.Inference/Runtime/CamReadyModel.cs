@@ -1,3 +1,4 @@
+using System.Globalization;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Model;
 using Google.Protobuf;
@@ -14,8 +15,10 @@ public sealed class CamReadyModel : IDisposable
     readonly InferenceSession session;
     readonly string[] outputNames = [CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients];
 
-    CamReadyModel(InferenceSession session, string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters)
+    CamReadyModel(InferenceSession session, string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape,
+        long parameters, double? gigaFlops)
     {
+        GigaFlops = gigaFlops;
         this.session = session;
         Device = device;
         Info = info;
@@ -42,8 +45,11 @@ public sealed class CamReadyModel : IDisposable
     /// <summary>[K, h, w] of the target layer.</summary>
     public int[] ActivationShape { get; }
 
-    /// <summary>Parameters of the source model (initializer elements).</summary>
+    /// <summary>Parameters of the source model (cam.parameters, else its initializers' elements).</summary>
     public long Parameters { get; }
+
+    /// <summary>Multiply–accumulates per image in billions (cam.gflops), when known.</summary>
+    public double? GigaFlops { get; }
 
     /// <summary>Loads a CAM-ready model file (metadata, labels beside it, session).</summary>
     public static CamReadyModel Load(string path, ExecutionSettings settings, Action<string>? warn = null)
@@ -60,11 +66,24 @@ public sealed class CamReadyModel : IDisposable
             throw new CamReadyException("The model is not CAM-ready; run 'prepare' on it first.");
         }
         var metadata = proto.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
-        var numClasses = int.Parse(metadata[MetadataKeys.NumClasses]);
-        var activationShape = metadata[MetadataKeys.ActivationShape].Split(',').Select(int.Parse).ToArray();
-        var parameters = proto.Graph.Initializer.Sum(CamService.Onnx.Graph.Tensors.ElementCount);
+        string Required(string key) => metadata.TryGetValue(key, out var value)
+            ? value
+            : throw new CamReadyException($"The model's metadata lacks {key}; prepare it again with this version.");
+        var numClasses = int.Parse(Required(MetadataKeys.NumClasses), CultureInfo.InvariantCulture);
+        var activationShape = Required(MetadataKeys.ActivationShape).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var parameters = metadata.TryGetValue(MetadataKeys.Parameters, out var p) && long.TryParse(p, CultureInfo.InvariantCulture, out var count)
+            ? count
+            : proto.Graph.Initializer.Sum(CamService.Onnx.Graph.Tensors.ElementCount);
+        double? gigaFlops = metadata.TryGetValue(MetadataKeys.GigaFlops, out var g) && double.TryParse(g, CultureInfo.InvariantCulture, out var flops)
+            ? flops
+            : null;
+        var labels = info.LoadLabels(directory);
+        if (labels is not null && labels.Count != numClasses)
+        {
+            throw new CamReadyException($"The model has {numClasses} classes but {labels.Count} labels.");
+        }
         var (session, device) = CreateSession(proto.ToByteArray(), settings, warn);
-        return new CamReadyModel(session, device, info, info.LoadLabels(directory), numClasses, activationShape, parameters);
+        return new CamReadyModel(session, device, info, labels, numClasses, activationShape, parameters, gigaFlops);
     }
 
     static (InferenceSession, string) CreateSession(byte[] bytes, ExecutionSettings settings, Action<string>? warn)

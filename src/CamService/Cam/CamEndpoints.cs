@@ -1,0 +1,78 @@
+using CamService.Imaging;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace CamService.Cam;
+
+/// <summary>POST /cam: explain one image with one or more models.</summary>
+public static class CamEndpoints
+{
+    public static IServiceCollection AddCam(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CamOptions>()
+            .Bind(configuration.GetSection(CamOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(provider => new ImageLoader(new ImageLimits { MaxPixels = provider.GetRequiredService<IOptions<CamOptions>>().Value.MaxPixels }));
+        services.AddSingleton<CamRequestReader>();
+        services.AddSingleton<CamExplainer>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCam(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/cam", Explain)
+            .WithName("ExplainImage")
+            .WithTags("CAM")
+            .WithSummary("Grad-CAM maps of one image for one or more models, with predictions, PNGs and timings.")
+            .WithDescription("multipart/form-data with an 'image' file and optional fields, or application/json with 'image' as base64 " +
+                             "and the same fields. With 'Accept: image/png' and one model, the answer is the overlay PNG itself.")
+            .Produces<CamResponse>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status406NotAcceptable)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .DisableAntiforgery();
+        return app;
+    }
+
+    static async Task<Results<Ok<CamResponse>, FileContentHttpResult, ProblemHttpResult>> Explain(
+        HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader, CancellationToken cancellationToken)
+    {
+        var camRequest = await reader.ReadAsync(request, cancellationToken);
+        var models = explainer.Resolve(camRequest.Models);
+        var targets = models.Select(m => CamExplainer.TargetIndex(m, camRequest.Target)).ToList();
+
+        var wantsPng = WantsPng(request);
+        if (wantsPng && models.Count != 1)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status406NotAcceptable, title: "Not acceptable",
+                detail: $"An image/png answer holds one overlay; this request explains {models.Count} models. Name one in 'models' or accept application/json.");
+        }
+
+        using var image = loader.Load(camRequest.Image);
+        var results = new List<CamResult>(models.Count);
+        for (var i = 0; i < models.Count; i++)
+        {
+            results.Add(explainer.Explain(image, models[i], targets[i], camRequest, cancellationToken));
+        }
+
+        return wantsPng
+            ? TypedResults.File(results[0].OverlayPng, "image/png")
+            : TypedResults.Ok(new CamResponse(new ImageSize(image.Width, image.Height), results));
+    }
+
+    /// <summary>True when the client prefers image/png to JSON.</summary>
+    static bool WantsPng(HttpRequest request)
+    {
+        var accept = request.GetTypedHeaders().Accept;
+        double Quality(string type) => accept
+            .Where(a => a.MediaType.Equals(type, StringComparison.OrdinalIgnoreCase))
+            .Select(a => a.Quality ?? 1.0).DefaultIfEmpty(0).Max();
+        return Quality("image/png") > Math.Max(Quality("application/json"), Quality("*/*") * 0.999);
+    }
+}

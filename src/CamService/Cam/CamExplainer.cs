@@ -1,0 +1,128 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using CamService.Imaging;
+using CamService.Inference.Methods;
+using CamService.Inference.Runtime;
+using CamService.Models;
+using CamService.Problems;
+using Microsoft.ML.OnnxRuntime;
+
+namespace CamService.Cam;
+
+/// <summary>
+/// Explains one decoded image with each requested model: preprocess, one ONNX Runtime run
+/// (logits, activations, gradients), the CAM method, and the PNGs mapped back onto the image.
+/// </summary>
+public sealed class CamExplainer(ModelRegistry registry, CamMethods methods)
+{
+    /// <summary>The ready models a request names, in its order (all ready models when it names none).</summary>
+    public IReadOnlyList<ModelEntry> Resolve(IReadOnlyList<string>? ids)
+    {
+        if (ids is null)
+        {
+            var ready = registry.Ready.ToList();
+            return ready.Count > 0
+                ? ready
+                : throw new RequestException(StatusCodes.Status503ServiceUnavailable, "No model is ready",
+                    registry.Entries.Count == 0 ? $"No models were found in {registry.Directory}." : "No model has finished loading successfully; see /health/ready.");
+        }
+        return ids.Select(id =>
+        {
+            var entry = registry.Find(id) ?? throw new RequestException(StatusCodes.Status404NotFound, "Unknown model",
+                $"There is no model '{id}'. Models: {string.Join(", ", registry.Entries.Select(e => e.Id))}.");
+            return entry.Status == ModelStatus.Ready
+                ? entry
+                : throw new RequestException(StatusCodes.Status503ServiceUnavailable, "Model not ready",
+                    $"Model '{id}' is {entry.Status.ToString().ToLowerInvariant()}{(entry.Error is null ? "" : $": {entry.Error}")}.");
+        }).ToList();
+    }
+
+    /// <summary>Checks the target against every model before any work is done.</summary>
+    public static int? TargetIndex(ModelEntry entry, TargetChoice target)
+    {
+        var model = entry.Model!;
+        if (target.Index is { } index)
+        {
+            return index < model.NumClasses
+                ? index
+                : throw RequestException.BadField("target", $"Class {index} is out of range for model '{entry.Id}' ({model.NumClasses} classes).");
+        }
+        if (target.Label is { } label)
+        {
+            var found = model.Labels?.ToList().IndexOf(label) ?? -1;
+            return found >= 0
+                ? found
+                : throw RequestException.BadField("target", $"Model '{entry.Id}' has no class labelled '{label}' (labels are matched exactly; see /models/{entry.Id}/labels).");
+        }
+        return null;
+    }
+
+    public CamResult Explain(LoadedImage image, ModelEntry entry, int? targetIndex, CamRequest request, CancellationToken cancellationToken)
+    {
+        var model = entry.Model!;
+        var method = methods.Find(request.Method)!;
+        var p = model.Preprocessing;
+        var inputLength = 3 * p.Height * p.Width;
+        var input = ArrayPool<float>.Shared.Rent(inputLength);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var geometry = TensorPreprocessor.Fill(image.Pixels, p, request.Resize, input.AsSpan(0, inputLength));
+            var preprocessMs = clock.Elapsed.TotalMilliseconds;
+
+            clock.Restart();
+            using var runOptions = new RunOptions();
+            using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
+            long[] targets = [targetIndex ?? -1];
+            using var outputs = model.Run(input.AsMemory(0, inputLength), 1, targets, 1, runOptions);
+            cancellationToken.ThrowIfCancellationRequested();
+            var inferenceMs = clock.Elapsed.TotalMilliseconds;
+
+            var logits = outputs.LogitsOf(0);
+            var chosen = targetIndex ?? TensorPrimitives.IndexOfMax(logits);
+            var predictions = TopK(logits, Math.Min(request.TopK, model.NumClasses), model);
+
+            clock.Restart();
+            var map = new float[outputs.Height * outputs.Width];
+            var camInput = new CamInput(outputs.ActivationsOf(0), method.UsesGradients ? outputs.GradientsOf(0, 0) : default,
+                outputs.Channels, outputs.Height, outputs.Width);
+            method.Compute(camInput, map);
+            var camMs = clock.Elapsed.TotalMilliseconds;
+
+            clock.Restart();
+            var projected = CamRenderer.Project(map, outputs.Height, outputs.Width, geometry, image.Width, image.Height);
+            var heatmap = CamRenderer.HeatmapPng(projected, image.Width, image.Height, request.Colormap);
+            var overlay = CamRenderer.OverlayPng(image.Pixels, projected, request.Colormap, request.Alpha);
+            var renderMs = clock.Elapsed.TotalMilliseconds;
+
+            return new CamResult(
+                entry.Id,
+                model.Info.Weights == Onnx.CamReady.WeightsKind.Random,
+                predictions,
+                new TargetScore(chosen, LabelOf(model, chosen), logits[chosen]),
+                method.Name,
+                new CamMap(outputs.Width, outputs.Height, map),
+                heatmap,
+                overlay,
+                new Timings(Round(preprocessMs), Round(inferenceMs), Round(camMs), Round(renderMs)));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
+        }
+    }
+
+    static List<Prediction> TopK(ReadOnlySpan<float> logits, int k, CamReadyModel model)
+    {
+        var probabilities = new float[logits.Length];
+        TensorPrimitives.SoftMax(logits, probabilities);
+        var order = Enumerable.Range(0, probabilities.Length).ToArray();
+        Array.Sort(probabilities.ToArray(), order, Comparer<float>.Create((a, b) => b.CompareTo(a)));
+        return order.Take(k).Select(i => new Prediction(i, LabelOf(model, i), probabilities[i])).ToList();
+    }
+
+    static string LabelOf(CamReadyModel model, int index) => model.Labels is { } labels ? labels[index] : $"class {index}";
+
+    static double Round(double milliseconds) => Math.Round(milliseconds, 2);
+}

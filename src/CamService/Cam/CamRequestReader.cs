@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Text.Json;
+using CamService.Imaging;
+using CamService.Inference.Methods;
+using CamService.Problems;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace CamService.Cam;
+
+/// <summary>
+/// Reads POST /cam from multipart/form-data or application/json into a <see cref="CamRequest"/>,
+/// enforcing the body limit while reading (not only from Content-Length) and validating every field.
+/// </summary>
+public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods methods)
+{
+    static readonly string[] Fields = ["image", "models", "target", "topk", "colormap", "alpha", "resize", "method"];
+
+    public async Task<CamRequest> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var limit = options.Value.MaxBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            throw TooLarge(limit);
+        }
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+
+        var (image, fields) = request.ContentType switch
+        {
+            { } type when type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) => await ReadMultipart(request, limit, cancellationToken),
+            { } type when type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) => await ReadJson(request, limit, cancellationToken),
+            var type => throw new RequestException(StatusCodes.Status415UnsupportedMediaType, "Unsupported request",
+                $"Send multipart/form-data (an 'image' file and fields) or application/json (image as base64), not {type ?? "a body without Content-Type"}."),
+        };
+        return Validate(image, fields);
+    }
+
+    static async Task<(ReadOnlyMemory<byte>, Dictionary<string, string?>)> ReadMultipart(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = limit, ValueCountLimit = 64 }, cancellationToken);
+        }
+        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        {
+            throw TooLarge(limit);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", $"The multipart body cannot be read: {e.Message}");
+        }
+
+        var fields = form.ToDictionary(f => f.Key, f => (string?)f.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        var files = form.Files.Where(f => f.Name.Equals("image", StringComparison.OrdinalIgnoreCase)).ToList();
+        var others = form.Files.Where(f => !f.Name.Equals("image", StringComparison.OrdinalIgnoreCase)).Select(f => f.Name).ToList();
+        if (others.Count > 0)
+        {
+            throw RequestException.BadField(others[0], $"Unknown file field '{others[0]}'; the photo goes in 'image'.");
+        }
+        if (files.Count != 1)
+        {
+            throw RequestException.BadField("image", files.Count == 0 ? "The 'image' file is required." : "Send exactly one 'image' file per request.");
+        }
+        using var buffer = new MemoryStream((int)Math.Min(files[0].Length, limit));
+        await files[0].CopyToAsync(buffer, cancellationToken);
+        return (buffer.ToArray(), fields);
+    }
+
+    static async Task<(ReadOnlyMemory<byte>, Dictionary<string, string?>)> ReadJson(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        var body = await ReadLimited(request.Body, limit, cancellationToken);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", $"The body is not valid JSON: {e.Message}");
+        }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The body must be a JSON object.");
+            }
+            var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                fields[property.Name] = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString(),
+                    JsonValueKind.Number => property.Value.GetRawText(),
+                    JsonValueKind.Null => null,
+                    JsonValueKind.Array when property.Name.Equals("models", StringComparison.OrdinalIgnoreCase)
+                        && property.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
+                        string.Join(",", property.Value.EnumerateArray().Select(e => e.GetString())),
+                    _ => throw RequestException.BadField(property.Name, $"'{property.Name}' must be a string or a number."),
+                };
+            }
+            if (!fields.Remove("image", out var image) || string.IsNullOrWhiteSpace(image))
+            {
+                throw RequestException.BadField("image", "'image' (base64 of a JPEG, PNG or WebP file) is required.");
+            }
+            return (DecodeBase64(image), fields);
+        }
+    }
+
+    static byte[] DecodeBase64(string text)
+    {
+        // Accept data: URLs as browsers produce them.
+        var comma = text.StartsWith("data:", StringComparison.OrdinalIgnoreCase) ? text.IndexOf(',') : -1;
+        var payload = comma >= 0 ? text[(comma + 1)..] : text;
+        var bytes = new byte[payload.Length * 3 / 4 + 3];
+        return Convert.TryFromBase64String(payload.Trim(), bytes, out var written)
+            ? bytes[..written]
+            : throw RequestException.BadField("image", "'image' is not valid base64.");
+    }
+
+    static async Task<byte[]> ReadLimited(Stream body, long limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw TooLarge(limit);
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    CamRequest Validate(ReadOnlyMemory<byte> image, Dictionary<string, string?> fields)
+    {
+        var unknown = fields.Keys.FirstOrDefault(k => !Fields.Contains(k, StringComparer.OrdinalIgnoreCase));
+        if (unknown is not null)
+        {
+            throw RequestException.BadField(unknown, $"Unknown field '{unknown}'. Fields: {string.Join(", ", Fields)}.");
+        }
+        if (image.Length == 0)
+        {
+            throw RequestException.BadField("image", "The image is empty.");
+        }
+        string? Field(string name) => fields.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+        var models = Field("models")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (models is not null && models.Distinct(StringComparer.Ordinal).Count() != models.Length)
+        {
+            throw RequestException.BadField("models", "A model is listed twice.");
+        }
+
+        var target = Field("target") switch
+        {
+            null => TargetChoice.TopOne,
+            var t when int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var index) => new TargetChoice(index, null),
+            var t when t.StartsWith('-') && int.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) =>
+                throw RequestException.BadField("target", "A class index cannot be negative; leave 'target' out for each model's top-1."),
+            var label => new TargetChoice(null, label),
+        };
+
+        var topK = Field("topk") is { } k
+            ? int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed >= 1 && parsed <= options.Value.MaxTopK
+                ? parsed
+                : throw RequestException.BadField("topk", $"'topk' must be a whole number from 1 to {options.Value.MaxTopK}.")
+            : 5;
+
+        var colormap = Field("colormap") is { } c
+            ? Enum.TryParse<Colormap>(c, ignoreCase: true, out var map) && Enum.IsDefined(map) && !int.TryParse(c, out _)
+                ? map
+                : throw RequestException.BadField("colormap", $"'colormap' must be one of {string.Join(", ", Enum.GetNames<Colormap>().Select(n => n.ToLowerInvariant()))}.")
+            : Colormap.Jet;
+
+        var alpha = Field("alpha") is { } a
+            ? float.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out var opacity) && opacity is >= 0 and <= 1
+                ? opacity
+                : throw RequestException.BadField("alpha", "'alpha' must be a number from 0 to 1.")
+            : 0.5f;
+
+        var resize = Field("resize")?.ToLowerInvariant() switch
+        {
+            null or "stretch" => ResizeMode.Stretch,
+            "crop" => ResizeMode.Crop,
+            _ => throw RequestException.BadField("resize", "'resize' must be 'stretch' or 'crop'."),
+        };
+
+        var method = Field("method") ?? "gradcam";
+        if (methods.Find(method) is null)
+        {
+            throw RequestException.BadField("method", $"Unknown method '{method}'. Methods: {string.Join(", ", methods.Names)}.");
+        }
+
+        return new CamRequest(image, models, target, topK, colormap, alpha, resize, method.ToLowerInvariant());
+    }
+
+    static RequestException TooLarge(long limit) => new(StatusCodes.Status413PayloadTooLarge, "Request too large",
+        $"The request body exceeds the limit of {limit:N0} bytes (Cam:MaxBodyBytes).");
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using CamService.Models;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace CamService.Health;
+
+/// <summary>/health/live (the process answers) and /health/ready (at least one model loaded and warmed), in every environment.</summary>
+public static class HealthEndpoints
+{
+    const string ReadyTag = "ready";
+
+    public static IServiceCollection AddHealth(this IServiceCollection services)
+    {
+        services.AddHealthChecks().AddCheck<ModelsReadyCheck>("models", tags: [ReadyTag]);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson })
+            .WithTags("Health");
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteJson })
+            .WithTags("Health");
+        return app;
+    }
+
+    static Task WriteJson(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString(),
+                description = e.Value.Description,
+                data = e.Value.Data,
+            }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web));
+    }
+}
+
+/// <summary>Healthy when at least one model is ready; the data lists every model's status and failure reason.</summary>
+public sealed class ModelsReadyCheck(ModelRegistry registry) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = registry.Entries.ToDictionary(
+            e => e.Id,
+            e => (object)(e.Error is null ? e.Status.ToString().ToLowerInvariant() : $"failed: {e.Error}"));
+        var ready = registry.Entries.Count(e => e.Status == ModelStatus.Ready);
+        var loading = registry.Entries.Count(e => e.Status == ModelStatus.Loading);
+        var result = ready > 0
+            ? HealthCheckResult.Healthy($"{ready} of {registry.Entries.Count} models ready", data)
+            : registry.Entries.Count == 0
+                ? HealthCheckResult.Unhealthy($"No *.onnx models in {registry.Directory}", data: data)
+                : loading > 0
+                    ? HealthCheckResult.Unhealthy($"Loading models ({loading} of {registry.Entries.Count} still loading)", data: data)
+                    : HealthCheckResult.Unhealthy("No model could be loaded", data: data);
+        return Task.FromResult(result);
+    }
+}

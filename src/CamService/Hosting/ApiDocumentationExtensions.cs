@@ -1,0 +1,37 @@
+using System.Reflection;
+using Microsoft.OpenApi;
+
+namespace CamService.Hosting;
+
+public static class ApiDocumentationExtensions
+{
+    /// <summary>The OpenAPI document (request and answer types from the endpoints' metadata and XML comments).</summary>
+    public static IServiceCollection AddApiDocumentation(this IServiceCollection services)
+    {
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(options =>
+        {
+            options.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "CamService",
+                Version = "v1",
+                Description = "Grad-CAM explanations of image classifiers, several architectures side by side, in ONNX Runtime.",
+            });
+            options.OperationFilter<CamOperationFilter>();
+            var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
+            if (File.Exists(xml))
+            {
+                options.IncludeXmlComments(xml);
+            }
+        });
+        return services;
+    }
+
+    /// <summary>/swagger (UI) and /swagger/v1/swagger.json.</summary>
+    public static WebApplication MapApiDocumentation(this WebApplication app)
+    {
+        app.UseSwagger();
+        app.UseSwaggerUI(options => options.DocumentTitle = "CamService API");
+        return app;
+    }
+}

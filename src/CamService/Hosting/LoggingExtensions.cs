@@ -1,0 +1,26 @@
+using Serilog;
+using Serilog.Events;
+
+namespace CamService.Hosting;
+
+public static class LoggingExtensions
+{
+    /// <summary>Serilog, configured from the "Serilog" section, writing structured events to the console.</summary>
+    public static WebApplicationBuilder AddLogging(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+        return builder;
+    }
+
+    /// <summary>One structured event per request: method, path, status, time.</summary>
+    public static WebApplication UseRequestLogging(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging();
+        return app;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using CamService.Inference.Runtime;
+using CamService.Onnx.CamReady;
+using CamService.Onnx.Gradients;
+using Microsoft.Extensions.Options;
+
+namespace CamService.Models;
+
+/// <summary>
+/// Loads every model of the registry in the background after start-up: makes it CAM-ready if it
+/// is not, opens its session, warms it up and measures its latency. A model that fails is marked
+/// failed with its reason; the others still serve.
+/// </summary>
+public sealed class ModelLoader(
+    ModelRegistry registry,
+    ModelPreparer preparer,
+    ExecutionSettings settings,
+    IOptions<ModelsOptions> options,
+    ILogger<ModelLoader> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        if (registry.Entries.Count == 0)
+        {
+            logger.LogError("No *.onnx models were found in {Directory}", registry.Directory);
+        }
+        foreach (var entry in registry.Entries)
+        {
+            if (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            await Task.Run(() => Load(entry), stoppingToken);
+        }
+        registry.MarkLoaded();
+    }
+
+    void Load(ModelEntry entry)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var proto = preparer.Resolve(entry.Path);
+            var model = CamReadyModel.Create(proto, settings, Path.GetDirectoryName(entry.Path),
+                warning => logger.LogWarning("{Model}: {Warning}", entry.Id, warning));
+            var latency = WarmUp(model, options.Value.WarmupRuns);
+            entry.MarkReady(model, latency);
+            logger.LogInformation("Model {Model} ready on {Device} in {Seconds:F1} s: {Family}, {Weights} weights, {LatencyMs:F1} ms per image",
+                entry.Id, model.Device, clock.Elapsed.TotalSeconds, model.Info.Family ?? "unknown family",
+                model.Info.Weights.ToString().ToLowerInvariant(), latency);
+        }
+        catch (Exception e) when (e is CamReadyException or GradientException or ExecutionProviderException
+                                      or InvalidDataException or FileNotFoundException or IOException
+                                      or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or FormatException)
+        {
+            entry.MarkFailed(e.Message);
+            logger.LogError("Model {Model} failed to load: {Reason}", entry.Id, e.Message);
+        }
+    }
+
+    /// <summary>Runs one image with one target a few times; returns the median time in milliseconds.</summary>
+    static double WarmUp(CamReadyModel model, int runs)
+    {
+        var p = model.Preprocessing;
+        var images = new float[3 * p.Height * p.Width];
+        var targets = new long[] { -1 };
+        var times = new double[runs];
+        for (var i = 0; i < runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            using var outputs = model.Run(images, 1, targets, 1);
+            times[i] = clock.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[runs / 2];
+    }
+}

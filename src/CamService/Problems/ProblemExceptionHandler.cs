@@ -1,0 +1,55 @@
+using CamService.Imaging;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CamService.Problems;
+
+/// <summary>
+/// Turns the exceptions that mean "bad input" into application/problem+json 4xx answers in one
+/// place; anything else is a 500 whose details stay in the log.
+/// </summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            RequestException e => Problem(e.Status, e.Title, e.Message, e.Errors),
+            ImageTooLargeException e => Problem(StatusCodes.Status413PayloadTooLarge, "Image too large", e.Message),
+            UnsupportedImageException e => Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported image", e.Message),
+            CorruptImageException e => Problem(StatusCodes.Status422UnprocessableEntity, "Corrupt image", e.Message),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e =>
+                Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", e.Message),
+            BadHttpRequestException e => Problem(e.StatusCode, "Bad request", e.Message),
+            InvalidDataException e when IsFormLimit(e) => Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", e.Message),
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested =>
+                Problem(499, "Client closed request", "The request was cancelled."),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+            return false;
+        }
+
+        if (problem.Status >= 500 || problem.Status == 499)
+        {
+            logger.LogWarning("{Status} on {Method} {Path}: {Detail}", problem.Status, context.Request.Method, context.Request.Path, problem.Detail);
+        }
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>Multipart bodies past FormOptions' limits surface as InvalidDataException.</summary>
+    static bool IsFormLimit(InvalidDataException e) =>
+        e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("exceeded", StringComparison.OrdinalIgnoreCase);
+
+    static ProblemDetails Problem(int status, string title, string detail, IDictionary<string, string[]>? errors = null)
+    {
+        var problem = errors is null ? new ProblemDetails() : new ValidationProblemDetails(errors);
+        problem.Status = status;
+        problem.Title = title;
+        problem.Detail = detail;
+        return problem;
+    }
+}

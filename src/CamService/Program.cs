@@ -1,0 +1,37 @@
+using CamService.Cam;
+using CamService.Health;
+using CamService.Hosting;
+using CamService.Inference;
+using CamService.Models;
+using CamService.Problems;
+
+// CamService: Grad-CAM for several image classifiers side by side, in ONNX Runtime.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+});
+
+builder.AddLogging();
+builder.Services.AddProblems();
+builder.Services.AddInference(builder.Configuration);
+builder.Services.AddModels(builder.Configuration);
+builder.Services.AddCam(builder.Configuration);
+builder.Services.AddHealth();
+builder.Services.AddApiDocumentation();
+
+var app = builder.Build();
+
+app.UseProblems();
+app.UseRequestLogging();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.MapApiDocumentation();
+app.MapHealth();
+app.MapModels();
+app.MapCam();
+
+app.Run();
+
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;
