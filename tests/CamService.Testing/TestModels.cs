@@ -1,0 +1,107 @@
+using CamService.Onnx.CamReady;
+using CamService.Onnx.Graph;
+using CamService.Onnx.Model;
+using Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace CamService.Testing;
+
+/// <summary>
+/// Tiny classifiers whose evidence is known: each class is one colour channel, so a Grad-CAM for
+/// "red" lights exactly where the image is red. Built as plain ONNX in code and made CAM-ready with
+/// the real builder.
+/// </summary>
+public static class TestModels
+{
+    /// <summary>The classes of every colour model, in index order.</summary>
+    public static readonly string[] Labels = ["red", "green", "blue", "dark"];
+
+    public const int Red = 0;
+
+    /// <summary>
+    /// image [N,3,S,S] → 1×1 conv (R, G, B, darkness) → ReLU → 4×4 average pool → global average
+    /// pool → Gemm: logit_c = mean of channel c. Pixels are normalised with mean 0.5 and std 0.5,
+    /// so black is −1 and a pure colour +1.
+    /// </summary>
+    public static ModelProto ColourClassifier(int size, string family = "TestNet", WeightsKind weights = WeightsKind.Custom)
+    {
+        var model = new ModelProto { IrVersion = 8, ProducerName = "CamService.Testing", Graph = new GraphProto { Name = "colour" } };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        var graph = model.Graph;
+
+        graph.Input.Add(Value("image", DataType.Float, Batch(), Fixed(3), Fixed(size), Fixed(size)));
+        graph.Output.Add(Value("scores", DataType.Float, Batch(), Fixed(Labels.Length)));
+
+        // Channels: R, G, B and darkness = -(R + G + B) / 3.
+        float third = -1f / 3;
+        graph.Initializer.Add(Tensors.Floating("conv.weight", DataType.Float, [4, 3, 1, 1],
+            [1, 0, 0, 0, 1, 0, 0, 0, 1, third, third, third]));
+        graph.Initializer.Add(Tensors.Floating("fc.weight", DataType.Float, [4, 4],
+            [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]));
+        graph.Initializer.Add(Tensors.Floating("fc.bias", DataType.Float, [4], [0, 0, 0, 0]));
+
+        graph.Node.Add(Node("Conv", ["image", "conv.weight"], "colours"));
+        graph.Node.Add(Node("Relu", ["colours"], "evidence"));
+        graph.Node.Add(Node("AveragePool", ["evidence"], "features",
+            Attributes.Ints("kernel_shape", [4, 4]), Attributes.Ints("strides", [4, 4])));
+        graph.Node.Add(Node("GlobalAveragePool", ["features"], "pooled"));
+        graph.Node.Add(Node("Flatten", ["pooled"], "flat"));
+        graph.Node.Add(Node("Gemm", ["flat", "fc.weight", "fc.bias"], "scores", Attributes.Int("transB", 1)));
+
+        var info = new CamModelInfo
+        {
+            Architecture = $"colournet{size}",
+            Family = family,
+            Weights = weights,
+            WeightsSource = "hand-set weights: one class per colour channel",
+            Labels = Labels,
+            Preprocessing = new Preprocessing(size, size, size + size / 4, "bilinear", [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], "RGB", 1f / 255, "NCHW"),
+        };
+        info.WriteTo(model);
+        return model;
+    }
+
+    /// <summary>Writes a CAM-ready colour model to <paramref name="directory"/>/<paramref name="id"/>.onnx.</summary>
+    public static string WriteCamReady(string directory, string id, int size, string family = "TestNet", WeightsKind weights = WeightsKind.Custom)
+    {
+        var path = Path.Combine(directory, $"{id}.onnx");
+        OnnxModelFile.Save(new CamReadyBuilder().Prepare(ColourClassifier(size, family, weights)).Model, path);
+        return path;
+    }
+
+    /// <summary>Writes the plain (not CAM-ready) colour model, for the service to prepare at start-up.</summary>
+    public static string WritePlain(string directory, string id, int size)
+    {
+        var path = Path.Combine(directory, $"{id}.onnx");
+        OnnxModelFile.Save(ColourClassifier(size), path);
+        return path;
+    }
+
+    /// <summary>Writes a file that is not an ONNX model at all.</summary>
+    public static string WriteBroken(string directory, string id)
+    {
+        var path = Path.Combine(directory, $"{id}.onnx");
+        File.WriteAllText(path, "this is not an ONNX model");
+        return path;
+    }
+
+    static NodeProto Node(string op, string[] inputs, string output, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = output };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        return node;
+    }
+
+    static TensorShapeProto.Types.Dimension Batch() => new() { DimParam = "batch" };
+
+    static TensorShapeProto.Types.Dimension Fixed(long value) => new() { DimValue = value };
+
+    static ValueInfoProto Value(string name, DataType type, params TensorShapeProto.Types.Dimension[] dims)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.AddRange(dims);
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
+    }
+}
