@@ -87,13 +87,15 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
             : TargetLayerLocator.Find(graph, scores, Probe);
         var (sourceTarget, sourceScores) = (target.Tensor, scores);
 
-        // The contract's names belong to the contract: rename source tensors that use them.
+        // The contract's names belong to the contract: rename source tensors that use them, the
+        // image input included (the metadata's cam.input then names it for callers).
         foreach (var reserved in CamReadyContract.ReservedNames.Where(graph.Exists))
         {
             var fresh = graph.FreshName($"{reserved}_source");
             graph.RenameTensor(reserved, fresh);
             target = target.Tensor == reserved ? target with { Tensor = fresh } : target;
             scores = scores == reserved ? fresh : scores;
+            image = image.Name == reserved ? image with { Name = fresh } : image;
         }
 
         var path = gradients.FindPath(graph, target.Tensor, scores);
