@@ -59,9 +59,6 @@ public sealed record GradientCase(string Op, string Variant, Func<TestGraph, Fea
     public int Channels { get; init; } = 4;
 
     public InputValues Values { get; init; } = InputValues.Uniform(1f);
-
-    /// <summary>Odd, even and non-square (H, W): window geometry and output padding differ between them.</summary>
-    public (int H, int W)[] Sizes { get; init; } = [(5, 5), (6, 6), (5, 6)];
 }
 
 /// <summary>
@@ -88,6 +85,11 @@ public static class GradientCases
         new("Flatten", "the whole feature map", (g, x) => FlatHead(g, x, x.K * x.H * x.W)),
         new("Reshape", "to [0, W, -1] (copy and inferred dims)",
             (g, x) => FlatHead(g, g.Node("Reshape", [x, g.Ints(0, x.W, -1)]), x.K * x.H * x.W)),
+        new("Reshape", "torch's view(N, -1), the shape computed from Shape, Gather, Unsqueeze and Concat", (g, x) =>
+        {
+            var batch = g.Node("Unsqueeze", [g.Node("Gather", [g.Node("Shape", [x]), g.Int(0)]), g.Ints(0)]);
+            return FlatHead(g, g.Node("Reshape", [x, g.Node("Concat", [batch, g.Ints(-1)], Int("axis", 0))]), x.K * x.H * x.W);
+        }) { Opset = 13 },
         new("Squeeze", "opset 11, axes attribute",
             (g, x) => Classifier(g, g.Node("Squeeze", [g.Node("GlobalAveragePool", [x])], Ints("axes", [3, 2])), x.K)) { Opset = 11 },
         new("Squeeze", "opset 13, negative axes input",
@@ -136,6 +138,20 @@ public static class GradientCases
                 x.K * Out(x.H, 2, 2, 0) * Out(x.W, 2, 2, 0)))
         {
             Opset = 13,
+            Values = InputValues.Distinct(Margin),
+        },
+        new("MaxPool", "opset 11, kernel 2, stride 2 (ScatterElements without reduction)", (g, x) =>
+            FlatHead(g, g.Node("MaxPool", [x], Ints("kernel_shape", [2, 2]), Ints("strides", [2, 2])),
+                x.K * Out(x.H, 2, 2, 0) * Out(x.W, 2, 2, 0)))
+        {
+            Opset = 11,
+            Values = InputValues.Distinct(Margin),
+        },
+        new("MaxPool", "opset 9, kernel 2, stride 2 (Scatter)", (g, x) =>
+            FlatHead(g, g.Node("MaxPool", [x], Ints("kernel_shape", [2, 2]), Ints("strides", [2, 2])),
+                x.K * Out(x.H, 2, 2, 0) * Out(x.W, 2, 2, 0)))
+        {
+            Opset = 9,
             Values = InputValues.Distinct(Margin),
         },
         new("MaxPool", "kernel 2, stride 2, ceil_mode", (g, x) =>
@@ -200,6 +216,8 @@ public static class GradientCases
         }),
         new("Conv", "1x1 classifier after global pooling",
             (g, x) => g.Node("Flatten", [g.Node("Conv", [g.Node("GlobalAveragePool", [x]), g.Random([Classes, x.K, 1, 1]), g.Random([Classes])])])),
+        new("Conv", "1x1 classifier whose [N, C, 1, 1] scores are never flattened",
+            (g, x) => g.Node("Conv", [g.Node("GlobalAveragePool", [x]), g.Random([Classes, x.K, 1, 1]), g.Random([Classes])])),
         new("Conv", "3x3, pads 1, stride 2", (g, x) =>
             FlatHead(g, g.Node("Conv", [x, g.Random([3, x.K, 3, 3]), g.Random([3])],
                 Ints("kernel_shape", [3, 3]), Ints("pads", [1, 1, 1, 1]), Ints("strides", [2, 2])), 3 * Out(x.H, 3, 2, 2) * Out(x.W, 3, 2, 2))),
@@ -225,8 +243,13 @@ public static class GradientCases
             FlatHead(g, g.Node("Conv", [x, g.Random([3, x.K, 2, 2])], String("auto_pad", "SAME_LOWER")), 3 * x.H * x.W)),
         new("BatchNormalization", "opset 9", (g, x) => FlatHead(g, BatchNorm(g, x), x.K * x.H * x.W)) { Opset = 9 },
         new("BatchNormalization", "opset 15", (g, x) => FlatHead(g, BatchNorm(g, x), x.K * x.H * x.W)) { Opset = 15 },
-        new("BatchNormalization", "on pooled [N, K] features (BatchNorm1d)", (g, x) =>
-            Classifier(g, g.Node("BatchNormalization", [Features(g, x), g.Random([x.K]), g.Random([x.K]), g.Random([x.K]), g.Random([x.K], 0.5f, 1.5f)]), x.K)),
+        new("BatchNormalization", "on flattened [N, K·H·W] features (BatchNorm1d)", (g, x) =>
+        {
+            var count = x.K * x.H * x.W;
+            var features = g.Node("Flatten", [x]);
+            return Classifier(g, g.Node("BatchNormalization",
+                [features, g.Random([count]), g.Random([count]), g.Random([count]), g.Random([count], 0.5f, 1.5f)]), count);
+        }),
 
         // ---- Elementwise arithmetic, broadcasting both ways ----
         new("Add", "a per-channel constant", (g, x) => FlatHead(g, g.Node("Add", [x, g.Random([x.K, 1, 1])]), x.K * x.H * x.W)),
@@ -320,6 +343,11 @@ public static class GradientCases
         new("Concat", "along width, negative axis",
             (g, x) => FlatHead(g, g.Node("Concat", [g.Node("Sigmoid", [x]), x], Int("axis", -1)), 2 * x.K * x.H * x.W)),
         new("Concat", "x with itself along height", (g, x) => FlatHead(g, g.Node("Concat", [x, x], Int("axis", 2)), 2 * x.K * x.H * x.W)),
+        new("Concat", "with an input that carries no gradient (Floor)",
+            (g, x) => FlatHead(g, g.Node("Concat", [g.Node("Floor", [x]), x], Int("axis", 1)), 2 * x.K * x.H * x.W))
+        {
+            Values = InputValues.Uniform(1f, Margin, -1f, 0f, 1f),
+        },
         new("Split", "opset 11, split attribute, first output unused", (g, x) =>
             FlatHead(g, g.Nodes("Split", [x], 2, Int("axis", 1), Ints("split", [1, 3]))[1], 3 * x.H * x.W)) { Opset = 11 },
         new("Split", "opset 13, split input, second output unused", (g, x) =>

@@ -24,13 +24,14 @@ public static class FiniteDifferences
     /// <param name="input">The image input's name.</param>
     /// <param name="x">The input values, NCHW.</param>
     /// <param name="shape">The input shape.</param>
-    /// <param name="targets">[N, T] classes, negative for top-1.</param>
+    /// <param name="targets">T classes per image, negative for top-1.</param>
     /// <param name="step">The perturbation h.</param>
     public static GradientComparison Compare(ModelProto plain, ModelProto camReady, string input, string scores,
-        float[] x, long[] shape, long[] targets, float step)
+        float[] x, long[] shape, long[][] targetRows, float step)
     {
         var batch = (int)shape[0];
-        var perTarget = targets.Length / batch;
+        var perTarget = targetRows[0].Length;
+        var targets = targetRows.SelectMany(t => t).ToArray();
         var cam = Ort.Run(camReady,
             [(input, x, shape), (CamReadyContract.Targets, targets, [batch, perTarget])],
             CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients);

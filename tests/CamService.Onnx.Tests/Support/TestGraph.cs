@@ -32,12 +32,14 @@ public sealed class TestGraph
     /// <summary>Lists every initializer as a graph input too, as IR 3 (Caffe2, old exporters) required.</summary>
     public bool InitializersAsInputs { get; init; }
 
-    /// <summary>A float input whose first dimension is the free batch dimension N.</summary>
+    /// <summary>A float input whose first dimension is the free batch dimension N; other negative dims are free too.</summary>
     public string Input(string name, params long[] dims)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
-        shape.Dim.AddRange(dims.Skip(1).Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
+        shape.Dim.AddRange(dims.Skip(1).Select((d, i) => d < 0
+            ? new TensorShapeProto.Types.Dimension { DimParam = $"{name}_dim{i + 1}" }
+            : new TensorShapeProto.Types.Dimension { DimValue = d }));
         graph.Input.Add(Value(name, shape));
         return name;
     }
@@ -59,6 +61,17 @@ public sealed class TestGraph
 
     /// <summary>A 0-D float initializer.</summary>
     public string Scalar(float value) => Floats([], value);
+
+    /// <summary>A 0-D bool initializer (Dropout's training_mode).</summary>
+    public string Bool(bool value)
+    {
+        var tensor = new TensorProto { Name = FreshName("b"), DataType = (int)DataType.Bool };
+        tensor.Int32Data.Add(value ? 1 : 0);
+        return AddInitializer(tensor);
+    }
+
+    /// <summary>A 0-D int64 initializer (an index).</summary>
+    public string Int(long value) => AddInitializer(Tensors.Int64(FreshName("i"), [], [value]));
 
     /// <summary>A 1-D int64 initializer (shapes, axes, split sizes).</summary>
     public string Ints(params long[] values) => AddInitializer(Tensors.Int64(FreshName("i"), [values.Length], values));
