@@ -91,6 +91,7 @@ public sealed class CamReadyBuilderTests
         { "Dropout", 13, "training mode" },
         { "BatchNormalization", 15, "training mode" },
         { "Conv", 17, "input 1 depends on the target layer" },
+        { "MatMul", 17, "one-dimensional MatMul operands are not supported" },
     };
 
     /// <summary>Supported operators used in a way their rule cannot differentiate fail loudly, never silently wrong.</summary>
@@ -107,6 +108,7 @@ public sealed class CamReadyBuilderTests
             "Dropout" => g.Node("Dropout", [x, g.Scalar(0.5f), g.Bool(true)]),
             "BatchNormalization" => g.Nodes("BatchNormalization", [x, g.Random([4]), g.Random([4]), g.Random([4]), g.Random([4], 0.5f, 1.5f)],
                 3, Int("training_mode", 1))[0],
+            "MatMul" => g.Node("Unsqueeze", [g.Node("MatMul", [x, g.Random([Width])]), g.Ints(3)]),
             // Weights computed from the target itself (dynamic convolution).
             _ => g.Node("Conv", [x, g.Node("Mul", [g.Random([4, 4, 1, 1]), g.Node("ReduceMean", [x], Ints("axes", [0, 1, 2, 3]))])]),
         };
@@ -117,6 +119,31 @@ public sealed class CamReadyBuilderTests
         var node = plain.Graph.Node.First(n => n.OpType == opType).Name;
         Assert.Contains($"{opType} node '{node}'", error.Message);
         Assert.Contains(reason, error.Message);
+    }
+
+    [Fact]
+    public void Prepare_TargetLayerTheScoresDoNotDependOn_FailsClearly()
+    {
+        var g = new TestGraph();
+        var x = g.Input("x", [2, 4, Height, Width]);
+        var sideBranch = g.Node("Tanh", [x]);
+        var scores = GradientCases.PooledHead(g, g.Node("Sigmoid", [x]), 4);
+        var plain = g.Output(scores).Output(sideBranch).Build();
+
+        var error = Assert.Throws<GradientException>(() => new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = sideBranch }));
+        Assert.Contains($"The scores '{scores}' do not depend on the target layer '{sideBranch}'", error.Message);
+    }
+
+    [Fact]
+    public void Prepare_TargetLayerThatIsNotAFeatureMap_FailsClearly()
+    {
+        var g = new TestGraph();
+        var x = new FeatureMap(g.Input("x", [2, 4, Height, Width]), 4, Height, Width);
+        var features = g.Node("Flatten", [g.Node("GlobalAveragePool", [x])]);
+        var plain = g.Output(GradientCases.Classifier(g, features, 4)).Build();
+
+        var error = Assert.Throws<CamReadyException>(() => new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = features }));
+        Assert.Contains($"The target layer '{features}' has shape [2, 4]; a 4-D feature map is needed.", error.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using CamService.Onnx.Graph;
 using CamService.Onnx.Tests.Support;
 using static CamService.Onnx.Graph.Attributes;
 
@@ -174,6 +175,11 @@ public static class GradientCases
             (g, x) => Classifier(g, g.Node("Flatten", [g.Node("ReduceMean", [x, g.Ints(2, 3)])]), x.K)) { Opset = 18 },
         new("ReduceMean", "opset 18, axes input, keepdims 0",
             (g, x) => Classifier(g, g.Node("ReduceMean", [x, g.Ints(2, -1)], Int("keepdims", 0)), x.K)) { Opset = 18 },
+        new("ReduceMean", "opset 18, axes from a Constant node", (g, x) =>
+        {
+            var axes = g.Node("Constant", [], Tensor("value", Tensors.Int64("axes", [2], [2, 3])));
+            return Classifier(g, g.Node("ReduceMean", [x, axes], Int("keepdims", 0)), x.K);
+        }) { Opset = 18 },
         new("ReduceMean", "over channels, keepdims 1", (g, x) => FlatHead(g, g.Node("ReduceMean", [x], Ints("axes", [1])), x.H * x.W)),
 
         // ---- Linear maps ----
