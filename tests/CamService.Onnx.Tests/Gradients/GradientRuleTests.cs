@@ -55,7 +55,7 @@ public sealed class GradientRuleTests
     {
         var @case = GradientCases.All.Single(c => c.Name == name);
         var graph = new TestGraph(@case.Opset);
-        var x = new FeatureMap("x", @case.Channels, height, width);
+        var x = new FeatureMap("x", GradientCases.Channels, height, width);
         long[] shape = [batch, x.K, height, width];
         graph.Input(x, shape);
         var scores = @case.Build(graph, x);

@@ -7,7 +7,8 @@ namespace CamService.Onnx.Tests.Support;
 
 /// <summary>
 /// Builds small ONNX models in C#: inputs with a free batch dimension, seeded random initializers
-/// and nodes named after their operator, in a chosen opset and IR version.
+/// and nodes named after their operator, in a chosen opset and IR version; optionally with the
+/// initializers listed as inputs (IR 3), or saved with their data in a sidecar file.
 /// </summary>
 public sealed class TestGraph
 {
@@ -32,7 +33,7 @@ public sealed class TestGraph
     /// <summary>Lists every initializer as a graph input too, as IR 3 (Caffe2, old exporters) required.</summary>
     public bool InitializersAsInputs { get; init; }
 
-    /// <summary>A float input whose first dimension is the free batch dimension N; other negative dims are free too.</summary>
+    /// <summary>A float input of shape <paramref name="dims"/>, except that the first dimension is the free batch dimension N, and negative ones are free too.</summary>
     public string Input(string name, params long[] dims)
     {
         var shape = new TensorShapeProto();
