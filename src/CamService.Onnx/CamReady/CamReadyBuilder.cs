@@ -95,8 +95,7 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         var activationShape = target.Layout == "NHWC"
             ? new[] { targetShape[3], targetShape[1], targetShape[2] }
             : targetShape[1..];
-        var spatialIsStatic = image.Height is not null && image.Width is not null;
-        DeclareInterface(model, image, batch, analysis.NumClasses, activationShape, spatialIsStatic);
+        DeclareInterface(model, image, batch, analysis.NumClasses, activationShape);
         graph.RemoveUnusedNodes();
 
         var info = Describe(CamModelInfo.Read(source), options, image, analysis.SourceTarget, target.Layout, analysis.SourceScores, analysis.NumClasses);
@@ -128,8 +127,8 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
             throw new CamReadyException("The model has no outputs.");
         }
 
-        var image = ImageInput.Find(graph);
-        var probeSize = existing.Preprocessing?.Height ?? image.Height ?? 224;
+        var image = PinImageSize(model, ImageInput.Find(graph), existing.Preprocessing);
+        var probeSize = image.Height!.Value;
         IReadOnlyDictionary<string, long[]> Probe(IEnumerable<string> tensors) =>
             ShapeProbe.Run(graph, tensors, probeSize);
 
@@ -145,13 +144,15 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
             : TargetLayerLocator.Find(graph, scores, Probe);
         var (sourceTarget, sourceScores) = (target.Tensor, scores);
 
-        // The contract's names belong to the contract: rename source tensors that use them.
+        // The contract's names belong to the contract: rename source tensors that use them, the
+        // image input included (the metadata's cam.input then names it for callers).
         foreach (var reserved in CamReadyContract.ReservedNames.Where(graph.Exists))
         {
             var fresh = graph.FreshName($"{reserved}_source");
             graph.RenameTensor(reserved, fresh);
             target = target.Tensor == reserved ? target with { Tensor = fresh } : target;
             scores = scores == reserved ? fresh : scores;
+            image = image.Name == reserved ? image with { Name = fresh } : image;
         }
 
         var path = gradients.FindPath(graph, target.Tensor, scores);
@@ -200,13 +201,31 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         }
     }
 
-    static void DeclareInterface(ModelProto model, ImageInput image, TensorShapeProto.Types.Dimension batch, int numClasses,
-        long[] activation, bool spatialIsStatic)
+    /// <summary>
+    /// The gradient is built for one image size: window geometry (output padding, SAME pads) and
+    /// split sizes come from the probed shapes. Free height and width are therefore fixed to the size
+    /// the model is preprocessed to (224 when nothing says otherwise), so ONNX Runtime rejects any
+    /// other size with a clear error instead of failing inside the gradient or returning a wrong one.
+    /// </summary>
+    static ImageInput PinImageSize(ModelProto model, ImageInput image, Preprocessing? preprocessing)
+    {
+        var pinned = image with
+        {
+            Height = image.Height ?? preprocessing?.Height ?? 224,
+            Width = image.Width ?? preprocessing?.Width ?? 224,
+        };
+        var dims = model.Graph.Input.First(i => i.Name == image.Name).Type.TensorType.Shape.Dim;
+        var (heightAxis, widthAxis) = image.Layout == "NHWC" ? (1, 2) : (2, 3);
+        dims[heightAxis] = new TensorShapeProto.Types.Dimension { DimValue = pinned.Height.Value };
+        dims[widthAxis] = new TensorShapeProto.Types.Dimension { DimValue = pinned.Width.Value };
+        return pinned;
+    }
+
+    static void DeclareInterface(ModelProto model, ImageInput image, TensorShapeProto.Types.Dimension batch, int numClasses, long[] activation)
     {
         TensorShapeProto.Types.Dimension Static(long value) => new() { DimValue = value };
         TensorShapeProto.Types.Dimension Free(string name) => new() { DimParam = name };
-        var height = spatialIsStatic ? Static(activation[1]) : Free("activation_height");
-        var width = spatialIsStatic ? Static(activation[2]) : Free("activation_width");
+        var (height, width) = (Static(activation[1]), Static(activation[2]));
 
         model.Graph.Input.Add(Value(CamReadyContract.Targets, TensorProto.Types.DataType.Int64, batch, Free("targets")));
         model.Graph.Output.Clear();

@@ -31,11 +31,16 @@ public static class Tensors
         return tensor;
     }
 
-    /// <summary>The integer values of an int64 or int32 tensor, or null for other types.</summary>
+    /// <summary>The integer values of an int64, int32 or bool (as 0 and 1) tensor, or null for other types.</summary>
     public static long[]? ReadInts(TensorProto tensor)
     {
         switch ((DataType)tensor.DataType)
         {
+            // Flags such as Dropout's training_mode are bool: one byte each when raw, else in int32_data.
+            case DataType.Bool:
+                return tensor.RawData.IsEmpty
+                    ? tensor.Int32Data.Select(v => v != 0 ? 1L : 0L).ToArray()
+                    : tensor.RawData.Span.ToArray().Select(b => b != 0 ? 1L : 0L).ToArray();
             case DataType.Int64:
                 return tensor.RawData.IsEmpty
                     ? tensor.Int64Data.ToArray()

@@ -7,7 +7,7 @@ public sealed class DropoutRule : UnaryGradientRule
 
     public override void Backward(GradientContext context)
     {
-        // Opset 12+ takes training_mode as input 2; a graph that drops units while explaining is an error.
+        // Opset 12+ takes training_mode (a bool) as input 2; a graph that drops units while explaining is an error.
         if (context.ConstantInts(2) is [not 0])
         {
             throw context.Unsupported("Dropout runs in training mode; export the model in eval mode");

@@ -1,0 +1,56 @@
+using CamService.Onnx.CamReady;
+using CamService.Onnx.Model;
+using CamService.Onnx.Tests.CamReady;
+using CamService.Onnx.Tests.Support;
+using CamService.Onnx.Tests.Verification;
+
+namespace CamService.Onnx.Tests.Cli;
+
+/// <summary>The camservice command line: exit codes and messages of prepare and verify.</summary>
+public sealed class CliTests
+{
+    [Fact]
+    public void PrepareThenVerify_CorrectModel_ExitsZero()
+    {
+        using var directory = new TemporaryDirectory();
+        var (plain, _, _) = CamReadyBuilderTests.SmallClassifier();
+        OnnxModelFile.Save(plain, directory.File("plain.onnx"));
+
+        var (prepareCode, prepareOutput) = Repository.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"));
+        Assert.True(prepareCode == 0, prepareOutput);
+        Assert.Contains("CAM-ready model written", prepareOutput);
+
+        var (verifyCode, verifyOutput) = Repository.Cli("verify", directory.File("cam.onnx"));
+        Assert.True(verifyCode == 0, verifyOutput);
+        Assert.Contains("PASS", verifyOutput);
+    }
+
+    [Fact]
+    public void Verify_GradientsScaledByTenPercent_ExitsNonZero()
+    {
+        using var directory = new TemporaryDirectory();
+        var (plain, _, _) = CamReadyBuilderTests.SmallClassifier();
+        var model = GradientVerifierTests.ScaleGradients(new CamReadyBuilder().Prepare(plain).Model, 1.1f);
+        OnnxModelFile.Save(model, directory.File("wrong.onnx"));
+
+        var (code, output) = Repository.Cli("verify", directory.File("wrong.onnx"));
+
+        // 3 is the verdict "gradients are wrong", unlike 1 (an error) or 2 (a usage mistake).
+        Assert.True(code == 3, output);
+        Assert.Contains("FAIL", output);
+    }
+
+    [Fact]
+    public void Prepare_UnknownTargetLayer_PrintsAClearErrorAndExitsNonZero()
+    {
+        using var directory = new TemporaryDirectory();
+        var (plain, _, _) = CamReadyBuilderTests.SmallClassifier();
+        OnnxModelFile.Save(plain, directory.File("plain.onnx"));
+
+        var (code, output) = Repository.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"), "--target-layer", "no_such_layer");
+
+        Assert.True(code != 0, output);
+        Assert.Contains("error: The model has no tensor named 'no_such_layer'.", output);
+        Assert.False(File.Exists(directory.File("cam.onnx")));
+    }
+}
