@@ -1,0 +1,62 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace CamService.Imaging.Tests;
+
+public sealed class PngWriterTests
+{
+    [Theory]
+    [InlineData(1, 1, 3)]
+    [InlineData(37, 5, 3)]
+    [InlineData(64, 48, 4)]
+    [InlineData(3, 200, 4)]
+    public void Png_DecodesToTheSamePixels(int width, int height, int channels)
+    {
+        var random = new Random(width * 31 + height);
+        var pixels = new byte[width * height * channels];
+        random.NextBytes(pixels);
+
+        using var writer = new PngWriter(width, height, channels);
+        for (var y = 0; y < height; y++)
+        {
+            writer.WriteRow(pixels.AsSpan(y * width * channels, width * channels));
+        }
+        using var decoded = Image.Load<Rgba32>(writer.ToArray());
+
+        Assert.Equal((width, height), (decoded.Width, decoded.Height));
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var i = (y * width + x) * channels;
+                var expected = new Rgba32(pixels[i], pixels[i + 1], pixels[i + 2], channels == 4 ? pixels[i + 3] : byte.MaxValue);
+                Assert.Equal(expected, decoded[x, y]);
+            }
+        }
+    }
+
+    [Fact]
+    public void WrongRowLength_Throws()
+    {
+        using var writer = new PngWriter(4, 2, 3);
+        Assert.Throws<ArgumentException>(() => writer.WriteRow(new byte[11]));
+    }
+
+    [Fact]
+    public void TooFewOrTooManyRows_Throw()
+    {
+        using var writer = new PngWriter(2, 2, 4);
+        writer.WriteRow(new byte[8]);
+        Assert.Throws<InvalidOperationException>(() => writer.ToArray());
+        writer.WriteRow(new byte[8]);
+        Assert.Throws<InvalidOperationException>(() => writer.WriteRow(new byte[8]));
+        Assert.NotEmpty(writer.ToArray());
+    }
+
+    [Theory]
+    [InlineData(0, 1, 3)]
+    [InlineData(1, 0, 3)]
+    [InlineData(1, 1, 2)]
+    public void BadShape_Throws(int width, int height, int channels) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PngWriter(width, height, channels));
+}
