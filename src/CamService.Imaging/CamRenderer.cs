@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
@@ -30,6 +31,8 @@ public static class CamRenderer
     /// Row-major values in [0, 1]: (v − min) / (max − min) over the map, 0 everywhere for a constant map, and
     /// NaN for pixels whose centres lie outside the model input (the margins a crop drops).
     /// </returns>
+    // Runs once per request: optimise its loops now rather than after tiered JIT has seen enough calls.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] Project(ReadOnlySpan<float> cam, int camHeight, int camWidth, InputGeometry geometry, int imageWidth, int imageHeight)
     {
         ArgumentNullException.ThrowIfNull(geometry);
@@ -95,6 +98,8 @@ public static class CamRenderer
     }
 
     /// <summary>The heatmap alone as an RGBA PNG: colormap colours, fully transparent where the map is NaN (outside the crop).</summary>
+    // Runs once per request: optimise its loops now rather than after tiered JIT has seen enough calls.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static byte[] HeatmapPng(ReadOnlySpan<float> projected, int width, int height, Colormap colormap)
     {
         CheckSize(projected, width, height);
@@ -132,6 +137,8 @@ public static class CamRenderer
     /// The photo with the heatmap blended over it, (1 − alpha) · pixel + alpha · colour, as an RGB PNG the size of
     /// <paramref name="image"/>; pixels where the map is NaN (outside the crop) keep their original colour.
     /// </summary>
+    // Runs once per request: optimise its loops now rather than after tiered JIT has seen enough calls.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static byte[] OverlayPng(Image<Rgb24> image, ReadOnlySpan<float> projected, Colormap colormap, float alpha)
     {
         ArgumentNullException.ThrowIfNull(image);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
@@ -43,6 +44,8 @@ public sealed class PngWriter : IDisposable
     public int Channels { get; }
 
     /// <summary>Appends the next row: <see cref="Width"/> × <see cref="Channels"/> bytes.</summary>
+    // The hot loop of every PNG: optimise it now rather than after tiered JIT has seen enough calls.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteRow(ReadOnlySpan<byte> row)
     {
         if (row.Length != previous.Length)
