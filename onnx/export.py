@@ -182,6 +182,24 @@ def export_plain(classifier: Classifier, path: Path, opset: int) -> None:
     onnx.save(model, str(path))
 
 
+def onnx_tensor_of(module_path: str, onnx_path: Path) -> str:
+    """The ONNX tensor holding a PyTorch module's output: the output of the last node in its export scope.
+
+    torch.onnx names scopes by attribute: a named child keeps its name (/features/denseblock4/), an
+    indexed child of a Sequential is prefixed with its parent (/layer4/layer4.1/).
+    """
+    import onnx
+
+    parts = module_path.split(".")
+    names = [f"{parts[i - 1]}.{part}" if part.isdigit() and i > 0 else part for i, part in enumerate(parts)]
+    scope = "/" + "/".join(names) + "/"
+    graph = onnx.load(str(onnx_path), load_external_data=False).graph
+    nodes = [n for n in graph.node if n.name.startswith(scope)]
+    if not nodes:
+        raise ExportError(f"no ONNX node belongs to module '{module_path}' (scope {scope})")
+    return nodes[-1].output[0]
+
+
 def cli_command() -> list[str]:
     """How to run the C# command line: $CAMSERVICE_CLI, else `dotnet run` on the project."""
     if os.environ.get("CAMSERVICE_CLI"):
@@ -209,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--opset", type=int, default=17)
     parser.add_argument("--plain-only", action="store_true", help="write the plain ONNX only, do not run prepare")
     parser.add_argument("--target-layer", help="passed to prepare: the target tensor's name")
+    parser.add_argument("--target-module", help="the target layer as a PyTorch module path (e.g. features.norm5 "
+                        "for DenseNet as pytorch-grad-cam's examples use it); its ONNX tensor is passed to prepare")
     args = parser.parse_args(argv)
     if args.opset < 17:
         parser.error("--opset must be 17 or newer")
@@ -227,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
             export_plain(classifier, plain, args.opset)
             print(f"{arch}: plain ONNX ({classifier.weights} weights) written to {plain}")
             if not args.plain_only:
-                extra = ["--target-layer", args.target_layer] if args.target_layer else []
-                prepare(plain, args.out_dir / f"{arch}.onnx", extra)
+                layer = onnx_tensor_of(args.target_module, plain) if args.target_module else args.target_layer
+                prepare(plain, args.out_dir / f"{arch}.onnx", ["--target-layer", layer] if layer else [])
         except ExportError as e:
             print(f"error: {arch}: {e}", file=sys.stderr)
             failures += 1

@@ -28,24 +28,6 @@ AUTO_LAYERS = {"ResNet": "layer4", "EfficientNet": "features"}
 TARGETS = [[-1, 5], [281, -1]]
 
 
-def onnx_tensor_of(module_path: str, onnx_path: Path) -> str:
-    """The output of the last node in the module's export scope.
-
-    torch.onnx names scopes by attribute: a named child keeps its name (/features/denseblock4/), an
-    indexed child of a Sequential is prefixed with its parent (/layer4/layer4.1/).
-    """
-    import onnx
-
-    parts = module_path.split(".")
-    names = [f"{parts[i - 1]}.{part}" if part.isdigit() and i > 0 else part for i, part in enumerate(parts)]
-    scope = "/" + "/".join(names) + "/"
-    graph = onnx.load(str(onnx_path), load_external_data=False).graph
-    nodes = [n for n in graph.node if n.name.startswith(scope)]
-    if not nodes:
-        raise SystemExit(f"no ONNX node belongs to module '{module_path}' (scope {scope})")
-    return nodes[-1].output[0]
-
-
 def split_model(classifier: export.Classifier, layer: str):
     """Returns forward(x) -> (activations, logits) with activations a leaf-like tensor that retains grad."""
     model = classifier.module
@@ -89,7 +71,7 @@ def main() -> int:
     if args.layer != "auto":
         if args.onnx is None:
             parser.error("--onnx is needed with a module --layer")
-        (args.out / "layer.txt").write_text(onnx_tensor_of(args.layer, args.onnx))
+        (args.out / "layer.txt").write_text(export.onnx_tensor_of(args.layer, args.onnx))
 
     generator = torch.Generator().manual_seed(1000 + args.seed)
     size = classifier.input_size
