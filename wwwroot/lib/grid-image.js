@@ -7,14 +7,14 @@ import * as format from './format.js';
  * Layout rules, in pixels:
  *   width  = padding + rowHeaderWidth + models · (cellSize + padding)
  *   height = titleHeight + headerHeight + images · (cellSize + captionHeight + padding)
- * Each overlay is scaled to fit a cellSize × cellSize box, keeping its aspect ratio.
+ * Each overlay is scaled to fit a cellSize × cellSize box, keeping its aspect ratio, at the box's top.
  */
 export const LAYOUT = Object.freeze({
   padding: 16,
   rowHeaderWidth: 160,
   cellSize: 256,
   titleHeight: 48,
-  headerHeight: 84,
+  headerHeight: 96,
   captionHeight: 60,
 });
 
@@ -26,7 +26,7 @@ export function gridSize(models, images) {
   };
 }
 
-const COLORS = { text: '#1b1f27', muted: '#5b6472', rule: '#dde1e8', badge: '#b42318', badgeText: '#ffffff', error: '#b42318', box: '#eef0f4', accent: '#3451b2' };
+const COLORS = { text: '#1b1f27', muted: '#5b6472', rule: '#dde1e8', badge: '#b42318', badgeText: '#ffffff', error: '#b42318', box: '#eef0f4' };
 const FONT = 'system-ui, "DejaVu Sans", sans-serif';
 
 /** Draws grid.snapshot with the page's settings; returns the canvas. */
@@ -53,9 +53,9 @@ export function drawGrid({ models, rows }, settings) {
     const top = titleHeight;
     const nameWidth = text(context, model.id, x, top + 20, `700 15px ${FONT}`, COLORS.text, model.untrained ? cellSize - 90 : cellSize);
     if (model.untrained) badge(context, 'UNTRAINED', x + nameWidth + 8, top + 7);
-    text(context, [model.family, model.architecture].filter(Boolean).join(' · '), x, top + 40, `13px ${FONT}`, COLORS.muted, cellSize);
-    text(context, `${format.parameters(model.parameters)} params · ${format.gflops(model.gflops)} GFLOPs · ${format.milliseconds(model.latencyMs)}`,
-      x, top + 60, `13px ${FONT}`, COLORS.text, cellSize);
+    text(context, [model.family, model.architecture].filter(Boolean).join(' · '), x, top + 39, `13px ${FONT}`, COLORS.muted, cellSize);
+    text(context, `${format.parameters(model.parameters)} parameters · ${format.gflops(model.gflops)} GFLOPs`, x, top + 58, `13px ${FONT}`, COLORS.text, cellSize);
+    text(context, `${format.milliseconds(model.latencyMs)} measured latency`, x, top + 76, `13px ${FONT}`, COLORS.text, cellSize);
   });
   context.fillStyle = COLORS.rule;
   context.fillRect(padding, titleHeight + headerHeight - 8, size.width - 2 * padding, 1);
@@ -78,10 +78,11 @@ function drawCell(context, cell, x, y) {
     const scale = Math.min(cellSize / width, cellSize / height);
     const w = Math.round(width * scale);
     const h = Math.round(height * scale);
-    context.drawImage(cell.overlay, x + (cellSize - w) / 2, y + (cellSize - h) / 2, w, h);
+    // Top-aligned, with the caption right under the overlay, so that each cell reads as one block.
+    context.drawImage(cell.overlay, x + (cellSize - w) / 2, y, w, h);
     const { predictions, target, timingsMs } = cell.result;
     const top = predictions[0];
-    const captionY = y + cellSize;
+    const captionY = y + h;
     const probability = format.probability(top.probability);
     const probabilityWidth = text(context, probability, x + cellSize, captionY + 18, `600 13px ${FONT}`, COLORS.text, cellSize / 3, 'right');
     text(context, top.label, x, captionY + 18, `600 13px ${FONT}`, COLORS.text, cellSize - probabilityWidth - 8);

@@ -8,6 +8,8 @@ let nextId = 1;
 
 export class ImagePicker extends HTMLElement {
   #images = [];
+  /** Additions in the order they came, even when a later batch decodes sooner. */
+  #adding = Promise.resolve();
   #input;
   #list;
   #zone;
@@ -61,9 +63,14 @@ export class ImagePicker extends HTMLElement {
   }
 
   /** The one way in for files, whichever way they came. */
-  async addFiles(fileList) {
+  addFiles(fileList) {
     const files = [...fileList];
-    if (files.length === 0) return;
+    if (files.length === 0) return this.#adding;
+    this.#adding = this.#adding.then(() => this.#add(files));
+    return this.#adding;
+  }
+
+  async #add(files) {
     const added = await Promise.all(files.map(async (file) => {
       const id = nextId++;
       const preview = await decodePreview(file);

@@ -5,7 +5,7 @@ import { h } from '../../lib/dom.js';
 import * as format from '../../lib/format.js';
 
 export const ORDERS = {
-  service: { label: 'As the service lists them', key: null },
+  service: { label: 'Service order', key: null },
   parameters: { label: 'Parameters', key: (model) => model.parameters },
   gflops: { label: 'GFLOPs', key: (model) => model.gflops },
   latency: { label: 'Measured latency', key: (model) => model.latencyMs },
