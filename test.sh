@@ -9,6 +9,10 @@ source scripts/common.sh
 install_dotnet_if_missing
 install_debian_packages python3 python3-torch python3-torchvision python3-onnx python3-numpy
 export CAMSERVICE_PYTHON=/usr/bin/python3
+# The page's end-to-end tests drive Debian's Chromium through Playwright's .NET driver (which ships
+# in its NuGet package; no browser is downloaded). Chromium brings no fonts of its own.
+install_debian_packages chromium fonts-dejavu-core
+export CAMSERVICE_CHROMIUM=/usr/bin/chromium
 
 step "Building (Release)"
 dotnet build CamService.sln -c Release -warnaserror --nologo -v quiet

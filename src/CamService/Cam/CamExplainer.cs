@@ -81,7 +81,7 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods)
 
             var logits = outputs.LogitsOf(0);
             var chosen = targetIndex ?? TensorPrimitives.IndexOfMax(logits);
-            var predictions = TopK(logits, Math.Min(request.TopK, model.NumClasses), model);
+            var predictions = TopK(logits, Math.Min(request.TopK, model.NumClasses), i => LabelOf(model, i));
 
             clock.Restart();
             var map = new float[outputs.Height * outputs.Width];
@@ -113,13 +113,19 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods)
         }
     }
 
-    static List<Prediction> TopK(ReadOnlySpan<float> logits, int k, CamReadyModel model)
+    /// <summary>
+    /// The k most probable classes, most probable first. Ordered by logit, then by index: softmax
+    /// rounds near-equal logits (an untrained model's) to the same probability, and an unstable sort
+    /// of those would put some other class first than the top-1 that is explained.
+    /// </summary>
+    internal static List<Prediction> TopK(ReadOnlySpan<float> logits, int k, Func<int, string> labelOf)
     {
         var probabilities = new float[logits.Length];
         TensorPrimitives.SoftMax(logits, probabilities);
-        var order = Enumerable.Range(0, probabilities.Length).ToArray();
-        Array.Sort(probabilities.ToArray(), order, Comparer<float>.Create((a, b) => b.CompareTo(a)));
-        return order.Take(k).Select(i => new Prediction(i, LabelOf(model, i), probabilities[i])).ToList();
+        var scores = logits.ToArray();
+        var order = Enumerable.Range(0, scores.Length).ToArray();
+        Array.Sort(order, (a, b) => scores[a] != scores[b] ? scores[b].CompareTo(scores[a]) : a.CompareTo(b));
+        return order.Take(k).Select(i => new Prediction(i, labelOf(i), probabilities[i])).ToList();
     }
 
     static string LabelOf(CamReadyModel model, int index) => model.Labels is { } labels ? labels[index] : $"class {index}";

@@ -1,0 +1,252 @@
+// <cam-cell>: one image explained by one model. The cell owns its request: it asks the service
+// again only when what it shows would change, shows its own progress and its own error, and
+// re-blends the heatmap over the photo in the browser when only the opacity changes. Clicking one
+// of its top-5 predictions explains that class in this cell alone.
+import * as api from '../../lib/api.js';
+import { h } from '../../lib/dom.js';
+import * as format from '../../lib/format.js';
+import { createLimiter } from '../../lib/limiter.js';
+import { blend, decodeHeatmap, downloadCanvas, fileName, fitWithin, fullSizeOverlay, pngBlob, PREVIEW_SIDE } from '../../lib/pictures.js';
+
+// Every cell of the page shares the service, which computes on its CPU: two requests at a time keep
+// it busy while the cells still fill one after another.
+const schedule = createLimiter(2);
+
+export class CamCell extends HTMLElement {
+  #image;
+  #model;
+  #settings;
+  /** The class index picked from this cell's top-5; null follows the page's target. */
+  #override = null;
+  #requestKey = null;
+  #controller = null;
+  #state = 'idle';
+  /** { imageSize, predictions, target, timingsMs, untrained } of the last answer. */
+  #result = null;
+  #heatmap = null;
+  #heatmapBlob = null;
+  #error = null;
+
+  #picture;
+  #canvas;
+  #original;
+  #busy;
+  #busyText;
+  #caption;
+  #predictions;
+  #download;
+  #errorBox;
+
+  /** idle | waiting | running | done | failed */
+  get state() {
+    return this.#state;
+  }
+
+  /** What the exported grid draws for this cell. */
+  get snapshot() {
+    return {
+      state: this.#state,
+      image: this.#image,
+      model: this.#model,
+      result: this.#result,
+      chosen: this.#override !== null,
+      error: this.#error,
+      // While a new answer is on its way the previous one stays on screen, and in the export.
+      overlay: this.#result && this.#state !== 'failed' ? this.#canvas : null,
+    };
+  }
+
+  /** Shows `image` explained by `model` with the page's settings, asking the service only if needed. */
+  show(image, model, settings) {
+    this.#build();
+    if (this.#settings && settings.target !== this.#settings.target) this.#override = null;
+    const alphaChanged = this.#settings?.alpha !== settings.alpha;
+    this.#image = image;
+    this.#model = model;
+    this.#settings = settings;
+    if (this.#key() !== this.#requestKey) this.#request();
+    else if (alphaChanged && this.#heatmap) this.#paint();
+  }
+
+  /** Cancels a request under way and lets go of the bitmaps. */
+  dispose() {
+    this.#controller?.abort();
+    this.#heatmap?.close();
+    this.#heatmap = null;
+  }
+
+  #key() {
+    const { target, colormap, resize } = this.#settings;
+    return JSON.stringify([this.#override ?? target, colormap, resize]);
+  }
+
+  #build() {
+    if (this.#picture) return;
+    this.#original = h('img', { class: 'cell-original', alt: '' });
+    this.#canvas = h('canvas', { class: 'cell-overlay', role: 'img', hidden: true });
+    this.#busyText = h('span', {}, 'Waiting…');
+    this.#busy = h('div', { class: 'cell-busy', hidden: true }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), this.#busyText);
+    this.#picture = h('div', { class: 'cell-picture' },
+      this.#original, this.#canvas,
+      h('span', { class: 'cell-picture-tag', 'aria-hidden': 'true' }, 'Original'),
+      this.#busy);
+    this.#caption = h('figcaption', { class: 'cell-caption' });
+    this.#predictions = h('ol', { class: 'cell-predictions' });
+    this.#download = h('button', { type: 'button', class: 'link-button', 'data-download-overlay': true, hidden: true,
+      onclick: () => this.#downloadOverlay() }, 'Download overlay');
+    this.#errorBox = h('div', { class: 'cell-error', hidden: true });
+    // Focusing the figure (or hovering it) shows the photo without the heatmap; see cam-cell.css.
+    this.append(
+      h('figure', { class: 'cell-figure', tabindex: '0' }, this.#picture, this.#caption),
+      this.#errorBox, this.#predictions, this.#download);
+  }
+
+  #request() {
+    this.#controller?.abort();
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#requestKey = this.#key();
+    this.#error = null;
+    const image = this.#image;
+    const model = this.#model;
+    const { target, colormap, alpha, resize } = this.#settings;
+    const request = {
+      file: image.file, model: model.id, target: this.#override ?? target, colormap, alpha, resize, signal: controller.signal,
+    };
+    this.#setState('waiting');
+    schedule(() => {
+      controller.signal.throwIfAborted();
+      this.#setState('running');
+      return api.explain(request);
+    }, controller.signal)
+      .then(async (answer) => {
+        const result = answer.results[0];
+        const blob = pngBlob(result.heatmapPng);
+        const heatmap = await decodeHeatmap(blob, answer.image.width, answer.image.height);
+        if (controller !== this.#controller) {
+          heatmap.close();
+          return;
+        }
+        this.#heatmap?.close();
+        this.#heatmap = heatmap;
+        this.#heatmapBlob = blob;
+        // Only what the cell shows is kept; the PNGs' base64 and the raw map go.
+        this.#result = {
+          imageSize: answer.image,
+          predictions: result.predictions,
+          target: result.target,
+          timingsMs: result.timingsMs,
+          untrained: result.untrained,
+        };
+        this.#setState('done');
+      })
+      .catch((error) => {
+        if (controller !== this.#controller || error.name === 'AbortError') return;
+        this.#error = error instanceof api.ProblemError ? error : new api.ProblemError(0, 'Could not show the result', error.message);
+        this.#setState('failed');
+      });
+  }
+
+  #setState(state) {
+    this.#state = state;
+    this.dataset.state = state;
+    this.setAttribute('aria-busy', String(state === 'waiting' || state === 'running'));
+    this.#render();
+    this.dispatchEvent(new CustomEvent('cell-state', { bubbles: true }));
+  }
+
+  #render() {
+    const busy = this.#state === 'waiting' || this.#state === 'running';
+    const doing = `${this.#model.id} on ${this.#image.name}`;
+    this.#busy.hidden = !busy;
+    this.#busyText.textContent = this.#state === 'waiting' ? 'Waiting…' : 'Explaining…';
+    this.#busy.title = `${this.#busyText.textContent} ${doing}`;
+
+    if (this.#image.url && !this.#original.src) this.#original.src = this.#image.url;
+    const size = this.#result?.imageSize ?? this.#image.preview?.size;
+    if (size) this.#picture.style.aspectRatio = `${size.width} / ${size.height}`;
+
+    this.#errorBox.hidden = this.#state !== 'failed';
+    if (this.#state === 'failed') {
+      const { title, detail, status } = this.#error;
+      this.#errorBox.replaceChildren(
+        h('p', { class: 'cell-error-title' }, status ? `${title} (${status})` : title),
+        detail ? h('p', { class: 'cell-error-detail' }, detail) : null,
+        h('button', { type: 'button', class: 'button button-small', onclick: () => this.#request() }, 'Try again'));
+    }
+
+    const showResult = this.#result !== null && this.#state !== 'failed';
+    this.#canvas.hidden = !showResult;
+    this.#picture.classList.toggle('has-result', showResult);
+    this.#download.hidden = this.#state !== 'done';
+    if (showResult) {
+      this.#paint();
+      this.#renderCaption();
+      this.#renderPredictions();
+    } else {
+      this.#caption.replaceChildren(h('p', { class: 'cell-model' }, this.#model.id));
+      this.#predictions.replaceChildren();
+    }
+  }
+
+  #paint() {
+    const { imageSize } = this.#result;
+    const fitted = fitWithin(imageSize.width, imageSize.height, PREVIEW_SIDE);
+    if (this.#canvas.width !== fitted.width || this.#canvas.height !== fitted.height) {
+      this.#canvas.width = fitted.width;
+      this.#canvas.height = fitted.height;
+    }
+    blend(this.#canvas.getContext('2d'), this.#image.preview?.bitmap ?? null, this.#heatmap, this.#settings.alpha);
+  }
+
+  #renderCaption() {
+    const { predictions, target, timingsMs, untrained } = this.#result;
+    const top = predictions[0];
+    this.#canvas.setAttribute('aria-label',
+      `Grad-CAM of ${this.#model.id}${untrained ? ' (untrained)' : ''} for “${target.label}” on ${this.#image.name}`);
+    this.#caption.replaceChildren(
+      h('p', { class: 'cell-top1', 'data-top1': true },
+        h('span', { class: 'cell-top1-label' }, top.label),
+        h('span', { class: 'cell-top1-probability' }, format.probability(top.probability))),
+      h('p', { class: 'cell-target', 'data-target': true },
+        'Explains ', h('strong', {}, target.label), ` #${target.index}`,
+        this.#override !== null ? h('span', { class: 'badge badge-chosen' }, 'chosen') : null),
+      h('p', { class: 'cell-time', 'data-time': true },
+        `${format.milliseconds(format.totalMs(timingsMs))} on the service`,
+        h('span', { class: 'cell-time-detail' }, ` · inference ${format.milliseconds(timingsMs.inference)}`)));
+  }
+
+  #renderPredictions() {
+    const { predictions, target } = this.#result;
+    const focused = this.#predictions.contains(document.activeElement) ? document.activeElement.dataset.index : null;
+    this.#predictions.setAttribute('aria-label', `Top ${predictions.length} of ${this.#model.id} on ${this.#image.name}; choose one to explain it`);
+    this.#predictions.replaceChildren(...predictions.map((prediction) => {
+      const fill = h('span', { class: 'prediction-fill' });
+      fill.style.width = `${(prediction.probability * 100).toFixed(1)}%`;
+      return h('li', {},
+        h('button', {
+          type: 'button', class: 'prediction', 'aria-pressed': String(prediction.index === target.index),
+          dataset: { index: prediction.index },
+          title: `Explain “${prediction.label}” (#${prediction.index}) in this cell`,
+          onclick: () => this.#retarget(prediction.index),
+        },
+        h('span', { class: 'prediction-label' }, prediction.label),
+        h('span', { class: 'prediction-probability' }, format.probability(prediction.probability)),
+        h('span', { class: 'prediction-bar', 'aria-hidden': 'true' }, fill)));
+    }));
+    if (focused !== null) this.#predictions.querySelector(`[data-index="${focused}"]`)?.focus();
+  }
+
+  #retarget(index) {
+    if (this.#result?.target.index === index && this.#state === 'done') return;
+    this.#override = index;
+    this.#request();
+  }
+
+  async #downloadOverlay() {
+    const canvas = await fullSizeOverlay(this.#image.file, this.#heatmapBlob, this.#settings.alpha);
+    await downloadCanvas(canvas, fileName(this.#image.name, this.#model.id, this.#result.target.label));
+  }
+}
+
+customElements.define('cam-cell', CamCell);
