@@ -22,8 +22,8 @@ builder.Services.AddApiDocumentation();
 
 var app = builder.Build();
 
-app.UseProblems();
 app.UseRequestLogging();
+app.UseProblems();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapApiDocumentation();

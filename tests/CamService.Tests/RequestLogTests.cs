@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using CamService.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace CamService.Tests;
+
+/// <summary>The request log records what the client got: a rejected upload is a 4xx in the log too, not a 500.</summary>
+public sealed class RequestLogTests
+{
+    [Fact]
+    public async Task RejectedUpload_IsLoggedWithItsProblemStatus()
+    {
+        var sink = new CollectingSink();
+        using var factory = new CamServiceFactory().WithWebHostBuilder(builder =>
+            builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(sink)));
+        var client = factory.CreateClient();
+        await factory.Services.GetRequiredService<Models.ModelRegistry>().Loaded;
+
+        var png = TestImages.RedTopLeftPng(64);
+        var corrupt = png[..(png.Length / 2)];
+        await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(corrupt, fields: ("models", "colour32"))), 422);
+
+        var request = sink.Events.Single(e => e.Properties.TryGetValue("RequestPath", out var path) && path.ToString() == "\"/cam\"");
+        Assert.Equal("422", request.Properties["StatusCode"].ToString());
+        Assert.True(request.Level < LogEventLevel.Error);
+    }
+
+    sealed class CollectingSink : ILogEventSink
+    {
+        public ConcurrentBag<LogEvent> Events { get; } = [];
+
+        public void Emit(LogEvent logEvent) => Events.Add(logEvent);
+    }
+}
