@@ -70,7 +70,7 @@ async Task<double> PostCam()
     form.Add(new StringContent(string.Join(",", ids)), "models");
     var clock = Stopwatch.StartNew();
     using var response = await http.PostAsync("/cam", form);
-    var body = await response.Content.ReadAsStringAsync();
+    var body = await response.Content.ReadAsByteArrayAsync();
     var elapsed = clock.Elapsed.TotalMilliseconds;
     response.EnsureSuccessStatusCode();
     using var json = JsonDocument.Parse(body);

@@ -31,9 +31,19 @@ public static class CamRenderer
     /// Row-major values in [0, 1]: (v − min) / (max − min) over the map, 0 everywhere for a constant map, and
     /// NaN for pixels whose centres lie outside the model input (the margins a crop drops).
     /// </returns>
+    public static float[] Project(ReadOnlySpan<float> cam, int camHeight, int camWidth, InputGeometry geometry, int imageWidth, int imageHeight)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(imageWidth, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(imageHeight, 1);
+        var projected = new float[(long)imageWidth * imageHeight];
+        Project(cam, camHeight, camWidth, geometry, projected, imageWidth, imageHeight);
+        return projected;
+    }
+
+    /// <summary>As <see cref="Project(ReadOnlySpan{float}, int, int, InputGeometry, int, int)"/>, into a caller's (pooled) buffer of width × height values.</summary>
     // Runs once per request: optimise its loops now rather than after tiered JIT has seen enough calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float[] Project(ReadOnlySpan<float> cam, int camHeight, int camWidth, InputGeometry geometry, int imageWidth, int imageHeight)
+    public static void Project(ReadOnlySpan<float> cam, int camHeight, int camWidth, InputGeometry geometry, Span<float> projected, int imageWidth, int imageHeight)
     {
         ArgumentNullException.ThrowIfNull(geometry);
         ArgumentOutOfRangeException.ThrowIfLessThan(camHeight, 1);
@@ -45,7 +55,10 @@ public static class CamRenderer
             throw new ArgumentException($"The map has {cam.Length} values, not {camHeight}×{camWidth}.", nameof(cam));
         }
 
-        var projected = new float[(long)imageWidth * imageHeight];
+        if (projected.Length != (long)imageWidth * imageHeight)
+        {
+            throw new ArgumentException($"The destination holds {projected.Length} values, not {imageWidth}×{imageHeight}.", nameof(projected));
+        }
         // Each row is interpolated vertically into one padded row of the map (the extra cell repeats the last,
         // so the right edge needs no branch), then horizontally with per-column indices and weights.
         var mapRow = ArrayPool<float>.Shared.Rent(camWidth + 1);
@@ -67,7 +80,7 @@ public static class CamRenderer
             var row = mapRow.AsSpan(0, camWidth + 1);
             for (var y = 0; y < imageHeight; y++)
             {
-                var output = projected.AsSpan(y * imageWidth, imageWidth);
+                var output = projected.Slice(y * imageWidth, imageWidth);
                 if (y < top || y >= bottom)
                 {
                     output.Fill(float.NaN);
@@ -94,36 +107,38 @@ public static class CamRenderer
             ArrayPool<int>.Shared.Return(columns);
             ArrayPool<float>.Shared.Return(columnWeights);
         }
-        return projected;
     }
 
-    /// <summary>The heatmap alone as an RGBA PNG: colormap colours, fully transparent where the map is NaN (outside the crop).</summary>
+    /// <summary>
+    /// The heatmap alone as a PNG: colormap colours, fully transparent where the map is NaN (outside the
+    /// crop). A palette PNG, since a colormap has at most <see cref="Levels"/> colours plus transparency.
+    /// </summary>
     // Runs once per request: optimise its loops now rather than after tiered JIT has seen enough calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static byte[] HeatmapPng(ReadOnlySpan<float> projected, int width, int height, Colormap colormap)
     {
         CheckSize(projected, width, height);
-        var table = ColormapTables.Get(colormap);
-        using var png = new PngWriter(width, height, 4);
-        var row = ArrayPool<byte>.Shared.Rent(width * 4);
+        Span<byte> alphas = stackalloc byte[Levels + 1];
+        alphas.Fill(byte.MaxValue);
+        alphas[Transparent] = 0;
+        Span<Rgb24> colours = stackalloc Rgb24[Levels + 1];
+        Palette(colormap).CopyTo(colours);
+        colours[Transparent] = default;
+
+        using var png = PngWriter.Indexed(width, height, colours, alphas);
+        var row = ArrayPool<byte>.Shared.Rent(width);
         try
         {
-            var pixels = MemoryMarshal.Cast<byte, Rgba32>(row.AsSpan(0, width * 4));
+            var indices = row.AsSpan(0, width);
             for (var y = 0; y < height; y++)
             {
                 var values = projected.Slice(y * width, width);
                 for (var x = 0; x < values.Length; x++)
                 {
                     var value = values[x];
-                    if (float.IsNaN(value))
-                    {
-                        pixels[x] = default; // transparent black
-                        continue;
-                    }
-                    var colour = table[Index(value)];
-                    pixels[x] = new Rgba32(colour.R, colour.G, colour.B, byte.MaxValue);
+                    indices[x] = float.IsNaN(value) ? (byte)Transparent : (byte)Index(value);
                 }
-                png.WriteRow(row.AsSpan(0, width * 4));
+                png.WriteRow(indices);
             }
         }
         finally
@@ -150,8 +165,8 @@ public static class CamRenderer
         // Fixed point in 1/256ths: the colour's share of each table entry is computed once, not per pixel.
         var colourWeight = (int)MathF.Round(alpha * 256);
         var pixelWeight = 256 - colourWeight;
-        Span<int> weighted = stackalloc int[3 * 256];
-        var table = ColormapTables.Get(colormap);
+        Span<int> weighted = stackalloc int[3 * Levels];
+        var table = Palette(colormap);
         for (var i = 0; i < table.Length; i++)
         {
             weighted[3 * i] = table[i].R * colourWeight + 128;
@@ -194,18 +209,41 @@ public static class CamRenderer
         return png.ToArray();
     }
 
-    /// <summary>The colormap's colour at <paramref name="value"/>, clamped to [0, 1]: the nearest of its 256 entries.</summary>
+    /// <summary>The colormap's colour at <paramref name="value"/>, clamped to [0, 1]: the nearest of its <see cref="Levels"/> samples.</summary>
     public static Rgb24 Colour(Colormap colormap, float value)
     {
         if (float.IsNaN(value))
         {
             throw new ArgumentOutOfRangeException(nameof(value), value, "A colormap has no colour for NaN.");
         }
-        return ColormapTables.Get(colormap)[Index(value)];
+        return Palette(colormap)[Index(value)];
     }
 
-    /// <summary>Nearest table entry; values outside [0, 1] are clamped (the caller has ruled out NaN).</summary>
-    static int Index(float value) => (int)(Math.Clamp(value, 0f, 1f) * 255f + 0.5f);
+    /// <summary>
+    /// Colours a map is drawn with: 255 evenly spaced samples of the colormap, so that a heatmap PNG's
+    /// palette keeps one entry free for transparency.
+    /// </summary>
+    public const int Levels = 255;
+
+    const int Transparent = Levels;
+
+    static readonly Rgb24[][] Palettes = Enum.GetValues<Colormap>().Select(SamplePalette).ToArray();
+
+    static ReadOnlySpan<Rgb24> Palette(Colormap colormap) => Palettes[(int)colormap];
+
+    static Rgb24[] SamplePalette(Colormap colormap)
+    {
+        var table = ColormapTables.Get(colormap);
+        var palette = new Rgb24[Levels];
+        for (var i = 0; i < Levels; i++)
+        {
+            palette[i] = table[(int)Math.Round(i * (table.Length - 1) / (double)(Levels - 1))];
+        }
+        return palette;
+    }
+
+    /// <summary>Nearest palette entry; values outside [0, 1] are clamped (the caller has ruled out NaN).</summary>
+    static int Index(float value) => (int)(Math.Clamp(value, 0f, 1f) * (Levels - 1) + 0.5f);
 
     /// <summary>(v − min) / (max − min); a constant map becomes all zeros rather than NaN.</summary>
     static void Normalise(ReadOnlySpan<float> cam, Span<float> map)

@@ -36,6 +36,48 @@ public sealed class PngWriterTests
     }
 
     [Fact]
+    public void IndexedPng_DecodesToThePaletteColours_WithTransparency()
+    {
+        Rgb24[] colours = [new(255, 0, 0), new(0, 255, 0), new(0, 0, 255), new(9, 9, 9)];
+        byte[] alphas = [255, 255, 255, 0];
+        var (width, height) = (23, 7);
+        var indices = new byte[width * height];
+        for (var i = 0; i < indices.Length; i++)
+        {
+            indices[i] = (byte)(i * 7 % colours.Length);
+        }
+
+        using var writer = PngWriter.Indexed(width, height, colours, alphas);
+        for (var y = 0; y < height; y++)
+        {
+            writer.WriteRow(indices.AsSpan(y * width, width));
+        }
+        using var decoded = Image.Load<Rgba32>(writer.ToArray());
+
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var index = indices[y * width + x];
+                var pixel = decoded[x, y];
+                Assert.Equal(alphas[index], pixel.A);
+                if (alphas[index] > 0)
+                {
+                    Assert.Equal(colours[index], pixel.Rgb);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Palette_HasOneToTwoHundredFiftySixColours()
+    {
+        Assert.Throws<ArgumentException>(() => PngWriter.Indexed(2, 2, [], []));
+        Assert.Throws<ArgumentException>(() => PngWriter.Indexed(2, 2, new Rgb24[257], []));
+        Assert.Throws<ArgumentException>(() => PngWriter.Indexed(2, 2, new Rgb24[2], new byte[3]));
+    }
+
+    [Fact]
     public void WrongRowLength_Throws()
     {
         using var writer = new PngWriter(4, 2, 3);

@@ -10,6 +10,17 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace CamService.Cam;
 
+/// <summary>One model's explanation before its pictures are drawn.</summary>
+public sealed record Explanation(
+    string Model,
+    bool Untrained,
+    IReadOnlyList<Prediction> Predictions,
+    TargetScore Target,
+    string Method,
+    CamMap Cam,
+    InputGeometry Geometry,
+    Timings Timings);
+
 /// <summary>
 /// Explains one decoded image with each requested model: preprocess, one ONNX Runtime run
 /// (logits, activations, gradients), the CAM method, and the PNGs mapped back onto the image.
@@ -58,7 +69,11 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods)
         return null;
     }
 
-    public CamResult Explain(LoadedImage image, ModelEntry entry, int? targetIndex, CamRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Preprocesses the image for one model, runs it, and computes the map: everything but the
+    /// pictures, which <see cref="Render"/> draws (off the request's thread, while the next model runs).
+    /// </summary>
+    public Explanation Infer(LoadedImage image, ModelEntry entry, int? targetIndex, CamRequest request, CancellationToken cancellationToken)
     {
         var model = entry.Model!;
         var method = methods.Find(request.Method)!;
@@ -90,26 +105,42 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods)
             method.Compute(camInput, map);
             var camMs = clock.Elapsed.TotalMilliseconds;
 
-            clock.Restart();
-            var projected = CamRenderer.Project(map, outputs.Height, outputs.Width, geometry, image.Width, image.Height);
-            var heatmap = CamRenderer.HeatmapPng(projected, image.Width, image.Height, request.Colormap);
-            var overlay = CamRenderer.OverlayPng(image.Pixels, projected, request.Colormap, request.Alpha);
-            var renderMs = clock.Elapsed.TotalMilliseconds;
-
-            return new CamResult(
+            return new Explanation(
                 entry.Id,
                 model.Info.Weights == Onnx.CamReady.WeightsKind.Random,
                 predictions,
                 new TargetScore(chosen, LabelOf(model, chosen), logits[chosen]),
                 method.Name,
                 new CamMap(outputs.Width, outputs.Height, map),
-                heatmap,
-                overlay,
-                new Timings(Round(preprocessMs), Round(inferenceMs), Round(camMs), Round(renderMs)));
+                geometry,
+                new Timings(Round(preprocessMs), Round(inferenceMs), Round(camMs), 0));
         }
         finally
         {
             ArrayPool<float>.Shared.Return(input);
+        }
+    }
+
+    /// <summary>Draws an explanation's heatmap and overlay at the image's size, mapped back through its resize or crop.</summary>
+    public static CamResult Render(LoadedImage image, Explanation explanation, CamRequest request)
+    {
+        var clock = Stopwatch.StartNew();
+        var cam = explanation.Cam;
+        var projected = ArrayPool<float>.Shared.Rent(image.Width * image.Height);
+        try
+        {
+            var pixels = projected.AsSpan(0, image.Width * image.Height);
+            CamRenderer.Project(cam.Data, cam.Height, cam.Width, explanation.Geometry, pixels, image.Width, image.Height);
+            var heatmap = CamRenderer.HeatmapPng(pixels, image.Width, image.Height, request.Colormap);
+            var overlay = CamRenderer.OverlayPng(image.Pixels, pixels, request.Colormap, request.Alpha);
+            var renderMs = clock.Elapsed.TotalMilliseconds;
+
+            return new CamResult(explanation.Model, explanation.Untrained, explanation.Predictions, explanation.Target, explanation.Method,
+                cam, heatmap, overlay, explanation.Timings with { Render = Round(renderMs) });
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(projected);
         }
     }
 
