@@ -5,10 +5,14 @@ namespace CamService.Hosting;
 
 public static class LoggingExtensions
 {
-    /// <summary>Serilog, configured from the "Serilog" section, writing structured events to the console.</summary>
+    /// <summary>
+    /// Serilog, configured from the "Serilog" section, writing structured events to the console. The
+    /// logger belongs to this host (the static Log.Logger is left alone), so several hosts in one
+    /// process — the tests' — each log to their own sinks.
+    /// </summary>
     public static WebApplicationBuilder AddLogging(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSerilog((services, logger) => logger
+        builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
@@ -20,7 +24,7 @@ public static class LoggingExtensions
     /// <summary>One structured event per request: method, path, status, time.</summary>
     public static WebApplication UseRequestLogging(this WebApplication app)
     {
-        app.UseSerilogRequestLogging();
+        app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
         return app;
     }
 }
