@@ -17,6 +17,7 @@ public static class CamEndpoints
         services.AddSingleton(provider => new ImageLoader(new ImageLimits { MaxPixels = provider.GetRequiredService<IOptions<CamOptions>>().Value.MaxPixels }));
         services.AddSingleton<CamRequestReader>();
         services.AddSingleton<CamExplainer>();
+        services.AddHostedService<CamWarmUp>();
         return services;
     }
 

@@ -1,15 +1,13 @@
 using System.Diagnostics;
 using CamService.Inference.Runtime;
-using CamService.Onnx.CamReady;
-using CamService.Onnx.Gradients;
 using Microsoft.Extensions.Options;
 
 namespace CamService.Models;
 
 /// <summary>
 /// Loads every model of the registry in the background after start-up: makes it CAM-ready if it
-/// is not, opens its session, warms it up and measures its latency. A model that fails is marked
-/// failed with its reason; the others still serve.
+/// is not, opens its session, warms it up and measures its latency. A model that fails, for any
+/// reason, is marked failed with that reason (and logged); the others still serve.
 /// </summary>
 public sealed class ModelLoader(
     ModelRegistry registry,
@@ -50,21 +48,26 @@ public sealed class ModelLoader(
                 entry.Id, model.Device, clock.Elapsed.TotalSeconds, model.Info.Family ?? "unknown family",
                 model.Info.Weights.ToString().ToLowerInvariant(), latency);
         }
-        catch (Exception e) when (e is CamReadyException or GradientException or ExecutionProviderException
-                                      or InvalidDataException or FileNotFoundException or IOException
-                                      or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or FormatException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             entry.MarkFailed(e.Message);
             logger.LogError("Model {Model} failed to load: {Reason}", entry.Id, e.Message);
         }
     }
 
-    /// <summary>Runs one image with one target a few times; returns the median time in milliseconds.</summary>
+    /// <summary>
+    /// Runs one image with one target: twice to let ONNX Runtime allocate and settle, then
+    /// <paramref name="runs"/> times measured; returns the median in milliseconds.
+    /// </summary>
     static double WarmUp(CamReadyModel model, int runs)
     {
         var p = model.Preprocessing;
         var images = new float[3 * p.Height * p.Width];
         var targets = new long[] { -1 };
+        for (var i = 0; i < 2; i++)
+        {
+            using var outputs = model.Run(images, 1, targets, 1);
+        }
         var times = new double[runs];
         for (var i = 0; i < runs; i++)
         {

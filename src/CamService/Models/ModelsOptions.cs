@@ -14,9 +14,9 @@ public sealed class ModelsOptions
     /// <summary>Where CAM-ready versions of plain models are cached; default: ".cache" inside <see cref="Directory"/>.</summary>
     public string? CacheDirectory { get; set; }
 
-    /// <summary>Runs before a model is reported ready; their median is its measured latency.</summary>
+    /// <summary>Measured runs (after two unmeasured ones) before a model is reported ready; their median is its latency.</summary>
     [Range(1, 100)]
-    public int WarmupRuns { get; set; } = 3;
+    public int WarmupRuns { get; set; } = 5;
 
     public string ResolvedCacheDirectory => CacheDirectory ?? Path.Combine(Directory, ".cache");
 }
