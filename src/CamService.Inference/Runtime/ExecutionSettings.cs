@@ -149,7 +149,9 @@ public static class SessionFactory
             options.Dispose();
             if (!settings.AllowCpuFallback)
             {
-                throw e as ExecutionProviderException ?? new ExecutionProviderException($"CUDA was requested but cannot be used: {e.Message}", e);
+                throw e as ExecutionProviderException ?? new ExecutionProviderException(
+                    $"CUDA was requested but cannot be used: {e.Message}. ONNX Runtime {OrtEnv.Instance().GetVersionString()} needs the NVIDIA " +
+                    "driver, the CUDA runtime and cuDNN it was built for on the library path (LD_LIBRARY_PATH).", e);
             }
             warn?.Invoke($"CUDA is unavailable ({e.Message}); running on the CPU because AllowCpuFallback is set.");
             var (cpu, _) = CreateOptions(settings with { Device = ExecutionDevice.Cpu });
