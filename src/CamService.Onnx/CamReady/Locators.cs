@@ -157,7 +157,7 @@ public static class TargetLayerLocator
 
     static HashSet<long> ReducedAxes(GraphIndex graph, NodeProto node)
     {
-        var axes = node.GetInts("axes") ?? (node.Input.Count > 1 ? graph.ConstantInts(node.Input[1]) : null) ?? [];
+        var axes = graph.ReduceAxes(node) ?? [];
         return axes.Select(a => a < 0 ? a + 4 : a).ToHashSet();
     }
 }

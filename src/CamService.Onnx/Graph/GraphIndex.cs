@@ -81,6 +81,13 @@ public sealed class GraphIndex
         return null;
     }
 
+    /// <summary>
+    /// A Reduce* node's axes: the attribute before opset 18, the constant second input from 18 on;
+    /// null when the node names none (or names them with a tensor computed at run time).
+    /// </summary>
+    public long[]? ReduceAxes(NodeProto node) =>
+        node.GetInts("axes") ?? (node.Input.Count > 1 && node.Input[1].Length > 0 ? ConstantInts(node.Input[1]) : null);
+
     /// <summary>The value of a constant float tensor (initializer or Constant node), or null.</summary>
     public float[]? ConstantFloats(string tensor)
     {

@@ -29,7 +29,7 @@ public sealed class ReduceMeanRule : UnaryGradientRule
 
     static HashSet<long> Axes(GradientContext context, int rank)
     {
-        var axes = context.Opset >= 18 ? context.ConstantInts(1) : context.Node.GetInts("axes");
+        var axes = context.Graph.ReduceAxes(context.Node);
         if (axes is null or [])
         {
             if (context.Opset >= 18 && context.InputCount > 1 && context.Input(1).Length > 0)
