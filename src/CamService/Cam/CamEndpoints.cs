@@ -1,3 +1,4 @@
+using CamService.Hosting;
 using CamService.Imaging;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -10,10 +11,7 @@ public static class CamEndpoints
 {
     public static IServiceCollection AddCam(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<CamOptions>()
-            .Bind(configuration.GetSection(CamOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<CamOptions>(configuration, CamOptions.Section);
         services.AddSingleton(provider => new ImageLoader(new ImageLimits { MaxPixels = provider.GetRequiredService<IOptions<CamOptions>>().Value.MaxPixels }));
         services.AddSingleton<CamRequestReader>();
         services.AddSingleton<CamExplainer>();

@@ -40,12 +40,9 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods)
         }
         return ids.Select(id =>
         {
-            var entry = registry.Find(id) ?? throw new RequestException(StatusCodes.Status404NotFound, "Unknown model",
-                $"There is no model '{id}'. Models: {string.Join(", ", registry.Entries.Select(e => e.Id))}.");
-            return entry.Status == ModelStatus.Ready
-                ? entry
-                : throw new RequestException(StatusCodes.Status503ServiceUnavailable, "Model not ready",
-                    $"Model '{id}' is {entry.Status.ToString().ToLowerInvariant()}{(entry.Error is null ? "" : $": {entry.Error}")}.");
+            var entry = registry.Known(id);
+            entry.Ready();
+            return entry;
         }).ToList();
     }
 

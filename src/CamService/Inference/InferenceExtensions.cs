@@ -1,3 +1,4 @@
+using CamService.Hosting;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
 using Microsoft.Extensions.Options;
@@ -9,10 +10,7 @@ public static class InferenceExtensions
     /// <summary>Inference options (validated at start-up) and the registered CAM methods.</summary>
     public static IServiceCollection AddInference(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<InferenceOptions>()
-            .Bind(configuration.GetSection(InferenceOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<InferenceOptions>(configuration, InferenceOptions.Section);
         services.AddSingleton(CamMethods.Default);
         services.AddSingleton(provider =>
         {

@@ -21,7 +21,6 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e =>
                 Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", e.Message),
             BadHttpRequestException e => Problem(e.StatusCode, "Bad request", e.Message),
-            InvalidDataException e when IsFormLimit(e) => Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", e.Message),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested =>
                 Problem(499, "Client closed request", "The request was cancelled."),
             _ => null,
@@ -39,10 +38,6 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         context.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
-
-    /// <summary>Multipart bodies past FormOptions' limits surface as InvalidDataException.</summary>
-    static bool IsFormLimit(InvalidDataException e) =>
-        e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("exceeded", StringComparison.OrdinalIgnoreCase);
 
     static ProblemDetails Problem(int status, string title, string detail, IDictionary<string, string[]>? errors = null)
     {
