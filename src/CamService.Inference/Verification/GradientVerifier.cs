@@ -82,7 +82,9 @@ public static class GradientVerifier
         var outputNames = new[] { CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients }.Concat(head.SideInputs).ToList();
         using var imageValue = OrtValue.CreateTensorValueFromMemory(image, imageShape);
         using var targetsValue = OrtValue.CreateTensorValueFromMemory(targets, [batch, 2]);
-        using var run = fullSession.Run(new RunOptions(), [imageInput.Name, CamReadyContract.Targets], [imageValue, targetsValue], outputNames);
+        // Kept referenced until the end (ONNX Runtime holds only its native handle during a run).
+        using var runOptions = new RunOptions();
+        using var run = fullSession.Run(runOptions, [imageInput.Name, CamReadyContract.Targets], [imageValue, targetsValue], outputNames);
 
         var logits = run[0].GetTensorDataAsSpan<float>().ToArray();
         var activations = run[1].GetTensorDataAsSpan<float>().ToArray();
@@ -119,8 +121,8 @@ public static class GradientVerifier
                 direction[i] = (float)Gaussian(random);
             }
             var step = options.Step * Math.Max(rms, 1e-6);
-            var plus = Scores(headSession, head, run, Perturb(activations, direction, step), activationShape, targetShape);
-            var minus = Scores(headSession, head, run, Perturb(activations, direction, -step), activationShape, targetShape);
+            var plus = Scores(headSession, runOptions, head, run, Perturb(activations, direction, step), activationShape, targetShape);
+            var minus = Scores(headSession, runOptions, head, run, Perturb(activations, direction, -step), activationShape, targetShape);
 
             for (var n = 0; n < batch; n++)
             {
@@ -146,7 +148,7 @@ public static class GradientVerifier
         return new VerificationReport(scored, options.Tolerance);
     }
 
-    static float[] Scores(InferenceSession session, HeadExtractor head, IDisposableReadOnlyCollection<OrtValue> run,
+    static float[] Scores(InferenceSession session, RunOptions runOptions, HeadExtractor head, IDisposableReadOnlyCollection<OrtValue> run,
         float[] activations, long[] activationShape, long[] targetShape)
     {
         var target = activationShape.SequenceEqual(targetShape) ? activations : ToNhwc(activations, activationShape);
@@ -158,7 +160,7 @@ public static class GradientVerifier
             names.Add(head.SideInputs[i]);
             values.Add(run[3 + i]);
         }
-        using var results = session.Run(new RunOptions(), names, values, [head.Scores]);
+        using var results = session.Run(runOptions, names, values, [head.Scores]);
         return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
