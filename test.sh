@@ -19,4 +19,4 @@ dotnet build CamService.sln -c Release -warnaserror --nologo -v quiet
 
 step "Running the tests"
 dotnet test CamService.sln -c Release --no-build --nologo --logger "console;verbosity=normal" \
-  --results-directory artifacts/test-results "$@"
+  --results-directory artifacts/test-results --blame "$@"
