@@ -1,5 +1,6 @@
 using System.Globalization;
 using CamService.Onnx.CamReady;
+using CamService.Onnx.Graph;
 using CamService.Onnx.Model;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
@@ -113,8 +114,10 @@ public sealed class CamReadyModel : IDisposable
         long[] imageShape = p.Layout == "NHWC" ? [batch, p.Height, p.Width, 3] : [batch, 3, p.Height, p.Width];
         using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, images[..(batch * 3 * p.Height * p.Width)], imageShape);
         using var target = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, targets[..(batch * targetsPerImage)], [batch, targetsPerImage]);
-        using var options = runOptions is null ? new RunOptions() : null;
-        var results = session.Run(runOptions ?? options!, [InputName, CamReadyContract.Targets], [image, target], outputNames);
+        string[] inputNames = [InputName, CamReadyContract.Targets];
+        var results = runOptions is null
+            ? session.RunWithOwnOptions(inputNames, [image, target], outputNames)
+            : session.Run(runOptions, inputNames, [image, target], outputNames);
         return new CamOutputs(results, batch, targetsPerImage, NumClasses, ActivationShape);
     }
 

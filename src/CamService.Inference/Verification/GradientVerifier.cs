@@ -1,5 +1,6 @@
 using CamService.Inference.Runtime;
 using CamService.Onnx.CamReady;
+using CamService.Onnx.Graph;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -87,9 +88,7 @@ public static class GradientVerifier
         var outputNames = new[] { CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients }.Concat(head.SideInputs).ToList();
         using var imageValue = OrtValue.CreateTensorValueFromMemory(image, imageShape);
         using var targetsValue = OrtValue.CreateTensorValueFromMemory(targets, [batch, 2]);
-        // Kept referenced until the end (ONNX Runtime holds only its native handle during a run).
-        using var runOptions = new RunOptions();
-        using var run = fullSession.Run(runOptions, [imageInput.Name, CamReadyContract.Targets], [imageValue, targetsValue], outputNames);
+        using var run = fullSession.RunWithOwnOptions([imageInput.Name, CamReadyContract.Targets], [imageValue, targetsValue], outputNames);
 
         var logits = run[0].GetTensorDataAsSpan<float>().ToArray();
         var activations = run[1].GetTensorDataAsSpan<float>().ToArray();
@@ -127,8 +126,8 @@ public static class GradientVerifier
             }
             var estimates = Steps(options.Step, rms).Select(step =>
             {
-                var plus = Scores(headSession, runOptions, head, run, Perturb(activations, direction, step), activationShape, targetShape);
-                var minus = Scores(headSession, runOptions, head, run, Perturb(activations, direction, -step), activationShape, targetShape);
+                var plus = Scores(headSession, head, run, Perturb(activations, direction, step), activationShape, targetShape);
+                var minus = Scores(headSession, head, run, Perturb(activations, direction, -step), activationShape, targetShape);
                 return (Step: step, Plus: plus, Minus: minus);
             }).ToList();
 
@@ -158,7 +157,7 @@ public static class GradientVerifier
         return new VerificationReport(scored, options.Tolerance);
     }
 
-    static float[] Scores(InferenceSession session, RunOptions runOptions, HeadExtractor head, IDisposableReadOnlyCollection<OrtValue> run,
+    static float[] Scores(InferenceSession session, HeadExtractor head, IDisposableReadOnlyCollection<OrtValue> run,
         float[] activations, long[] activationShape, long[] targetShape)
     {
         var target = activationShape.SequenceEqual(targetShape) ? activations : ToNhwc(activations, activationShape);
@@ -170,7 +169,7 @@ public static class GradientVerifier
             names.Add(head.SideInputs[i]);
             values.Add(run[3 + i]);
         }
-        using var results = session.Run(runOptions, names, values, [head.Scores]);
+        using var results = session.RunWithOwnOptions(names, values, [head.Scores]);
         return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 

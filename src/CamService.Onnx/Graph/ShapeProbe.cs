@@ -58,10 +58,7 @@ public static class ShapeProbe
                 inputs.Add(RandomInput(input, session.InputMetadata[input.Name], spatialSize, random));
             }
 
-            // Disposed, not left to the finalizer: ONNX Runtime holds only the native handle, so an
-            // unreferenced RunOptions can be finalized by a GC during the run (a use-after-free).
-            using var runOptions = new RunOptions();
-            using var results = session.Run(runOptions, names, inputs, wanted);
+            using var results = session.RunWithOwnOptions(names, inputs, wanted);
             for (var i = 0; i < wanted.Count; i++)
             {
                 shapes[wanted[i]] = results[i].GetTensorTypeAndShape().Shape;

@@ -1,4 +1,5 @@
 using CamService.Inference.Runtime;
+using CamService.Onnx.Graph;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
@@ -39,8 +40,7 @@ public static class Ort
                     _ => throw new ArgumentException($"Input '{name}' is neither float nor int64.", nameof(inputs)),
                 });
             }
-            using var runOptions = new RunOptions();
-            using var results = session.Run(runOptions, names, values, outputs);
+            using var results = session.RunWithOwnOptions(names, values, outputs);
             return results.Select(r => new FloatTensor(r.GetTensorTypeAndShape().Shape, r.GetTensorDataAsSpan<float>().ToArray())).ToArray();
         }
         finally
