@@ -79,6 +79,18 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
     }
 
     [Fact]
+    public void ComposeBuildTargets_AreStagesOfTheDockerfile_OneForEachDevice()
+    {
+        var stages = Stage().Matches(Dockerfile).Select(m => m.Groups["name"].Value).ToHashSet();
+        var targets = ComposeTarget().Matches(Compose).Select(m => m.Groups["name"].Value).ToList();
+
+        Assert.Equal(["cpu", "cuda"], targets.Order());
+        Assert.All(targets, target => Assert.Contains(target, stages));
+        Assert.EndsWith("AS cpu", Stage().Matches(Dockerfile).Last().Value.TrimEnd());
+        Assert.Contains("-p:OnnxRuntimeFlavor=cuda", Dockerfile);
+    }
+
+    [Fact]
     public void Ports_AgreeAcrossDockerfileComposeAndRunScript()
     {
         Assert.Matches($@"(?m)^EXPOSE {Port}$", Dockerfile);
@@ -112,4 +124,10 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
 
     [GeneratedRegex(@"http://localhost:(?<port>\d+)(?<path>/[\w/]+)")]
     private static partial Regex HealthUrl();
+
+    [GeneratedRegex(@"(?m)^FROM \S+ AS (?<name>[\w-]+)\s*$")]
+    private static partial Regex Stage();
+
+    [GeneratedRegex(@"(?m)^\s+target: (?<name>[\w-]+)\s*$")]
+    private static partial Regex ComposeTarget();
 }
