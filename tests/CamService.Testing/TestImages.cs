@@ -45,4 +45,22 @@ public static class TestImages
 
     /// <summary>A small red-patch PNG, the default image of many tests.</summary>
     public static byte[] RedTopLeftPng(int size = 32) => Png(RedPatch(size, size, new Rectangle(0, 0, size / 4, size / 4)));
+
+    /// <summary>Random pixels: an image that compresses badly, for large bodies and large answers.</summary>
+    public static Image<Rgb24> Noise(int width, int height, int seed = 5)
+    {
+        var random = new Random(seed);
+        var image = new Image<Rgb24>(width, height);
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                foreach (ref var pixel in rows.GetRowSpan(y))
+                {
+                    pixel = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+                }
+            }
+        });
+        return image;
+    }
 }

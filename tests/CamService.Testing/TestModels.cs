@@ -23,7 +23,9 @@ public static class TestModels
     /// pool → Gemm: logit_c = mean of channel c. Pixels are normalised with mean 0.5 and std 0.5,
     /// so black is −1 and a pure colour +1.
     /// </summary>
-    public static ModelProto ColourClassifier(int size, string family = "TestNet", WeightsKind weights = WeightsKind.Custom)
+    /// <param name="logitScale">Multiplies the classifier's weights: 500 gives logits in the hundreds, as
+    /// untrained or distilled models have; NaN gives a model that yields NaN.</param>
+    public static ModelProto ColourClassifier(int size, string family = "TestNet", WeightsKind weights = WeightsKind.Custom, float logitScale = 1)
     {
         var model = new ModelProto { IrVersion = 8, ProducerName = "CamService.Testing", Graph = new GraphProto { Name = "colour" } };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
@@ -37,7 +39,7 @@ public static class TestModels
         graph.Initializer.Add(Tensors.Floating("conv.weight", DataType.Float, [4, 3, 1, 1],
             [1, 0, 0, 0, 1, 0, 0, 0, 1, third, third, third]));
         graph.Initializer.Add(Tensors.Floating("fc.weight", DataType.Float, [4, 4],
-            [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]));
+            [logitScale, 0, 0, 0, 0, logitScale, 0, 0, 0, 0, logitScale, 0, 0, 0, 0, logitScale]));
         graph.Initializer.Add(Tensors.Floating("fc.bias", DataType.Float, [4], [0, 0, 0, 0]));
 
         graph.Node.Add(Node("Conv", ["image", "conv.weight"], "colours"));
@@ -62,10 +64,61 @@ public static class TestModels
     }
 
     /// <summary>Writes a CAM-ready colour model to <paramref name="directory"/>/<paramref name="id"/>.onnx.</summary>
-    public static string WriteCamReady(string directory, string id, int size, string family = "TestNet", WeightsKind weights = WeightsKind.Custom)
+    public static string WriteCamReady(string directory, string id, int size, string family = "TestNet", WeightsKind weights = WeightsKind.Custom,
+        float logitScale = 1)
     {
         var path = Path.Combine(directory, $"{id}.onnx");
-        OnnxModelFile.Save(new CamReadyBuilder().Prepare(ColourClassifier(size, family, weights)).Model, path);
+        OnnxModelFile.Save(new CamReadyBuilder().Prepare(ColourClassifier(size, family, weights, logitScale)).Model, path);
+        return path;
+    }
+
+    /// <summary>
+    /// A classifier that takes its time: a stem and <paramref name="layers"/> 3×3 convolutions of
+    /// 32 channels at the full <paramref name="size"/>, then the colour head. The work is spread over
+    /// many operators, so a run can be stopped between them (ONNX Runtime checks its terminate flag
+    /// there) — for tests of deadlines, cancellation and shutdown with a run really in progress.
+    /// </summary>
+    public static ModelProto SlowClassifier(int size, int layers)
+    {
+        const int channels = 32;
+        var model = ColourClassifier(size, family: "SlowNet");
+        var graph = model.Graph;
+        var head = graph.Node.Single(n => n.OpType == "Conv");
+        var random = new Random(7);
+        float[] Weights(int outputs, int inputs)
+        {
+            // He initialisation keeps the activations' scale through the ReLUs.
+            var scale = MathF.Sqrt(2f / (inputs * 9));
+            return Enumerable.Range(0, outputs * inputs * 9).Select(_ => (float)(random.NextDouble() * 2 - 1) * scale * MathF.Sqrt(3)).ToArray();
+        }
+        var previous = "image";
+        for (var i = 0; i <= layers; i++)
+        {
+            var inputs = i == 0 ? 3 : channels;
+            graph.Initializer.Add(Tensors.Floating($"slow{i}.weight", DataType.Float, [channels, inputs, 3, 3], Weights(channels, inputs)));
+            graph.Node.Insert(graph.Node.IndexOf(head), Node("Conv", [previous, $"slow{i}.weight"], $"slow{i}.conv", Attributes.Ints("pads", [1, 1, 1, 1])));
+            graph.Node.Insert(graph.Node.IndexOf(head), Node("Relu", [$"slow{i}.conv"], $"slow{i}"));
+            previous = $"slow{i}";
+        }
+        // The colour head reads the first three channels of the last slow layer as R, G and B.
+        graph.Initializer.Remove(graph.Initializer.Single(t => t.Name == "conv.weight"));
+        var headWeights = new float[4 * channels];
+        for (var c = 0; c < 3; c++)
+        {
+            headWeights[c * channels + c] = 1;
+            headWeights[3 * channels + c] = -1f / 3;
+        }
+        graph.Initializer.Add(Tensors.Floating("conv.weight", DataType.Float, [4, channels, 1, 1], headWeights));
+        head.Input[0] = previous;
+        (CamModelInfo.Read(model) with { Architecture = $"slownet{size}x{layers}" }).WriteTo(model);
+        return model;
+    }
+
+    /// <summary>Writes the CAM-ready <see cref="SlowClassifier"/>.</summary>
+    public static string WriteSlowCamReady(string directory, string id, int size, int layers)
+    {
+        var path = Path.Combine(directory, $"{id}.onnx");
+        OnnxModelFile.Save(new CamReadyBuilder().Prepare(SlowClassifier(size, layers)).Model, path);
         return path;
     }
 

@@ -20,7 +20,9 @@ public class CamServiceFactory : WebApplicationFactory<Program>
     {
     }
 
-    protected CamServiceFactory(Dictionary<string, string?> settings)
+    /// <param name="settings">Configuration on top of the test defaults.</param>
+    /// <param name="writeModels">Writes further models into the models folder.</param>
+    protected CamServiceFactory(Dictionary<string, string?> settings, Action<string>? writeModels = null)
     {
         ModelsDirectory = Path.Combine(Path.GetTempPath(), $"camservice-models-{Guid.NewGuid():N}");
         Directory.CreateDirectory(ModelsDirectory);
@@ -28,6 +30,7 @@ public class CamServiceFactory : WebApplicationFactory<Program>
         TestModels.WriteCamReady(ModelsDirectory, "colour48", 48, family: "OtherNet", weights: WeightsKind.Random);
         TestModels.WritePlain(ModelsDirectory, "plain32", 32);
         TestModels.WriteBroken(ModelsDirectory, "broken");
+        writeModels?.Invoke(ModelsDirectory);
         this.settings = settings;
     }
 
@@ -67,5 +70,5 @@ public class CamServiceFactory : WebApplicationFactory<Program>
     }
 }
 
-/// <summary>The same service with other settings (limits, device).</summary>
-public sealed class ConfiguredFactory(Dictionary<string, string?> settings) : CamServiceFactory(settings);
+/// <summary>The same service with other settings (limits, device) and, if asked, more models.</summary>
+public sealed class ConfiguredFactory(Dictionary<string, string?> settings, Action<string>? writeModels = null) : CamServiceFactory(settings, writeModels);

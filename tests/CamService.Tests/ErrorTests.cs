@@ -149,7 +149,7 @@ public sealed class LimitTests
     {
         using var factory = new ConfiguredFactory(new() { ["Cam:MaxBodyBytes"] = "4096" });
         var client = await factory.ReadyClientAsync();
-        var big = TestImages.Png(NoisyImage(128, 128));
+        var big = TestImages.Png(TestImages.Noise(128, 128));
         Assert.True(big.Length > 4096);
         await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(big, fields: ("models", "colour32"))), 413);
 
@@ -165,19 +165,5 @@ public sealed class LimitTests
         var problem = await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(64), fields: ("models", "colour32"))), 413);
         Assert.Contains("4,096", problem.GetProperty("detail").GetString()!.Replace("4096", "4,096"));
         Assert.Single((await client.CamAsync(TestImages.RedTopLeftPng(28), ("models", "colour32"))).Results);
-    }
-
-    static Image<Rgb24> NoisyImage(int width, int height)
-    {
-        var random = new Random(5);
-        var image = new Image<Rgb24>(width, height);
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                image[x, y] = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
-            }
-        }
-        return image;
     }
 }

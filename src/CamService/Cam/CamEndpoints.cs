@@ -1,6 +1,8 @@
+using System.Text.Json;
 using CamService.Hosting;
 using CamService.Imaging;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -39,8 +41,9 @@ public static class CamEndpoints
         return app;
     }
 
-    static async Task<Results<Ok<CamResponse>, FileContentHttpResult, ProblemHttpResult>> Explain(
-        HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader, CancellationToken cancellationToken)
+    static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Explain(
+        HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader, IOptions<JsonOptions> json,
+        CancellationToken cancellationToken)
     {
         var camRequest = await reader.ReadAsync(request, cancellationToken);
         var models = explainer.Resolve(camRequest.Models);
@@ -75,8 +78,15 @@ public static class CamEndpoints
 
         return wantsPng
             ? TypedResults.File(results[0].OverlayPng, "image/png")
-            : TypedResults.Ok(new CamResponse(new ImageSize(image.Width, image.Height), results));
+            : CompleteJson(new CamResponse(new ImageSize(image.Width, image.Height), results), json.Value.SerializerOptions);
     }
+
+    /// <summary>
+    /// The answer serialised whole before its first byte is sent: a failure while writing it then
+    /// becomes a problem with the right status, never a 200 cut off in the middle.
+    /// </summary>
+    static FileContentHttpResult CompleteJson(CamResponse response, JsonSerializerOptions options) =>
+        TypedResults.Bytes(JsonSerializer.SerializeToUtf8Bytes(response, options), "application/json; charset=utf-8");
 
     /// <summary>True when the client prefers image/png to JSON.</summary>
     static bool WantsPng(HttpRequest request)

@@ -25,7 +25,7 @@ public sealed record Explanation(
 /// Explains one decoded image with each requested model: preprocess, one ONNX Runtime run
 /// (logits, activations, gradients), the CAM method, and the PNGs mapped back onto the image.
 /// </summary>
-public sealed class CamExplainer(ModelRegistry registry, CamMethods methods)
+public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILogger<CamExplainer> logger)
 {
     /// <summary>The ready models a request names, in its order (all ready models when it names none).</summary>
     public IReadOnlyList<ModelEntry> Resolve(IReadOnlyList<string>? ids)
@@ -84,22 +84,25 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods)
             var preprocessMs = clock.Elapsed.TotalMilliseconds;
 
             clock.Restart();
-            using var runOptions = new RunOptions();
-            using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
             long[] targets = [targetIndex ?? -1];
-            using var outputs = model.Run(input.AsMemory(0, inputLength), 1, targets, 1, runOptions);
-            cancellationToken.ThrowIfCancellationRequested();
+            using var outputs = Run(entry, input.AsMemory(0, inputLength), targets, cancellationToken);
             var inferenceMs = clock.Elapsed.TotalMilliseconds;
 
+            // Nothing non-finite may reach the answer: a NaN or an infinity has no JSON form, and a
+            // map made from one means nothing.
             var logits = outputs.LogitsOf(0);
+            var activations = outputs.ActivationsOf(0);
+            var gradients = method.UsesGradients ? outputs.GradientsOf(0, 0) : default;
+            NonFiniteOutput.Check(entry.Id, "logits", logits);
+            NonFiniteOutput.Check(entry.Id, "activations", activations);
+            NonFiniteOutput.Check(entry.Id, "gradients", gradients);
             var chosen = targetIndex ?? TensorPrimitives.IndexOfMax(logits);
             var predictions = TopK(logits, Math.Min(request.TopK, model.NumClasses), i => LabelOf(model, i));
 
             clock.Restart();
             var map = new float[outputs.Height * outputs.Width];
-            var camInput = new CamInput(outputs.ActivationsOf(0), method.UsesGradients ? outputs.GradientsOf(0, 0) : default,
-                outputs.Channels, outputs.Height, outputs.Width);
-            method.Compute(camInput, map);
+            method.Compute(new CamInput(activations, gradients, outputs.Channels, outputs.Height, outputs.Width), map);
+            NonFiniteOutput.Check(entry.Id, "map", map);
             var camMs = clock.Elapsed.TotalMilliseconds;
 
             return new Explanation(
@@ -115,6 +118,27 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods)
         finally
         {
             ArrayPool<float>.Shared.Return(input);
+        }
+    }
+
+    /// <summary>
+    /// One ONNX Runtime run that stops between operators once the request is cancelled — by the
+    /// client going away or by its deadline — rather than finishing work nobody will read.
+    /// </summary>
+    CamOutputs Run(ModelEntry entry, Memory<float> input, long[] targets, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var clock = Stopwatch.StartNew();
+        using var runOptions = new RunOptions();
+        using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
+        try
+        {
+            return entry.Model!.Run(input, 1, targets, 1, runOptions);
+        }
+        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
+        {
+            logger.LogInformation("{Model}: run stopped after {Milliseconds:F0} ms because its request was cancelled", entry.Id, clock.Elapsed.TotalMilliseconds);
+            throw new OperationCanceledException($"The run of '{entry.Id}' was stopped: its request was cancelled.", e, cancellationToken);
         }
     }
 
@@ -148,8 +172,10 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods)
     /// </summary>
     internal static List<Prediction> TopK(ReadOnlySpan<float> logits, int k, Func<int, string> labelOf)
     {
+        // Softmax of the logits less their maximum: exp of a logit in the hundreds overflows a float.
         var probabilities = new float[logits.Length];
-        TensorPrimitives.SoftMax(logits, probabilities);
+        TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), probabilities);
+        TensorPrimitives.SoftMax(probabilities, probabilities);
         var scores = logits.ToArray();
         var order = Enumerable.Range(0, scores.Length).ToArray();
         Array.Sort(order, (a, b) => scores[a] != scores[b] ? scores[b].CompareTo(scores[a]) : a.CompareTo(b));

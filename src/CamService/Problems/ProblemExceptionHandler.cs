@@ -6,7 +6,7 @@ namespace CamService.Problems;
 
 /// <summary>
 /// Turns the exceptions that mean "bad input" into application/problem+json 4xx answers in one
-/// place; anything else is a 500 whose details stay in the log.
+/// place; anything else is a 500 problem whose details stay in the log.
 /// </summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -14,7 +14,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     {
         var problem = exception switch
         {
-            RequestException e => Problem(e.Status, e.Title, e.Message, e.Errors),
+            RequestException e => Problem(e.Status, e.Title, e.Message, e.Errors, e.Extensions),
             ImageTooLargeException e => Problem(StatusCodes.Status413PayloadTooLarge, "Image too large", e.Message),
             UnsupportedImageException e => Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported image", e.Message),
             CorruptImageException e => Problem(StatusCodes.Status422UnprocessableEntity, "Corrupt image", e.Message),
@@ -27,11 +27,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         };
         if (problem is null)
         {
-            logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
-            return false;
+            logger.LogError(exception, "Unhandled error on {Method} {Path} ({TraceId})", context.Request.Method, context.Request.Path, context.TraceIdentifier);
+            problem = Problem(StatusCodes.Status500InternalServerError, "Internal error",
+                "The service failed while answering this request. The error is logged under this problem's traceId.");
         }
-
-        if (problem.Status >= 500 || problem.Status == 499)
+        else if (problem.Status >= 500 || problem.Status == 499)
         {
             logger.LogWarning("{Status} on {Method} {Path}: {Detail}", problem.Status, context.Request.Method, context.Request.Path, problem.Detail);
         }
@@ -39,12 +39,17 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 
-    static ProblemDetails Problem(int status, string title, string detail, IDictionary<string, string[]>? errors = null)
+    static ProblemDetails Problem(int status, string title, string detail, IDictionary<string, string[]>? errors = null,
+        IReadOnlyDictionary<string, object?>? extensions = null)
     {
         var problem = errors is null ? new ProblemDetails() : new ValidationProblemDetails(errors);
         problem.Status = status;
         problem.Title = title;
         problem.Detail = detail;
+        foreach (var (name, value) in extensions ?? new Dictionary<string, object?>())
+        {
+            problem.Extensions[name] = value;
+        }
         return problem;
     }
 }
