@@ -4,6 +4,7 @@ using CamService.Hosting;
 using CamService.Inference;
 using CamService.Models;
 using CamService.Problems;
+using CamService.Traffic;
 
 // CamService: Grad-CAM for several image classifiers side by side, in ONNX Runtime.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -17,6 +18,7 @@ builder.Services.AddProblems();
 builder.Services.AddInference(builder.Configuration);
 builder.Services.AddModels(builder.Configuration);
 builder.Services.AddCam(builder.Configuration);
+builder.Services.AddTraffic(builder.Configuration);
 builder.Services.AddHealth();
 builder.Services.AddApiDocumentation();
 
@@ -26,6 +28,7 @@ app.UseRequestLogging();
 app.UseProblems();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseTraffic();
 app.MapApiDocumentation();
 app.MapHealth();
 app.MapModels();

@@ -243,6 +243,34 @@ public sealed class PageTests(PageFixture fixture)
     }
 
     [Fact]
+    public async Task BusyService_CellsWaitOutRetryAfter_AndStillExplain()
+    {
+        // The first three explanations are refused as a full service refuses them: 503, Retry-After.
+        var camRequests = 0;
+        await using var session = await fixture.OpenAsync(beforeLoad: page => page.RouteAsync("**/cam", async route =>
+        {
+            if (Interlocked.Increment(ref camRequests) <= 3)
+            {
+                await route.FulfillAsync(new RouteFulfillOptions
+                {
+                    Status = 503,
+                    ContentType = "application/problem+json",
+                    Headers = new Dictionary<string, string> { ["Retry-After"] = "1" },
+                    Body = """{"status":503,"title":"Busy","detail":"All explanation slots are taken."}""",
+                });
+                return;
+            }
+            await route.ContinueAsync();
+        }));
+        await session.AddImagesAsync(Photos.Red(), Photos.Dark());
+        await session.WaitForSettledCellsAsync(6);
+
+        Assert.Equal(6, await session.Page.Locator("cam-cell[data-state='done']").CountAsync());
+        Assert.Equal(9, Volatile.Read(ref camRequests));
+        session.AssertNoErrors("Failed to load resource: the server responded with a status of 503");
+    }
+
+    [Fact]
     public async Task PasteAndDrop_AddImages_AndRemoveTakesOneAway()
     {
         await using var session = await fixture.OpenAsync();

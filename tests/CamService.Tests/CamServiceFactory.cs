@@ -50,6 +50,8 @@ public class CamServiceFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("Models:Directory", ModelsDirectory);
         builder.UseSetting("Models:WarmupRuns", "1");
+        // Room in the queue for the tests that send many requests at once; the admission tests set their own limits.
+        builder.UseSetting("Cam:QueueLimit", "64");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);

@@ -4,6 +4,7 @@ using CamService.Cam;
 using CamService.Inference;
 using CamService.Models;
 using CamService.Testing;
+using CamService.Traffic;
 using Microsoft.Extensions.Configuration;
 
 namespace CamService.Tests;
@@ -28,6 +29,7 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
         [ModelsOptions.Section] = typeof(ModelsOptions),
         [InferenceOptions.Section] = typeof(InferenceOptions),
         [CamOptions.Section] = typeof(CamOptions),
+        [ShutdownOptions.Section] = typeof(ShutdownOptions),
     };
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CamService.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -29,10 +28,23 @@ public sealed class RequestLogTests
         Assert.True(request.Level < LogEventLevel.Error);
     }
 
-    sealed class CollectingSink : ILogEventSink
+    [Fact]
+    public async Task RefusalUnderLoad_IsAWarning_NotAnError()
     {
-        public ConcurrentBag<LogEvent> Events { get; } = [];
+        var sink = new CollectingSink();
+        using var factory = new ConfiguredFactory(new() { ["Cam:MaxConcurrentRequests"] = "1", ["Cam:QueueLimit"] = "0" }).WithWebHostBuilder(builder =>
+            builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(sink)));
+        await factory.Services.GetRequiredService<Models.ModelRegistry>().Loaded;
+        var client = factory.Server.CreateClient();
 
-        public void Emit(LogEvent logEvent) => Events.Add(logEvent);
+        var held = new HeldContent(Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")));
+        var holder = client.PostAsync("/cam", held);
+        await Wait.Until(() => factory.Services.GetRequiredService<Traffic.ShutdownGate>().InFlight == 1);
+        await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32"))), 503);
+        held.Release();
+        (await holder).EnsureSuccessStatusCode();
+
+        var refusal = sink.Events.Single(e => e.Properties.TryGetValue("StatusCode", out var status) && status.ToString() == "503");
+        Assert.Equal(LogEventLevel.Warning, refusal.Level);
     }
 }

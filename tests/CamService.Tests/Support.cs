@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CamService.Cam;
+using Serilog.Core;
+using Serilog.Events;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -47,4 +50,66 @@ public static class Api
     }
 
     public static Image<Rgba32> Decode(byte[] png) => Image.Load<Rgba32>(png);
+}
+
+/// <summary>Keeps every log event of a host, for tests that assert on what the service logged.</summary>
+public sealed class CollectingSink : ILogEventSink
+{
+    public ConcurrentBag<LogEvent> Events { get; } = [];
+
+    public void Emit(LogEvent logEvent) => Events.Add(logEvent);
+
+    /// <summary>How many events' message templates contain <paramref name="text"/>, with the model named, if one is given.</summary>
+    public int Count(string text, string? model = null) => Events.Count(e =>
+        e.MessageTemplate.Text.Contains(text, StringComparison.Ordinal) &&
+        (model is null || (e.Properties.TryGetValue("Model", out var value) && value is ScalarValue { Value: string name } && name == model)));
+}
+
+/// <summary>
+/// A request body that sends its first bytes and then waits to be released: the request is then
+/// admitted and in flight for as long as a test needs, with no timing involved.
+/// </summary>
+public sealed class HeldContent : HttpContent
+{
+    readonly byte[] body;
+    readonly TaskCompletionSource release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public HeldContent(HttpContent content)
+    {
+        body = content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+        Headers.ContentType = content.Headers.ContentType;
+    }
+
+    public void Release() => release.TrySetResult();
+
+    protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+    {
+        await stream.WriteAsync(body.AsMemory(0, 64));
+        await stream.FlushAsync();
+        await release.Task;
+        await stream.WriteAsync(body.AsMemory(64));
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = body.Length;
+        return true;
+    }
+}
+
+public static class Wait
+{
+    /// <summary>Waits, 30 s at most, for a condition on the service's state.</summary>
+    public static Task Until(Func<bool> condition) => Until(() => Task.FromResult(condition()));
+
+    /// <summary>Waits, 30 s at most, for a condition that takes a request to check.</summary>
+    public static async Task Until(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The service never reached the expected state.");
+            await Task.Delay(10);
+        }
+    }
 }

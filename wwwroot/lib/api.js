@@ -26,16 +26,37 @@ async function problemOf(response) {
   return new ProblemError(response.status, `HTTP ${response.status}`, response.statusText);
 }
 
-async function request(url, init) {
-  let response;
-  try {
-    response = await fetch(url, init);
-  } catch (error) {
-    if (error.name === 'AbortError') throw error;
-    throw new ProblemError(0, 'Service unreachable', 'The request did not reach CamService; is it running?');
+/** Resolves after `seconds`, or rejects as soon as `signal` aborts. */
+function pause(seconds, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(signal.reason); return; }
+    const timer = setTimeout(resolve, seconds * 1000);
+    signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
+  });
+}
+
+/**
+ * Sends a request and reads its JSON answer. A busy service answers 503 with Retry-After: the
+ * request is sent again after that long (a little more, so that waiting cells do not return all at
+ * once), up to `retries` times. A 503 without Retry-After (a model that is not ready) fails at once.
+ */
+async function request(url, init, retries = 0) {
+  for (let attempt = 0; ; attempt++) {
+    let response;
+    try {
+      response = await fetch(url, init);
+    } catch (error) {
+      if (error.name === 'AbortError') throw error;
+      throw new ProblemError(0, 'Service unreachable', 'The request did not reach CamService; is it running?');
+    }
+    const retryAfter = Number(response.headers.get('retry-after'));
+    if (response.status === 503 && retryAfter > 0 && attempt < retries) {
+      await pause(Math.min(retryAfter, 30) * (1 + Math.random() / 2), init.signal);
+      continue;
+    }
+    if (!response.ok) throw await problemOf(response);
+    return response.json();
   }
-  if (!response.ok) throw await problemOf(response);
-  return response.json();
 }
 
 /** GET models: every model of the service with its facts and status. */
@@ -48,8 +69,11 @@ export function modelLabels(id) {
   return request(`models/${encodeURIComponent(id)}/labels`, { headers: { accept: 'application/json' } });
 }
 
+/** How often an explanation is sent again while the service says it is busy. */
+const BUSY_RETRIES = 20;
+
 /**
- * POST cam for one image and one model.
+ * POST cam for one image and one model; retried while the service is busy.
  * target: null for the model's top-1, a class index (number) or an exact label (string).
  */
 export function explain({ file, model, target, colormap, alpha, resize, topk = 5, signal }) {
@@ -61,5 +85,5 @@ export function explain({ file, model, target, colormap, alpha, resize, topk = 5
   form.append('colormap', colormap);
   form.append('alpha', String(alpha));
   form.append('resize', resize);
-  return request('cam', { method: 'POST', body: form, headers: { accept: 'application/json' }, signal });
+  return request('cam', { method: 'POST', body: form, headers: { accept: 'application/json' }, signal }, BUSY_RETRIES);
 }

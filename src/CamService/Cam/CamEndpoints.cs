@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CamService.Hosting;
 using CamService.Imaging;
+using CamService.Traffic;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -36,7 +37,7 @@ public static class CamEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithAdmission()
             .DisableAntiforgery();
         return app;
     }
@@ -58,13 +59,17 @@ public static class CamEndpoints
 
         using var image = loader.Load(camRequest.Image);
         // Models run one after another (each uses every core); each one's pictures are drawn
-        // while the next one runs.
+        // while the next one runs. A run blocks its thread until ONNX Runtime is done, so it gets a
+        // thread of its own: on the thread pool, runs in progress could take every thread from
+        // Kestrel's I/O and from the timers that enforce the deadlines.
         var drawing = new List<Task<CamResult>>(models.Count);
         try
         {
             for (var i = 0; i < models.Count; i++)
             {
-                var explanation = explainer.Infer(image, models[i], targets[i], camRequest, cancellationToken);
+                var (model, target) = (models[i], targets[i]);
+                var explanation = await Task.Factory.StartNew(() => explainer.Infer(image, model, target, camRequest, cancellationToken),
+                    cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 drawing.Add(Task.Run(() => CamExplainer.Render(image, explanation, camRequest), cancellationToken));
             }
         }

@@ -133,7 +133,14 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILo
         using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
         try
         {
-            return entry.Model!.Run(input, 1, targets, 1, runOptions);
+            var outputs = entry.Model!.Run(input, 1, targets, 1, runOptions);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Cancelled as the run ended: nobody will read the rest.
+                outputs.Dispose();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            return outputs;
         }
         catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
         {

@@ -18,4 +18,30 @@ public sealed class CamOptions
     /// <summary>Largest number of top predictions a request may ask for.</summary>
     [Range(1, 100_000)]
     public int MaxTopK { get; set; } = 1000;
+
+    /// <summary>
+    /// Explanations worked on at once; 0 (default) means one per core. The models use every core
+    /// for each run, so more at once only adds waiting.
+    /// </summary>
+    [Range(0, 4096)]
+    public int MaxConcurrentRequests { get; set; }
+
+    /// <summary>Explanations that wait for a free slot; default: as many as <see cref="MaxConcurrentRequests"/>. Beyond it, 503 at once.</summary>
+    [Range(0, 100_000)]
+    public int? QueueLimit { get; set; }
+
+    /// <summary>The Retry-After of a 503 refusal, in seconds.</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// Time budget of one request, queueing and upload included (default 30 s); past it the model
+    /// run is stopped and the client gets 504. Fractions of a second are allowed.
+    /// </summary>
+    [Range(0.001, 86_400)]
+    public double RequestTimeoutSeconds { get; set; } = 30;
+
+    public int ResolvedMaxConcurrentRequests => MaxConcurrentRequests > 0 ? MaxConcurrentRequests : Environment.ProcessorCount;
+
+    public int ResolvedQueueLimit => QueueLimit ?? ResolvedMaxConcurrentRequests;
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CamService.Models;
+using CamService.Traffic;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -42,23 +43,29 @@ public static class HealthEndpoints
     }
 }
 
-/// <summary>Healthy when at least one model is ready; the data lists every model's status and failure reason.</summary>
-public sealed class ModelsReadyCheck(ModelRegistry registry) : IHealthCheck
+/// <summary>
+/// Healthy when at least one model is ready and the service is not shutting down; the data lists
+/// every model's status and failure reason, and how many explanations are in flight.
+/// </summary>
+public sealed class ModelsReadyCheck(ModelRegistry registry, ShutdownGate shutdown) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var data = registry.Entries.ToDictionary(
             e => e.Id,
             e => (object)(e.Error is null ? e.Status.ToString().ToLowerInvariant() : $"failed: {e.Error}"));
+        data["explanationsInFlight"] = shutdown.InFlight;
         var ready = registry.Entries.Count(e => e.Status == ModelStatus.Ready);
         var loading = registry.Entries.Count(e => e.Status == ModelStatus.Loading);
-        var result = ready > 0
-            ? HealthCheckResult.Healthy($"{ready} of {registry.Entries.Count} models ready", data)
-            : registry.Entries.Count == 0
-                ? HealthCheckResult.Unhealthy($"No *.onnx models in {registry.Directory}", data: data)
-                : loading > 0
-                    ? HealthCheckResult.Unhealthy($"Loading models ({loading} of {registry.Entries.Count} still loading)", data: data)
-                    : HealthCheckResult.Unhealthy("No model could be loaded", data: data);
+        var result = shutdown.IsClosed
+            ? HealthCheckResult.Unhealthy("Shutting down: new explanations are refused", data: data)
+            : ready > 0
+                ? HealthCheckResult.Healthy($"{ready} of {registry.Entries.Count} models ready", data)
+                : registry.Entries.Count == 0
+                    ? HealthCheckResult.Unhealthy($"No *.onnx models in {registry.Directory}", data: data)
+                    : loading > 0
+                        ? HealthCheckResult.Unhealthy($"Loading models ({loading} of {registry.Entries.Count} still loading)", data: data)
+                        : HealthCheckResult.Unhealthy("No model could be loaded", data: data);
         return Task.FromResult(result);
     }
 }

@@ -21,10 +21,24 @@ public static class LoggingExtensions
         return builder;
     }
 
-    /// <summary>One structured event per request: method, path, status, time.</summary>
+    /// <summary>
+    /// One structured event per request: method, path, status, time. Refusals under load (503) and
+    /// missed deadlines (504) are warnings: the service chose them, and under overload they come by
+    /// the hundred; errors are kept for faults.
+    /// </summary>
     public static WebApplication UseRequestLogging(this WebApplication app)
     {
-        app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+            options.GetLevel = (context, _, exception) => (exception, context.Response.StatusCode) switch
+            {
+                (not null, _) => LogEventLevel.Error,
+                (_, StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout) => LogEventLevel.Warning,
+                (_, >= 500) => LogEventLevel.Error,
+                _ => LogEventLevel.Information,
+            };
+        });
         return app;
     }
 }
