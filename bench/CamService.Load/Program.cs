@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Net;
+using CamService.Load;
+
+// Load and soak benchmark of POST /cam on a service listening on loopback (bench/load.sh starts the
+// service and runs this). Exits 1 when an answer was malformed or a soak status unexpected, 2 on bad arguments.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+Settings settings;
+try
+{
+    settings = Settings.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine(Settings.Usage);
+    return 2;
+}
+
+Console.WriteLine($"CamService load benchmark: POST {settings.Url}cam with the image alone (every ready model explains it), service pid {settings.Pid}");
+Console.WriteLine("photos:");
+foreach (var (kind, path) in settings.Photos.Files)
+{
+    Console.WriteLine($"  {Label(kind),-13} {path} ({new FileInfo(path).Length / 1024.0:F0} KiB)");
+}
+Console.WriteLine($"phases: {string.Join(", ", settings.Clients)} clients, {settings.Seconds} s each, the 224 px photo; a client waits out a 503's Retry-After (up to the phase's end)");
+Console.WriteLine(settings.Soak > 0
+    ? $"soak: {settings.Soak} requests from {settings.SoakClients} clients, kinds from a fixed 100-slot pattern: {Mix()}"
+    : "soak: none");
+Console.WriteLine("latency: from sending until the whole body is read; percentiles are nearest-rank");
+
+using var client = new CamClient(settings.Url, settings.Photos, Math.Max(settings.Clients.Max(), settings.SoakClients));
+var failures = new List<string>();
+
+var phases = new List<PhaseResult>();
+foreach (var clients in settings.Clients)
+{
+    Console.Error.WriteLine($"phase: clients={clients}, {settings.Seconds} s");
+    phases.Add(await Workloads.RunPhaseAsync(client, clients, TimeSpan.FromSeconds(settings.Seconds), settings.Pid));
+}
+ReportPhases(phases);
+
+if (settings.Soak > 0)
+{
+    Console.Error.WriteLine($"soak: {settings.Soak} requests, clients={settings.SoakClients}");
+    ReportSoak(await Workloads.RunSoakAsync(client, settings.Soak, settings.SoakClients, settings.Pid));
+}
+
+Console.WriteLine();
+if (failures.Count == 0)
+{
+    Console.WriteLine("OK: every answer well formed, every soak status expected");
+    return 0;
+}
+foreach (var failure in failures)
+{
+    Console.WriteLine($"FAILED: {failure}");
+}
+return 1;
+
+void ReportPhases(List<PhaseResult> results)
+{
+    var ok = results.Select(r => new Latencies(r.Outcomes.Where(o => o.Status == 200).Select(o => o.LatencyMs))).ToList();
+    var throughput = results.Select((r, i) => ok[i].Count / r.Elapsed.TotalSeconds).ToList();
+    var reference = results.FindIndex(r => r.Clients == 1) is var one and >= 0 ? ok[one].Percentile(50) : double.NaN;
+    var fourClients = results.FindIndex(r => r.Clients == 4) is var four and >= 0 ? throughput[four] : double.NaN;
+
+    Console.WriteLine();
+    Console.WriteLine($"Phases. Reference: single-client p50 of 200s = {Number(reference, "F1")} ms");
+    Console.WriteLine("(p50, p99: of the 200s; p99/ref: that p99 / the reference; 200/s / 4cl: throughput / the 4-client throughput;");
+    Console.WriteLine(" refused: 503s, of which Retry-After carried that header; peak RSS: the service's, sampled every 50 ms)");
+    Console.WriteLine($"{"clients",7} {"sent",6} {"secs",5} {"200/s",6} {"p50 ms",8} {"p99 ms",8} {"p99/ref",7} {"200/s / 4cl",11} {"refused",7} {"Retry-After",11} {"refused p99",11} {"malformed",9} {"peak RSS MiB",12}  statuses");
+    for (var i = 0; i < results.Count; i++)
+    {
+        var r = results[i];
+        var refused = r.Outcomes.Where(o => o.Status == 503).ToList();
+        var malformed = r.Outcomes.Count(o => o.Malformed is not null);
+        Console.WriteLine(
+            $"{r.Clients,7} {r.Outcomes.Count,6} {r.Elapsed.TotalSeconds,5:F1} {throughput[i],6:F2} {Number(ok[i].Percentile(50), "F1"),8} {Number(ok[i].Percentile(99), "F1"),8} " +
+            $"{Number(ok[i].Percentile(99) / reference, "F2"),7} {Number(throughput[i] / fourClients, "F2"),11} {refused.Count,7} {refused.Count(o => o.RetryAfter is not null),11} " +
+            $"{Number(new Latencies(refused.Select(o => o.LatencyMs)).Percentile(99), "F1"),11} {malformed,9} {Mib(r.PeakRssBytes),12:F1}  {Statuses(r.Outcomes)}");
+        if (malformed > 0)
+        {
+            failures.Add($"{malformed} malformed answers with {r.Clients} clients");
+        }
+    }
+    ReportMalformed(results.SelectMany(r => r.Outcomes));
+}
+
+void ReportSoak(SoakResult soak)
+{
+    Console.WriteLine();
+    Console.WriteLine($"Soak: {soak.Outcomes.Count} requests from {settings.SoakClients} clients in {soak.Elapsed.TotalSeconds:F1} s ({soak.Outcomes.Count / soak.Elapsed.TotalSeconds:F2}/s), warm-up = the first {soak.Warmup}");
+    Console.WriteLine($"{"kind",-13} {"sent",6} {"expected",8} {"p50 ms",8} {"malformed",9}  statuses");
+    foreach (var kind in Enum.GetValues<RequestKind>())
+    {
+        var outcomes = soak.Outcomes.Where(o => o.Kind == kind).ToList();
+        var answered = new Latencies(outcomes.Where(o => o.Status == Answer(kind)).Select(o => o.LatencyMs));
+        Console.WriteLine($"{Label(kind),-13} {outcomes.Count,6} {Answer(kind),8} {Number(answered.Percentile(50), "F1"),8} {outcomes.Count(o => o.Malformed is not null),9}  {Statuses(outcomes)}");
+    }
+    Console.WriteLine($"RSS MiB: after warm-up {Mib(soak.WarmupRssBytes):F1}, at end {Mib(soak.EndRssBytes):F1}, end / warm-up {(double)soak.EndRssBytes / soak.WarmupRssBytes:F3}, peak {Mib(soak.PeakRssBytes):F1}");
+
+    var unexpected = soak.Outcomes.Where(o => o.Malformed is null && !IsExpected(o.Kind, o.Status)).ToList();
+    Console.WriteLine(unexpected.Count == 0 ? "unexpected statuses: none" : "unexpected statuses:");
+    foreach (var group in unexpected.GroupBy(o => (o.Kind, o.Status)).OrderBy(g => g.Key))
+    {
+        Console.WriteLine($"  {Label(group.Key.Kind)} answered {group.Key.Status}: {group.Count()}");
+    }
+    var malformed = soak.Outcomes.Count(o => o.Malformed is not null);
+    if (malformed > 0)
+    {
+        failures.Add($"{malformed} malformed answers in the soak");
+    }
+    if (unexpected.Count > 0)
+    {
+        failures.Add($"{unexpected.Count} unexpected statuses in the soak");
+    }
+    ReportMalformed(soak.Outcomes);
+}
+
+static void ReportMalformed(IEnumerable<Outcome> outcomes)
+{
+    foreach (var reason in outcomes.Where(o => o.Malformed is not null).GroupBy(o => o.Malformed).OrderByDescending(g => g.Count()))
+    {
+        Console.WriteLine($"  {reason.Count()} malformed: {reason.Key}");
+    }
+}
+
+// What each kind is answered when the service accepts it; photos may also be refused with 503.
+static int Answer(RequestKind kind) => kind switch
+{
+    RequestKind.Corrupt => 422,
+    RequestKind.UnknownModel => 404,
+    _ => 200,
+};
+
+static bool IsExpected(RequestKind kind, int status) =>
+    status == Answer(kind) || (status == 503 && Answer(kind) == 200);
+
+static string Label(RequestKind kind) => kind switch
+{
+    RequestKind.Photo224 => "224 px",
+    RequestKind.Photo1Mp => "1 MP",
+    RequestKind.Photo12Mp => "12 MP",
+    RequestKind.Corrupt => "corrupt",
+    _ => "unknown model",
+};
+
+static string Mix() => string.Join(", ", Workloads.SoakPattern.GroupBy(kind => kind).Select(g => $"{g.Count()} % {Label(g.Key)}"));
+
+static string Statuses(IEnumerable<Outcome> outcomes) => string.Join(" ", outcomes
+    .GroupBy(o => o.Status).OrderBy(g => g.Key)
+    .Select(g => $"{(g.Key == 0 ? "none" : g.Key.ToString(CultureInfo.InvariantCulture))}:{g.Count()}"));
+
+static string Number(double value, string format) => double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : "-";
+
+static double Mib(long bytes) => bytes / (1024.0 * 1024.0);
+
+/// <summary>The command line: <c>--name value</c> pairs.</summary>
+internal sealed record Settings(Uri Url, int Pid, Photos Photos, int Seconds, int[] Clients, int Soak, int SoakClients)
+{
+    public const string Usage =
+        "usage: CamService.Load --url http://127.0.0.1:PORT --pid SERVICE_PID --photo-224 FILE --photo-1mp FILE --photo-12mp FILE --corrupt FILE\n" +
+        "                       [--seconds 20] [--clients 1,4,32,128] [--soak 5000] [--soak-clients 4]";
+
+    public static Settings Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>();
+        for (var i = 0; i < args.Length; i += 2)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 == args.Length)
+            {
+                throw new ArgumentException($"expected --name value at '{args[i]}'");
+            }
+            if (!values.TryAdd(args[i][2..], args[i + 1]))
+            {
+                throw new ArgumentException($"{args[i]} is given twice");
+            }
+        }
+        string Take(string name, string? fallback = null) =>
+            values.Remove(name, out var value) ? value : fallback ?? throw new ArgumentException($"--{name} is missing");
+        int Count(string text, string name, int least) =>
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= least
+                ? value
+                : throw new ArgumentException($"--{name} must be a whole number of at least {least}, not '{text}'");
+        string Photo(string name) =>
+            Take(name) is var path && File.Exists(path) ? path : throw new ArgumentException($"--{name}: no file {path}");
+
+        var url = Loopback(Take("url"));
+        var pid = Count(Take("pid"), "pid", 1);
+        try
+        {
+            RssSampler.Read(pid);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException($"--pid: {e.Message}", e);
+        }
+        var settings = new Settings(
+            url,
+            pid,
+            new Photos(Photo("photo-224"), Photo("photo-1mp"), Photo("photo-12mp"), Photo("corrupt")),
+            Count(Take("seconds", "20"), "seconds", 1),
+            [.. Take("clients", "1,4,32,128").Split(',').Select(text => Count(text, "clients", 1))],
+            Count(Take("soak", "5000"), "soak", 0),
+            Count(Take("soak-clients", "4"), "soak-clients", 1));
+        return values.Count == 0 ? settings : throw new ArgumentException($"unknown option --{values.Keys.First()}");
+    }
+
+    // Load is only ever aimed at a service on this machine: the address must be a literal loopback one.
+    static Uri Loopback(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttp
+        && IPAddress.TryParse(url.DnsSafeHost, out var address) && IPAddress.IsLoopback(address)
+        && url.AbsolutePath == "/" && url.Query.Length == 0
+            ? url
+            : throw new ArgumentException($"--url must be http://LOOPBACK-ADDRESS:PORT (such as http://127.0.0.1:5189), not '{text}'");
+}
