@@ -66,13 +66,17 @@ public static class OrtEnvironment
                 GlobalInterOpNumThreads = 1,
                 GlobalSpinControl = allowSpinning,
             };
-            var options = new EnvironmentCreationOptions
+            // The pool's threads are created now and inherit the creating thread's priority.
+            ComputeThreads.Run(() =>
             {
-                logId = "CamService",
-                logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
-                threadOptions = threading,
-            };
-            OrtEnv.CreateInstanceWithOptions(ref options);
+                var options = new EnvironmentCreationOptions
+                {
+                    logId = "CamService",
+                    logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
+                    threadOptions = threading,
+                };
+                OrtEnv.CreateInstanceWithOptions(ref options);
+            }).GetAwaiter().GetResult();
             sharedPool = true;
             return true;
         }

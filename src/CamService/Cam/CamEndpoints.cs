@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CamService.Hosting;
 using CamService.Imaging;
+using CamService.Inference.Runtime;
 using CamService.Traffic;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -59,18 +60,17 @@ public static class CamEndpoints
 
         using var image = loader.Load(camRequest.Image);
         // Models run one after another (each uses every core); each one's pictures are drawn
-        // while the next one runs. A run blocks its thread until ONNX Runtime is done, so it gets a
-        // thread of its own: on the thread pool, runs in progress could take every thread from
-        // Kestrel's I/O and from the timers that enforce the deadlines.
+        // while the next one runs. Both on compute threads of their own: they hold a thread for tens
+        // of milliseconds (seconds for a 12 MP photo), and on the thread pool, at the same priority,
+        // Kestrel's I/O, refusals under load and the timers that enforce deadlines would wait behind them.
         var drawing = new List<Task<CamResult>>(models.Count);
         try
         {
             for (var i = 0; i < models.Count; i++)
             {
                 var (model, target) = (models[i], targets[i]);
-                var explanation = await Task.Factory.StartNew(() => explainer.Infer(image, model, target, camRequest, cancellationToken),
-                    cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-                drawing.Add(Task.Run(() => CamExplainer.Render(image, explanation, camRequest), cancellationToken));
+                var explanation = await ComputeThreads.Run(() => explainer.Infer(image, model, target, camRequest, cancellationToken), cancellationToken);
+                drawing.Add(ComputeThreads.Run(() => CamExplainer.Render(image, explanation, camRequest), cancellationToken));
             }
         }
         catch

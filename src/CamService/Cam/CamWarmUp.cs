@@ -1,4 +1,5 @@
 using CamService.Imaging;
+using CamService.Inference.Runtime;
 using CamService.Models;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -19,12 +20,15 @@ public sealed class CamWarmUp(ModelRegistry registry, CamExplainer explainer, Im
         var request = new CamRequest(photo, null, TargetChoice.TopOne, 5, Colormap.Jet, 0.5f, ResizeMode.Crop, "gradcam");
         try
         {
-            using var image = loader.Load(photo);
-            foreach (var entry in registry.Ready)
+            await ComputeThreads.Run(() =>
             {
-                var explanation = explainer.Infer(image, entry, null, request, stoppingToken);
-                CamExplainer.Render(image, explanation, request);
-            }
+                using var image = loader.Load(photo);
+                foreach (var entry in registry.Ready)
+                {
+                    var explanation = explainer.Infer(image, entry, null, request, stoppingToken);
+                    CamExplainer.Render(image, explanation, request);
+                }
+            }, stoppingToken);
             logger.LogInformation("Explanation pipeline warmed up on {Count} models", registry.Ready.Count());
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -29,7 +29,9 @@ public sealed class ModelLoader(
             {
                 break;
             }
-            await Task.Run(() => Load(entry), stoppingToken);
+            // At compute priority: a model's own ONNX Runtime pool (without the shared one) is
+            // created here and inherits it, and loading must not slow the requests being served.
+            await ComputeThreads.Run(() => Load(entry), stoppingToken);
         }
         registry.MarkLoaded();
     }
