@@ -32,11 +32,11 @@ public static class TrafficExtensions
             limiter.AddConcurrencyLimiter(ExplainPolicy, concurrency =>
             {
                 concurrency.PermitLimit = options.ResolvedMaxConcurrentRequests;
-                concurrency.QueueLimit = options.ResolvedQueueLimit;
+                concurrency.QueueLimit = options.QueueLimit;
                 concurrency.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
             });
             limiter.OnRejected = (context, _) => Refusals.WriteUnavailableAsync(context.HttpContext, "Busy",
-                $"All {options.ResolvedMaxConcurrentRequests} explanation slots and all {options.ResolvedQueueLimit} places in the queue are taken " +
+                $"All {options.ResolvedMaxConcurrentRequests} explanation slots and all {options.QueueLimit} places in the queue are taken " +
                 $"(Cam:MaxConcurrentRequests, Cam:QueueLimit). Retry after {options.RetryAfterSeconds} s.",
                 options.RetryAfterSeconds);
         });
