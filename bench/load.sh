@@ -5,7 +5,7 @@
 #  soak of a fixed number of mixed requests (1 MP and 12 MP photos, corrupt files, unknown models)
 #  that compares the service's memory after warm-up with its memory at the end.
 #   bench/load.sh [--service PATH/TO/CamService.dll] [--seconds 20] [--soak 5000] [--soak-clients 4]
-#                 [--clients 1,4,32,128] [service arguments, e.g. --Cam:MaxConcurrentRequests=2]
+#                 [--clients 1,4,32,128 | none] [service arguments, e.g. --Cam:MaxConcurrentRequests=2]
 # --service measures another build (e.g. a git worktree of an earlier commit) with the same benchmark.
 # Exits 1 if any answer was malformed or any soak status unexpected.
 set -euo pipefail

@@ -75,7 +75,9 @@ public sealed class AdmissionTests
             .Select(_ => new HeldContent(Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")))).ToList();
         var holders = held.Select(h => client.PostAsync("/cam", h)).ToList();
         await Wait.Until(() => gate.InFlight == Environment.ProcessorCount);
-        await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32"))), 503);
+        var problem = await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32"))), 503);
+        Assert.Equal($"All {Environment.ProcessorCount} explanation slots are taken (Cam:MaxConcurrentRequests). Retry after 1 s.",
+            problem.GetProperty("detail").GetString());
 
         held.ForEach(h => h.Release());
         foreach (var holder in holders)

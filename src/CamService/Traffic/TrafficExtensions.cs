@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace CamService.Traffic;
 
 /// <summary>
-/// What keeps POST /cam honest under real traffic: a limit on explanations at once with a short
-/// queue, refusing the rest at once (ASP.NET Core's rate limiting); a deadline per request (its
+/// What keeps POST /cam honest under real traffic: a limit on explanations at once with an
+/// optional queue, refusing the rest at once (ASP.NET Core's rate limiting); a deadline per request (its
 /// request timeouts); and a shutdown that stops taking work before it stops serving. Only the
 /// endpoints marked <see cref="WithAdmission"/> are limited: health, /models and the page never are.
 /// </summary>
@@ -35,10 +35,11 @@ public static class TrafficExtensions
                 concurrency.QueueLimit = options.QueueLimit;
                 concurrency.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
             });
+            var full = options.QueueLimit == 0
+                ? $"All {options.ResolvedMaxConcurrentRequests} explanation slots are taken (Cam:MaxConcurrentRequests)"
+                : $"All {options.ResolvedMaxConcurrentRequests} explanation slots and all {options.QueueLimit} places in the queue are taken (Cam:MaxConcurrentRequests, Cam:QueueLimit)";
             limiter.OnRejected = (context, _) => Refusals.WriteUnavailableAsync(context.HttpContext, "Busy",
-                $"All {options.ResolvedMaxConcurrentRequests} explanation slots and all {options.QueueLimit} places in the queue are taken " +
-                $"(Cam:MaxConcurrentRequests, Cam:QueueLimit). Retry after {options.RetryAfterSeconds} s.",
-                options.RetryAfterSeconds);
+                $"{full}. Retry after {options.RetryAfterSeconds} s.", options.RetryAfterSeconds);
         });
 
         services.AddRequestTimeouts();
