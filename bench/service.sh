@@ -23,8 +23,10 @@ port=5187
 for pool in true false; do
   echo
   echo "=== Inference:SharedThreadPool=$pool"
+  # A queue for every client: (c) measures throughput, not admission control (bench/load.sh does).
   dotnet src/CamService/bin/Release/net10.0/CamService.dll --urls "http://127.0.0.1:$port" \
-    --Models:Directory="$PWD/$models" --Inference:SharedThreadPool=$pool --Serilog:MinimumLevel:Default=Warning &
+    --Models:Directory="$PWD/$models" --Inference:SharedThreadPool=$pool --Serilog:MinimumLevel:Default=Warning \
+    --Cam:QueueLimit="$concurrency" &
   service=$!
   trap 'kill $service 2>/dev/null || true' EXIT
   for _ in $(seq 120); do
