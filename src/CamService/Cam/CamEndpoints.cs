@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using CamService.Hosting;
 using CamService.Imaging;
@@ -88,10 +89,19 @@ public static class CamEndpoints
 
     /// <summary>
     /// The answer serialised whole before its first byte is sent: a failure while writing it then
-    /// becomes a problem with the right status, never a 200 cut off in the middle.
+    /// becomes a problem with the right status, never a 200 cut off in the middle. The buffer is
+    /// the garbage collector's, not the shared array pool's: a 12 MP photo's answer is tens of
+    /// megabytes, and pooled, such a buffer would stay cached in each thread that ever wrote one.
     /// </summary>
-    static FileContentHttpResult CompleteJson(CamResponse response, JsonSerializerOptions options) =>
-        TypedResults.Bytes(JsonSerializer.SerializeToUtf8Bytes(response, options), "application/json; charset=utf-8");
+    static FileContentHttpResult CompleteJson(CamResponse response, JsonSerializerOptions options)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = options.Encoder, Indented = options.WriteIndented }))
+        {
+            JsonSerializer.Serialize(writer, response, options);
+        }
+        return TypedResults.Bytes(buffer.WrittenMemory, "application/json; charset=utf-8");
+    }
 
     /// <summary>True when the client prefers image/png to JSON.</summary>
     static bool WantsPng(HttpRequest request)
