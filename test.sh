@@ -18,5 +18,11 @@ step "Building (Release)"
 dotnet build CamService.sln -c Release -warnaserror --nologo -v quiet
 
 step "Running the tests"
-dotnet test CamService.sln -c Release --no-build --nologo --logger "console;verbosity=normal" \
-  --results-directory artifacts/test-results --blame "$@"
+rm -rf artifacts/test-results
+status=0
+dotnet test CamService.sln -c Release --no-build --nologo --logger "console;verbosity=normal" --logger trx \
+  --results-directory artifacts/test-results --blame "$@" || status=$?
+
+step "Summary"
+/usr/bin/python3 scripts/test-summary.py artifacts/test-results || true
+exit $status
