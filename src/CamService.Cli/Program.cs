@@ -10,7 +10,8 @@ var verbs = new Dictionary<string, (string Usage, Func<Arguments, TextWriter, in
     ["prepare"] = (PrepareCommand.Usage, PrepareCommand.Run, []),
     ["verify"] = (VerifyCommand.Usage, VerifyCommand.Run, []),
     ["inspect"] = (InspectCommand.Usage, InspectCommand.Run, []),
-    ["benchmark"] = (BenchmarkCommand.Usage, BenchmarkCommand.Run, []),
+    ["benchmark"] = (BenchmarkCommand.Usage, BenchmarkCommand.Run, ["no-spinning"]),
+    ["tune"] = (TuneCommand.Usage, TuneCommand.Run, ["no-spinning"]),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || !verbs.TryGetValue(args[0], out var verb))

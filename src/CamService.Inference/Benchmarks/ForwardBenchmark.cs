@@ -4,43 +4,54 @@ using CamService.Onnx.CamReady;
 using CamService.Onnx.Graph;
 using CamService.Onnx.Model;
 using Microsoft.ML.OnnxRuntime;
+using Onnx;
 
 namespace CamService.Inference.Benchmarks;
 
-/// <summary>Median forward times of a plain model and its CAM-ready version, measured in the same run.</summary>
-public sealed record ForwardComparison(string Model, int Batch, int Runs, double PlainMs, double CamReadyMs)
+/// <summary>
+/// A CAM-ready model as served (at the thread settings the service would measure for it) against its
+/// plain source at the plain model's own fastest settings: the strongest baseline plain ONNX Runtime
+/// offers on this machine, not the service's settings applied to both.
+/// </summary>
+/// <param name="Model">The CAM-ready file's name.</param>
+/// <param name="Plain">Every thread setting tried on the plain model.</param>
+/// <param name="Serving">The CAM-ready model's setting: as given (a running service's), else its own fastest.</param>
+/// <param name="CamReady">Every thread setting tried on the CAM-ready model, when none was given.</param>
+/// <param name="PlainMs">The plain model at its fastest setting, median of the interleaved runs.</param>
+/// <param name="CamReadyMs">The CAM-ready model at <paramref name="Serving"/>, same runs.</param>
+public sealed record ForwardComparison(string Model, int Runs, ThreadTuning Plain, ThreadChoice Serving, ThreadTuning? CamReady, double PlainMs, double CamReadyMs)
 {
     public double Ratio => CamReadyMs / PlainMs;
 }
 
-/// <summary>
-/// Times the plain classifier's forward pass against the CAM-ready model's (logits, activations and
-/// gradients for the top-1 class) with the same ONNX Runtime settings. Runs alternate between the
-/// two so that a noisy neighbour slows both alike; medians resist the remaining outliers.
-/// </summary>
+/// <summary>Times plain and CAM-ready models: thread sweeps, then the two fastest settings interleaved.</summary>
 public static class ForwardBenchmark
 {
-    public static ForwardComparison Compare(string plainPath, string camReadyPath, ExecutionSettings settings, int batch = 1, int runs = 30, int warmup = 5)
+    /// <summary>
+    /// Sweeps the plain model over <paramref name="candidates"/> (batch 1) with ONNX Runtime's own spinning
+    /// behaviour — and the CAM-ready one, unless <paramref name="serving"/> says how it is served, with
+    /// <paramref name="settings"/>' — then runs each at its setting <paramref name="runs"/> times, in
+    /// alternating blocks so that a noisy neighbour slows both alike. Between blocks it pauses, so that a
+    /// spinning pool has stopped before the other session runs; each block's first run is not counted.
+    /// </summary>
+    public static ForwardComparison Compare(string plainPath, string camReadyPath, ExecutionSettings settings, IReadOnlyList<ThreadChoice> candidates,
+        int runs = 30, ThreadChoice? serving = null)
     {
+        var plainSettings = settings with { StopSpinningAfterRun = false };
         var plainProto = OnnxModelFile.Load(plainPath);
         var camProto = OnnxModelFile.Load(camReadyPath);
-        var input = new GraphIndex(plainProto).DataInputs.Single();
+        var plainBytes = File.ReadAllBytes(plainPath);
+        var camBytes = File.ReadAllBytes(camReadyPath);
         var size = CamModelInfo.Read(camProto).Preprocessing?.Height ?? 224;
-        var shape = ShapeProbe.ProbeShape(input, size);
-        shape[0] = batch;
 
-        var data = new float[shape.Aggregate(1L, (a, b) => a * b)];
-        var random = new Random(3);
-        for (var i = 0; i < data.Length; i++)
-        {
-            data[i] = (float)(random.NextDouble() * 2 - 1);
-        }
-        var targets = Enumerable.Repeat(-1L, batch).ToArray();
+        var plainTuning = ThreadTuner.Measure(plainBytes, plainSettings, _ => PlainInputs(plainProto, size), candidates);
+        var camTuning = serving is null ? ThreadTuner.Measure(camBytes, settings, _ => CamReadyModel.TimingInputs(camProto), candidates) : null;
+        var servingChoice = serving ?? camTuning!.Fastest.Choice;
 
-        using var plain = SessionFactory.Create(File.ReadAllBytes(plainPath), settings).Session;
-        using var camReady = SessionFactory.Create(File.ReadAllBytes(camReadyPath), settings).Session;
-        using var image = OrtValue.CreateTensorValueFromMemory(data, shape);
-        using var target = OrtValue.CreateTensorValueFromMemory(targets, [batch, 1]);
+        using var plain = SessionFactory.Create(plainBytes, plainTuning.Fastest.Choice.Apply(plainSettings)).Session;
+        using var camReady = SessionFactory.Create(camBytes, servingChoice.Apply(settings)).Session;
+        using var plainInputs = PlainInputs(plainProto, size);
+        using var camInputs = CamReadyModel.TimingInputs(camProto);
         using var options = new RunOptions();
         var plainOutputs = plain.OutputNames.ToArray();
         var camOutputs = camReady.OutputNames.ToArray();
@@ -48,43 +59,50 @@ public static class ForwardBenchmark
         double RunPlain()
         {
             var clock = Stopwatch.StartNew();
-            using var results = plain.Run(options, [input.Name], [image], plainOutputs);
+            using var results = plain.Run(options, plainInputs.Names, plainInputs.Values, plainOutputs);
             return clock.Elapsed.TotalMilliseconds;
         }
         double RunCamReady()
         {
             var clock = Stopwatch.StartNew();
-            using var results = camReady.Run(options, [input.Name, CamReadyContract.Targets], [image, target], camOutputs);
+            using var results = camReady.Run(options, camInputs.Names, camInputs.Values, camOutputs);
             return clock.Elapsed.TotalMilliseconds;
         }
 
-        for (var i = 0; i < warmup; i++)
+        const int block = 5;
+        var plainTimes = new List<double>(runs);
+        var camTimes = new List<double>(runs);
+        for (var i = 0; plainTimes.Count < runs; i++)
         {
-            RunPlain();
-            RunCamReady();
-        }
-        var plainTimes = new double[runs];
-        var camTimes = new double[runs];
-        for (var i = 0; i < runs; i++)
-        {
-            // Alternate which goes first, so neither always runs on a warmer cache.
-            if (i % 2 == 0)
+            (Func<double> Run, List<double> Times)[] order = i % 2 == 0 ? [(RunPlain, plainTimes), (RunCamReady, camTimes)] : [(RunCamReady, camTimes), (RunPlain, plainTimes)];
+            foreach (var (run, times) in order)
             {
-                plainTimes[i] = RunPlain();
-                camTimes[i] = RunCamReady();
-            }
-            else
-            {
-                camTimes[i] = RunCamReady();
-                plainTimes[i] = RunPlain();
+                Thread.Sleep(20);
+                run();
+                for (var k = 0; k < block && times.Count < runs; k++)
+                {
+                    times.Add(run());
+                }
             }
         }
-        return new ForwardComparison(Path.GetFileNameWithoutExtension(camReadyPath), batch, runs, Median(plainTimes), Median(camTimes));
+        return new ForwardComparison(Path.GetFileNameWithoutExtension(camReadyPath), runs, plainTuning, servingChoice, camTuning,
+            ThreadTuner.Median(plainTimes), ThreadTuner.Median(camTimes));
     }
 
-    public static double Median(double[] values)
+    /// <summary>A batch-1 input of uniform noise in [−1, 1) for a plain classifier, <paramref name="size"/> pixels a side.</summary>
+    public static NamedOrtValues PlainInputs(ModelProto plain, int size)
     {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        var input = new GraphIndex(plain).DataInputs.Single();
+        var shape = ShapeProbe.ProbeShape(input, size);
+        shape[0] = 1;
+        var data = new float[shape.Aggregate(1L, (a, b) => a * b)];
+        var random = new Random(3);
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+        return new NamedOrtValues([input.Name], [OrtValue.CreateTensorValueFromMemory(data, shape)]);
     }
+
+    public static double Median(double[] values) => ThreadTuner.Median(values);
 }

@@ -8,19 +8,26 @@ using Microsoft.ML.OnnxRuntime;
 namespace CamService.Inference.Runtime;
 
 /// <summary>
-/// One CAM-ready model and the one ONNX Runtime session all callers share (sessions are safe to
-/// run concurrently). A run returns logits, activations and gradients for any number of targets.
+/// One CAM-ready model and the ONNX Runtime sessions all callers share (sessions are safe to run
+/// concurrently). A run returns logits, activations and gradients for any number of targets.
+/// <para>
+/// A session's thread pool is sized when it is created, so a model whose fastest thread count is not
+/// its most efficient one keeps a second session for when runs queue up (see <see cref="CoreScheduler"/>).
+/// </para>
 /// </summary>
 public sealed class CamReadyModel : IDisposable
 {
     readonly InferenceSession session;
+    readonly InferenceSession? underLoadSession;
     readonly string[] outputNames = [CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients];
 
-    CamReadyModel(InferenceSession session, string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape,
-        long parameters, double? gigaFlops)
+    CamReadyModel(InferenceSession session, InferenceSession? underLoadSession, ServingThreads threads, string device, CamModelInfo info,
+        IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters, double? gigaFlops)
     {
         GigaFlops = gigaFlops;
         this.session = session;
+        this.underLoadSession = underLoadSession;
+        Threads = threads;
         Device = device;
         Info = info;
         Labels = labels;
@@ -32,6 +39,9 @@ public sealed class CamReadyModel : IDisposable
     }
 
     public string Device { get; }
+
+    /// <summary>The thread settings of its sessions and where they came from.</summary>
+    public ServingThreads Threads { get; }
 
     public CamModelInfo Info { get; }
 
@@ -59,7 +69,16 @@ public sealed class CamReadyModel : IDisposable
         return Create(proto, settings, Path.GetDirectoryName(Path.GetFullPath(path)), warn);
     }
 
-    public static CamReadyModel Create(global::Onnx.ModelProto proto, ExecutionSettings settings, string? directory = null, Action<string>? warn = null)
+    /// <summary>One session with the threads <paramref name="settings"/> name.</summary>
+    public static CamReadyModel Create(global::Onnx.ModelProto proto, ExecutionSettings settings, string? directory = null, Action<string>? warn = null) =>
+        Create(proto, settings, ServingThreads.Configured(settings), directory, warn);
+
+    /// <summary>
+    /// Sessions with the thread settings <paramref name="threads"/> chose (device and optimisation from
+    /// <paramref name="settings"/>): one for its fastest setting and, when it differs, one for under load.
+    /// </summary>
+    public static CamReadyModel Create(global::Onnx.ModelProto proto, ExecutionSettings settings, ServingThreads threads, string? directory = null,
+        Action<string>? warn = null)
     {
         var info = CamModelInfo.Read(proto);
         if (!info.IsCamReady)
@@ -83,8 +102,40 @@ public sealed class CamReadyModel : IDisposable
         {
             throw new CamReadyException($"The model has {numClasses} classes but {labels.Count} labels.");
         }
-        var (session, device) = CreateSession(proto.ToByteArray(), settings, warn);
-        return new CamReadyModel(session, device, info, labels, numClasses, activationShape, parameters, gigaFlops);
+        var bytes = proto.ToByteArray();
+        var (session, device) = CreateSession(bytes, threads.Fastest.Apply(settings), warn);
+        InferenceSession? underLoad = null;
+        try
+        {
+            if (threads.UnderLoad is { } cheaper && cheaper != threads.Fastest)
+            {
+                underLoad = CreateSession(bytes, cheaper.Apply(settings), warn).Item1;
+            }
+            return new CamReadyModel(session, underLoad, threads, device, info, labels, numClasses, activationShape, parameters, gigaFlops);
+        }
+        catch
+        {
+            session.Dispose();
+            underLoad?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The inputs of one run for timing a session of a CAM-ready model: <paramref name="batch"/> images of
+    /// uniform grey in its layout, each with the top-1 target.
+    /// </summary>
+    public static NamedOrtValues TimingInputs(global::Onnx.ModelProto proto, int batch = 1)
+    {
+        var info = CamModelInfo.Read(proto);
+        var p = info.Preprocessing ?? throw new CamReadyException("The model's metadata lacks its preprocessing (cam.input_size).");
+        long[] shape = p.Layout == "NHWC" ? [batch, p.Height, p.Width, 3] : [batch, 3, p.Height, p.Width];
+        var images = new float[batch * 3 * p.Height * p.Width];
+        Array.Fill(images, 0.1f);
+        var targets = Enumerable.Repeat(-1L, batch).ToArray();
+        return new NamedOrtValues(
+            [info.Input ?? throw new CamReadyException("The model's metadata does not name its image input (cam.input)."), CamReadyContract.Targets],
+            [OrtValue.CreateTensorValueFromMemory(images, shape), OrtValue.CreateTensorValueFromMemory(targets, [batch, 1])]);
     }
 
     static (InferenceSession, string) CreateSession(byte[] bytes, ExecutionSettings settings, Action<string>? warn)
@@ -108,8 +159,10 @@ public sealed class CamReadyModel : IDisposable
     /// Runs <paramref name="batch"/> preprocessed images (the model's layout, contiguous) with
     /// <paramref name="targetsPerImage"/> targets each (negative = top-1).
     /// </summary>
-    public CamOutputs Run(Memory<float> images, int batch, Memory<long> targets, int targetsPerImage, RunOptions? runOptions = null)
+    /// <param name="underLoad">Run on the session for when runs queue up (its <see cref="ServingThreads.UnderLoad"/> threads), where there is one.</param>
+    public CamOutputs Run(Memory<float> images, int batch, Memory<long> targets, int targetsPerImage, RunOptions? runOptions = null, bool underLoad = false)
     {
+        var session = underLoad ? underLoadSession ?? this.session : this.session;
         var p = Preprocessing;
         long[] imageShape = p.Layout == "NHWC" ? [batch, p.Height, p.Width, 3] : [batch, 3, p.Height, p.Width];
         using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, images[..(batch * 3 * p.Height * p.Width)], imageShape);
@@ -121,7 +174,11 @@ public sealed class CamReadyModel : IDisposable
         return new CamOutputs(results, batch, targetsPerImage, NumClasses, ActivationShape);
     }
 
-    public void Dispose() => session.Dispose();
+    public void Dispose()
+    {
+        session.Dispose();
+        underLoadSession?.Dispose();
+    }
 }
 
 /// <summary>The outputs of one run; spans are valid until disposal.</summary>

@@ -7,24 +7,14 @@ namespace CamService.Inference;
 
 public static class InferenceExtensions
 {
-    /// <summary>Inference options (validated at start-up) and the registered CAM methods.</summary>
+    /// <summary>Inference options (validated at start-up), the CAM methods, the thread settings per model and the scheduler of the cores.</summary>
     public static IServiceCollection AddInference(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<InferenceOptions>(configuration, InferenceOptions.Section);
         services.AddSingleton(CamMethods.Default);
-        services.AddSingleton(provider =>
-        {
-            // The shared thread pool must exist before the first session of the process.
-            var options = provider.GetRequiredService<IOptions<InferenceOptions>>().Value;
-            var settings = options.ToSettings();
-            if (options.SharedThreadPool && !OrtEnvironment.TryConfigureSharedThreadPool(options.Threads, options.AllowSpinning))
-            {
-                provider.GetRequiredService<ILogger<InferenceOptions>>().LogWarning(
-                    "ONNX Runtime started before its shared thread pool could be configured; each model gets its own pool");
-                settings = settings with { SharedThreadPool = false };
-            }
-            return settings;
-        });
+        services.AddSingleton(provider => provider.GetRequiredService<IOptions<InferenceOptions>>().Value.ToSettings());
+        services.AddSingleton(provider => new CoreScheduler(provider.GetRequiredService<IOptions<InferenceOptions>>().Value.ResolvedCores));
+        services.AddSingleton<ThreadSelection>();
         return services;
     }
 }

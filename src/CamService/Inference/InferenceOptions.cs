@@ -17,15 +17,27 @@ public sealed class InferenceOptions
     [Range(0, 64)]
     public int CudaDeviceId { get; set; }
 
-    /// <summary>Threads of the inference thread pool; 0 means one per core.</summary>
+    /// <summary>
+    /// Cores the service may keep busy with compute at once (model runs, decoding, drawing); 0 means
+    /// every core the runtime sees (it honours a container's CPU limit).
+    /// </summary>
+    [Range(0, 1024)]
+    public int Cores { get; set; }
+
+    /// <summary>
+    /// Intra-op threads of every model; 0 (default) measures, per model and once per machine, the
+    /// count it runs fastest with, and the cheapest one for when requests queue up.
+    /// </summary>
     [Range(0, 1024)]
     public int Threads { get; set; }
 
-    /// <summary>One intra-op thread pool for all models (default) instead of one per model.</summary>
-    public bool SharedThreadPool { get; set; } = true;
+    /// <summary>
+    /// Let a run that has the cores to itself use a spinning pool when that measures faster (or, with
+    /// <see cref="Threads"/> set, always). Runs made while others wait never spin.
+    /// </summary>
+    public bool AllowSpinning { get; set; } = true;
 
-    /// <summary>Let idle inference threads spin; off by default so models do not burn each other's cores.</summary>
-    public bool AllowSpinning { get; set; }
+    public int ResolvedCores => Cores > 0 ? Cores : Environment.ProcessorCount;
 
     public ExecutionSettings ToSettings() => new()
     {
@@ -33,7 +45,6 @@ public sealed class InferenceOptions
         AllowCpuFallback = AllowCpuFallback,
         CudaDeviceId = CudaDeviceId,
         IntraOpThreads = Threads,
-        SharedThreadPool = SharedThreadPool,
-        AllowSpinning = AllowSpinning,
+        AllowSpinning = AllowSpinning && Threads > 1,
     };
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CamService.Inference.Runtime;
 using CamService.Onnx.CamReady;
 
 namespace CamService.Models;
@@ -20,6 +21,7 @@ namespace CamService.Models;
 /// <param name="WeightsSource">Where the weights came from.</param>
 /// <param name="Device">Where it runs: cpu, cuda:0, …</param>
 /// <param name="LatencyMs">Measured time of one image with one target, in milliseconds.</param>
+/// <param name="Threads">The ONNX Runtime thread settings it runs with, and the measurements they were chosen by.</param>
 public sealed record ModelDescription(
     string Id,
     string? Family,
@@ -36,7 +38,8 @@ public sealed record ModelDescription(
     bool Untrained,
     string? WeightsSource,
     string? Device,
-    double? LatencyMs)
+    double? LatencyMs,
+    ThreadsDescription? Threads)
 {
     public static ModelDescription Of(ModelEntry entry)
     {
@@ -58,8 +61,22 @@ public sealed record ModelDescription(
             info?.Weights == WeightsKind.Random,
             info?.WeightsSource,
             model?.Device,
-            entry.LatencyMs is { } ms ? Math.Round(ms, 2) : null);
+            entry.LatencyMs is { } ms ? Math.Round(ms, 2) : null,
+            model is null ? null : ThreadsDescription.Of(model.Threads));
     }
+}
+
+/// <summary>How a model uses the cores.</summary>
+/// <param name="IntraOp">Threads of a run that has the cores to itself (0: ONNX Runtime's default).</param>
+/// <param name="Spinning">Whether that run's idle threads spin.</param>
+/// <param name="UnderLoad">Threads of a run made while other work waits for cores: the fewest core-milliseconds per image.</param>
+/// <param name="Source">measured (at this start), cached (measured at an earlier start on this machine) or configured (Inference:Threads).</param>
+/// <param name="Trials">The measurements, batch 1: threads, spinning and median milliseconds.</param>
+public sealed record ThreadsDescription(int IntraOp, bool Spinning, int UnderLoad, string Source, IReadOnlyList<ThreadTrial>? Trials)
+{
+    public static ThreadsDescription Of(ServingThreads threads) => new(
+        threads.Fastest.Threads, threads.Fastest.Spinning, threads.UnderLoad.Threads, threads.Source,
+        threads.Tuning?.Trials.Select(t => t with { MedianMs = Math.Round(t.MedianMs, 2) }).ToList());
 }
 
 /// <summary>A width and height in pixels.</summary>

@@ -1,18 +1,22 @@
 using System.Diagnostics;
+using CamService.Inference;
 using CamService.Inference.Runtime;
+using Google.Protobuf;
 using Microsoft.Extensions.Options;
 
 namespace CamService.Models;
 
 /// <summary>
 /// Loads every model of the registry in the background after start-up: makes it CAM-ready if it
-/// is not, opens its session, warms it up and measures its latency. A model that fails, for any
+/// is not, chooses its thread settings (measuring them the first time on this machine), opens its
+/// sessions, warms them up and measures its latency. A model that fails, for any
 /// reason, is marked failed with that reason (and logged); the others still serve.
 /// </summary>
 public sealed class ModelLoader(
     ModelRegistry registry,
     ModelPreparer preparer,
     ExecutionSettings settings,
+    ThreadSelection threadSelection,
     IOptions<ModelsOptions> options,
     ILogger<ModelLoader> logger) : BackgroundService
 {
@@ -42,13 +46,14 @@ public sealed class ModelLoader(
         try
         {
             var proto = preparer.Resolve(entry.Path);
-            var model = CamReadyModel.Create(proto, settings, Path.GetDirectoryName(entry.Path),
+            var threads = threadSelection.Choose(entry.Id, proto, proto.ToByteArray(), options.Value.ResolvedCacheDirectory);
+            var model = CamReadyModel.Create(proto, settings, threads, Path.GetDirectoryName(entry.Path),
                 warning => logger.LogWarning("{Model}: {Warning}", entry.Id, warning));
             var latency = WarmUp(model, options.Value.WarmupRuns);
             entry.MarkReady(model, latency);
-            logger.LogInformation("Model {Model} ready on {Device} in {Seconds:F1} s: {Family}, {Weights} weights, {LatencyMs:F1} ms per image",
+            logger.LogInformation("Model {Model} ready on {Device} in {Seconds:F1} s: {Family}, {Weights} weights, {LatencyMs:F1} ms per image on {Threads} ({Source}; under load {UnderLoad})",
                 entry.Id, model.Device, clock.Elapsed.TotalSeconds, model.Info.Family ?? "unknown family",
-                model.Info.Weights.ToString().ToLowerInvariant(), latency);
+                model.Info.Weights.ToString().ToLowerInvariant(), latency, threads.Fastest, threads.Source, threads.UnderLoad);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -58,17 +63,17 @@ public sealed class ModelLoader(
     }
 
     /// <summary>
-    /// Runs one image with one target: twice to let ONNX Runtime allocate and settle, then
-    /// <paramref name="runs"/> times measured; returns the median in milliseconds.
+    /// Runs one image with one target: twice on each session to let ONNX Runtime allocate and settle,
+    /// then <paramref name="runs"/> times measured on the fastest; returns the median in milliseconds.
     /// </summary>
     static double WarmUp(CamReadyModel model, int runs)
     {
         var p = model.Preprocessing;
         var images = new float[3 * p.Height * p.Width];
         var targets = new long[] { -1 };
-        for (var i = 0; i < 2; i++)
+        for (var i = 0; i < 4; i++)
         {
-            using var outputs = model.Run(images, 1, targets, 1);
+            using var outputs = model.Run(images, 1, targets, 1, underLoad: i % 2 == 1);
         }
         var times = new double[runs];
         for (var i = 0; i < runs; i++)

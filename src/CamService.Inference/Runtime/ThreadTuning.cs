@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Microsoft.ML.OnnxRuntime;
+
+namespace CamService.Inference.Runtime;
+
+/// <summary>An intra-op thread count and whether idle pool threads spin.</summary>
+public sealed record ThreadChoice(int Threads, bool Spinning)
+{
+    /// <summary><paramref name="settings"/> with this choice's threads and spinning, in a pool of the session's own.</summary>
+    public ExecutionSettings Apply(ExecutionSettings settings) => settings with { IntraOpThreads = Threads, AllowSpinning = Spinning };
+
+    public override string ToString() => $"{Threads} thread{(Threads == 1 ? "" : "s")}{(Spinning ? ", spinning" : "")}";
+}
+
+/// <summary>One measured configuration: the median time of a batch-1 run.</summary>
+public sealed record ThreadTrial(int Threads, bool Spinning, double MedianMs)
+{
+    [JsonIgnore]
+    public ThreadChoice Choice => new(Threads, Spinning);
+
+    /// <summary>Core-milliseconds per run: what one run costs a machine that has other work for the remaining cores.</summary>
+    public double CoreMs => Threads * MedianMs;
+}
+
+/// <summary>
+/// What a sweep over thread settings found for one model on this machine: the fastest
+/// configuration for one run alone, and the cheapest in core time for when runs queue up.
+/// </summary>
+public sealed record ThreadTuning(IReadOnlyList<ThreadTrial> Trials)
+{
+    /// <summary>The lowest latency; fewer threads, then no spinning, win ties within 2 %, since they cost the other requests less.</summary>
+    public ThreadTrial Fastest
+    {
+        get
+        {
+            var best = Trials.Min(t => t.MedianMs);
+            return Trials.Where(t => t.MedianMs <= best * 1.02).OrderBy(t => t.Threads).ThenBy(t => t.Spinning).ThenBy(t => t.MedianMs).First();
+        }
+    }
+
+    /// <summary>The fewest core-milliseconds per run, without spinning (a spinning pool burns the cores other runs are using).</summary>
+    public ThreadTrial MostEfficient => Trials.Where(t => !t.Spinning).MinBy(t => t.CoreMs) ?? Fastest;
+}
+
+/// <summary>
+/// Finds the thread settings a model runs fastest with by running it: which count wins depends on
+/// the model as much as on the machine (measured on 2 cores: resnet50 runs 1.8× faster on two
+/// threads than on one, efficientnet_b0 1.5× slower), so no rule of thumb can choose it.
+/// </summary>
+public static class ThreadTuner
+{
+    /// <summary>
+    /// Thread counts worth trying on <paramref name="cores"/> cores: every count up to 8, then powers of
+    /// two and the core count (beyond 8, neighbouring counts differ by less than the noise); spinning
+    /// variants where there is more than one thread, when <paramref name="spinning"/> is asked for.
+    /// </summary>
+    public static IReadOnlyList<ThreadChoice> Candidates(int cores, bool spinning = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cores, 1);
+        var counts = Enumerable.Range(1, Math.Min(cores, 8))
+            .Concat(Enumerable.Range(4, 8).Select(p => 1 << p).Where(c => c < cores))
+            .Append(cores)
+            .Distinct()
+            .Order();
+        return counts.SelectMany(t => t > 1 && spinning
+            ? new[] { new ThreadChoice(t, false), new ThreadChoice(t, true) }
+            : [new ThreadChoice(t, false)]).ToList();
+    }
+
+    /// <summary>
+    /// Times <paramref name="model"/> under each candidate, in a session of its own with a pool of that
+    /// size, in two passes — in order, then in reverse — so that a machine that slows down or speeds
+    /// up during the sweep does not favour whichever candidate came first. Each pass gives a candidate
+    /// <paramref name="warmup"/> unmeasured runs, then half of <paramref name="runs"/> measured ones or
+    /// as many as fit in half of <paramref name="budget"/> (at least two). One session exists at a time.
+    /// Runs on the calling thread, whose priority the pools inherit.
+    /// </summary>
+    /// <param name="model">The ONNX model's bytes.</param>
+    /// <param name="settings">Everything but the thread settings (device, optimisation).</param>
+    /// <param name="feeds">Makes the inputs of one run for a session; they are disposed after its runs.</param>
+    public static ThreadTuning Measure(byte[] model, ExecutionSettings settings, Func<InferenceSession, NamedOrtValues> feeds,
+        IEnumerable<ThreadChoice> candidates, int runs = 16, int warmup = 2, TimeSpan? budget = null)
+    {
+        var list = candidates.ToList();
+        var perPass = Math.Max(2, (runs + 1) / 2);
+        var passBudget = (budget ?? TimeSpan.FromSeconds(3)) / 2;
+        var times = list.ToDictionary(c => c, _ => new List<double>());
+        foreach (var pass in new[] { list, Enumerable.Reverse(list).ToList() })
+        {
+            foreach (var candidate in pass)
+            {
+                var (session, _) = SessionFactory.Create(model, candidate.Apply(settings));
+                using (session)
+                using (var inputs = feeds(session))
+                using (var options = new RunOptions())
+                {
+                    var outputs = session.OutputNames.ToArray();
+                    double Run()
+                    {
+                        var clock = Stopwatch.StartNew();
+                        using var results = session.Run(options, inputs.Names, inputs.Values, outputs);
+                        return clock.Elapsed.TotalMilliseconds;
+                    }
+                    for (var i = 0; i < warmup; i++)
+                    {
+                        Run();
+                    }
+                    var measured = times[candidate];
+                    var spent = Stopwatch.StartNew();
+                    for (var i = 0; i < perPass && (i < 2 || spent.Elapsed < passBudget); i++)
+                    {
+                        measured.Add(Run());
+                    }
+                }
+            }
+        }
+        return new ThreadTuning(list.Select(c => new ThreadTrial(c.Threads, c.Spinning, Median(times[c]))).ToList());
+    }
+
+    public static double Median(IReadOnlyCollection<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
+
+/// <summary>Named inputs of one run, owned: disposing them disposes the values.</summary>
+public sealed class NamedOrtValues(string[] names, OrtValue[] values) : IDisposable
+{
+    public string[] Names { get; } = names;
+
+    public OrtValue[] Values { get; } = values;
+
+    public void Dispose()
+    {
+        foreach (var value in Values)
+        {
+            value.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// The thread settings a model is served with: the fastest for a run on its own, the most efficient
+/// for when runs queue up, and where they came from ("measured", "cached" from an earlier
+/// measurement on this machine, or "configured").
+/// </summary>
+public sealed record ServingThreads(ThreadChoice Fastest, ThreadChoice UnderLoad, string Source, ThreadTuning? Tuning = null)
+{
+    /// <summary>The settings' own thread count for both (0 is ONNX Runtime's default).</summary>
+    public static ServingThreads Configured(ExecutionSettings settings)
+    {
+        var choice = new ThreadChoice(settings.IntraOpThreads, settings.AllowSpinning);
+        return new ServingThreads(choice, choice, "configured");
+    }
+
+    public static ServingThreads From(ThreadTuning tuning, string source) =>
+        new(tuning.Fastest.Choice, tuning.MostEfficient.Choice, source, tuning);
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using CamService.Inference.Runtime;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+
+namespace CamService.Inference;
+
+/// <summary>
+/// Chooses each model's thread settings: as configured when <see cref="InferenceOptions.Threads"/> is
+/// set, otherwise measured on this machine (<see cref="ThreadTuner"/>) and remembered in the cache
+/// folder, keyed by the model's bytes and the machine, so that later starts skip the measurement.
+/// </summary>
+public sealed class ThreadSelection(IOptions<InferenceOptions> options, ExecutionSettings settings, ILogger<ThreadSelection> logger)
+{
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <param name="id">The model's id, for the cache file's name and the log.</param>
+    /// <param name="proto">The CAM-ready model.</param>
+    /// <param name="bytes">Its serialised bytes, as sessions get them.</param>
+    /// <param name="cacheDirectory">Where measurements are remembered; a folder that cannot be written only costs the next start a measurement.</param>
+    public ServingThreads Choose(string id, ModelProto proto, byte[] bytes, string cacheDirectory)
+    {
+        var configured = options.Value;
+        if (configured.Threads > 0 || settings.Device != ExecutionDevice.Cpu)
+        {
+            // On a GPU the pool only feeds the device; its size is not worth measuring.
+            return ServingThreads.Configured(settings);
+        }
+
+        var key = $"{Machine(configured.ResolvedCores, configured.AllowSpinning)}; model {ContentHash(bytes)}";
+        var path = Path.Combine(cacheDirectory, $"{id}.threads.json");
+        if (Read(path, key) is { } cached)
+        {
+            return ServingThreads.From(cached, "cached");
+        }
+
+        var candidates = ThreadTuner.Candidates(configured.ResolvedCores, configured.AllowSpinning);
+        var tuning = ThreadTuner.Measure(bytes, settings, _ => CamReadyModel.TimingInputs(proto), candidates);
+        logger.LogInformation("{Model}: measured {Trials}", id,
+            string.Join("; ", tuning.Trials.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Choice} {t.MedianMs:F1} ms"))));
+        Write(path, key, tuning);
+        return ServingThreads.From(tuning, "measured");
+    }
+
+    ThreadTuning? Read(string path, string key)
+    {
+        try
+        {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+            var record = JsonSerializer.Deserialize<CachedTuning>(File.ReadAllText(path), Json);
+            return record is { Trials.Count: > 0 } && record.Key == key ? new ThreadTuning(record.Trials) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            logger.LogWarning("Ignoring the thread measurements in {Path}: {Reason}", path, e.Message);
+            return null;
+        }
+    }
+
+    void Write(string path, string key, ThreadTuning tuning)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var temporary = path + ".partial";
+            File.WriteAllText(temporary, JsonSerializer.Serialize(new CachedTuning(key, tuning.Trials.ToList()), Json));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Could not remember the thread measurements at {Path}: {Reason}", path, e.Message);
+        }
+    }
+
+    /// <summary>What a measurement depends on besides the model: the CPU, the cores the service may use, ONNX Runtime's version and whether spinning was tried.</summary>
+    static string Machine(int cores, bool spinning) => string.Create(CultureInfo.InvariantCulture,
+        $"{CpuModel()}; {RuntimeInformation.ProcessArchitecture}; {cores} cores; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; spinning {(spinning ? "tried, stopped after each run" : "off")}");
+
+    static string CpuModel()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+                   ?? "unknown CPU";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "unknown CPU";
+        }
+    }
+
+    static string ContentHash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes))[..16];
+
+    sealed record CachedTuning(string Key, List<ThreadTrial> Trials);
+}

@@ -1,0 +1,88 @@
+using CamService.Inference.Runtime;
+using CamService.Onnx.CamReady;
+using CamService.Onnx.Tests.Gradients;
+using CamService.Onnx.Tests.Support;
+using Google.Protobuf;
+using static CamService.Onnx.Graph.Attributes;
+
+namespace CamService.Onnx.Tests.Runtime;
+
+/// <summary>Thread settings are chosen by timing the model: which ones are tried, and how the winner is picked.</summary>
+public sealed class ThreadTunerTests
+{
+    [Fact]
+    public void Candidates_OnTwoCores_AreOneThread_TwoThreads_AndTwoSpinning()
+    {
+        Assert.Equal([new(1, false), new(2, false), new(2, true)], ThreadTuner.Candidates(2));
+        Assert.Equal([new(1, false), new(2, false)], ThreadTuner.Candidates(2, spinning: false));
+        Assert.Equal([new(1, false)], ThreadTuner.Candidates(1));
+    }
+
+    [Fact]
+    public void Candidates_OnManyCores_AreEveryCountToEight_ThenPowersOfTwo_AndTheCoreCount()
+    {
+        var counts = ThreadTuner.Candidates(48, spinning: false).Select(c => c.Threads);
+
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 16, 32, 48], counts);
+    }
+
+    [Fact]
+    public void Fastest_PrefersFewerThreadsAndNoSpinning_WithinTwoPercent()
+    {
+        var tuning = new ThreadTuning([new(1, false, 20.0), new(2, false, 10.1), new(2, true, 10.0), new(4, false, 9.95)]);
+
+        Assert.Equal(new ThreadChoice(2, false), tuning.Fastest.Choice);
+    }
+
+    [Fact]
+    public void MostEfficient_IsTheFewestCoreMilliseconds_NeverSpinning()
+    {
+        var tuning = new ThreadTuning([new(1, false, 44.0), new(2, false, 24.9), new(2, true, 20.0)]);
+
+        Assert.Equal(new ThreadChoice(1, false), tuning.MostEfficient.Choice);
+        Assert.Equal(44.0, tuning.MostEfficient.CoreMs);
+        Assert.Equal(49.8, tuning.Trials[1].CoreMs, 6);
+    }
+
+    [Fact]
+    public void Measure_TimesEveryCandidate_OnTheCamReadyModel()
+    {
+        var camReady = new CamReadyBuilder().Prepare(Classifier()).Model;
+        var candidates = ThreadTuner.Candidates(2);
+
+        var tuning = ThreadTuner.Measure(camReady.ToByteArray(), new ExecutionSettings(), _ => CamReadyModel.TimingInputs(camReady), candidates, runs: 4);
+
+        Assert.Equal(candidates, tuning.Trials.Select(t => t.Choice));
+        Assert.All(tuning.Trials, t => Assert.True(t.MedianMs > 0 && double.IsFinite(t.MedianMs)));
+        Assert.Contains(tuning.Fastest, tuning.Trials);
+    }
+
+    [Fact]
+    public void CamReadyModel_WithTwoSettings_RunsBothSessions_ToTheSameAnswer()
+    {
+        var camReady = new CamReadyBuilder().Prepare(Classifier()).Model;
+        var threads = new ServingThreads(new ThreadChoice(2, true), new ThreadChoice(1, false), "test");
+        using var model = CamReadyModel.Create(camReady, new ExecutionSettings(), threads);
+        var images = new float[3 * 16 * 16];
+        for (var i = 0; i < images.Length; i++)
+        {
+            images[i] = MathF.Sin(i);
+        }
+
+        using var alone = model.Run(images, 1, new long[] { -1 }, 1);
+        using var underLoad = model.Run(images, 1, new long[] { -1 }, 1, underLoad: true);
+
+        Assert.Same(threads, model.Threads);
+        Compare.Close(underLoad.Gradients, alone.Gradients, 1e-5, "gradients");
+        Compare.Close(underLoad.Logits, alone.Logits, 1e-5, "logits");
+    }
+
+    /// <summary>image [N, 3, 16, 16] → Conv → Relu → pooled head.</summary>
+    static global::Onnx.ModelProto Classifier()
+    {
+        var g = new TestGraph();
+        var image = g.Input("image", 1, 3, 16, 16);
+        var features = g.Node("Relu", [g.Node("Conv", [image, g.Random([8, 3, 3, 3], -0.3f, 0.3f), g.Random([8])], Ints("pads", [1, 1, 1, 1]))]);
+        return g.Output(GradientCases.PooledHead(g, features, 8)).Build();
+    }
+}

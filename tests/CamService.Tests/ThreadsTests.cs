@@ -1,0 +1,64 @@
+using System.Net.Http.Json;
+using CamService.Inference.Runtime;
+using CamService.Models;
+
+namespace CamService.Tests;
+
+/// <summary>
+/// Each model's thread settings are measured on the machine at its first start, remembered beside the
+/// prepared models for the next start, reported in GET /models, and overridden by configuration.
+/// </summary>
+public sealed class ThreadsTests
+{
+    [Fact]
+    public async Task FirstStart_MeasuresEveryModel_AndReportsTheChoice()
+    {
+        using var factory = new CamServiceFactory();
+        var client = await factory.ReadyClientAsync();
+
+        var models = (await client.GetFromJsonAsync<ModelDescription[]>("/models", Api.Json))!.Where(m => m.Status == "ready").ToList();
+
+        Assert.Equal(CamServiceFactory.ReadyModels, models.Select(m => m.Id));
+        foreach (var threads in models.Select(m => m.Threads!))
+        {
+            Assert.Equal("measured", threads.Source);
+            Assert.InRange(threads.IntraOp, 1, Environment.ProcessorCount);
+            Assert.InRange(threads.UnderLoad, 1, threads.IntraOp == 1 ? 1 : Environment.ProcessorCount);
+            Assert.NotNull(threads.Trials);
+            Assert.Equal(ThreadTuner.Candidates(Environment.ProcessorCount), threads.Trials.Select(t => t.Choice));
+            // The choice is the fastest trial (or one within 2 % of it with fewer threads).
+            var fastest = threads.Trials.Min(t => t.MedianMs);
+            Assert.Contains(threads.Trials, t => t.Threads == threads.IntraOp && t.Spinning == threads.Spinning && t.MedianMs <= fastest * 1.02);
+            // Under load: the fewest core-milliseconds, never spinning.
+            var cheapest = threads.Trials.Where(t => !t.Spinning).Min(t => t.CoreMs);
+            Assert.Contains(threads.Trials, t => t.Threads == threads.UnderLoad && !t.Spinning && t.CoreMs == cheapest);
+        }
+        Assert.True(File.Exists(Path.Combine(factory.ModelsDirectory, ".cache", "colour32.threads.json")));
+    }
+
+    [Fact]
+    public async Task NextStart_OnTheSameMachine_ReusesTheMeasurement()
+    {
+        using var factory = new CamServiceFactory();
+        var first = (await (await factory.ReadyClientAsync()).GetFromJsonAsync<ModelDescription>("/models/colour48", Api.Json))!;
+
+        using var again = new ConfiguredFactory(new() { ["Models:Directory"] = factory.ModelsDirectory });
+        var second = (await (await again.ReadyClientAsync()).GetFromJsonAsync<ModelDescription>("/models/colour48", Api.Json))!;
+
+        Assert.Equal("cached", second.Threads!.Source);
+        Assert.Equal(first.Threads!.IntraOp, second.Threads.IntraOp);
+        Assert.Equal(first.Threads.Trials!.Select(t => t.MedianMs), second.Threads.Trials!.Select(t => t.MedianMs));
+    }
+
+    [Fact]
+    public async Task ConfiguredThreads_WinOverMeasuring()
+    {
+        using var factory = new ConfiguredFactory(new() { ["Inference:Threads"] = "1" });
+        var client = await factory.ReadyClientAsync();
+
+        var model = (await client.GetFromJsonAsync<ModelDescription>("/models/colour32", Api.Json))!;
+
+        Assert.Equal(new ThreadsDescription(1, false, 1, "configured", null), model.Threads! with { Trials = null });
+        Assert.False(File.Exists(Path.Combine(factory.ModelsDirectory, ".cache", "colour32.threads.json")));
+    }
+}
