@@ -4,6 +4,9 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace CamService.Imaging;
@@ -152,15 +155,26 @@ public static class CamRenderer
     /// The photo with the heatmap blended over it, (1 − alpha) · pixel + alpha · colour, as an RGB PNG the size of
     /// <paramref name="image"/>; pixels where the map is NaN (outside the crop) keep their original colour.
     /// </summary>
+    public static byte[] OverlayPng(Image<Rgb24> image, ReadOnlySpan<float> projected, Colormap colormap, float alpha) =>
+        Overlay(image, projected, colormap, alpha, OverlayFormat.Png, 0);
+
+    /// <summary>
+    /// The photo with the heatmap blended over it, as <see cref="OverlayPng"/> blends it, encoded as
+    /// <paramref name="format"/>; <paramref name="quality"/> (1–100) applies to JPEG and WebP.
+    /// </summary>
     // Runs once per request: optimise its loops now rather than after tiered JIT has seen enough calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static byte[] OverlayPng(Image<Rgb24> image, ReadOnlySpan<float> projected, Colormap colormap, float alpha)
+    public static byte[] Overlay(Image<Rgb24> image, ReadOnlySpan<float> projected, Colormap colormap, float alpha, OverlayFormat format, int quality)
     {
         ArgumentNullException.ThrowIfNull(image);
         CheckSize(projected, image.Width, image.Height);
         if (!(alpha >= 0 && alpha <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "Alpha must be between 0 and 1.");
+        }
+        if (format != OverlayFormat.Png && quality is < 1 or > 100)
+        {
+            throw new ArgumentOutOfRangeException(nameof(quality), quality, "Quality must be from 1 to 100.");
         }
         // Fixed point in 1/256ths: the colour's share of each table entry is computed once, not per pixel.
         var colourWeight = (int)MathF.Round(alpha * 256);
@@ -175,38 +189,58 @@ public static class CamRenderer
         }
 
         var (width, height) = (image.Width, image.Height);
-        using var png = new PngWriter(width, height, 3);
-        var row = ArrayPool<byte>.Shared.Rent(width * 3);
-        try
+        if (format == OverlayFormat.Png)
         {
-            var target = MemoryMarshal.Cast<byte, Rgb24>(row.AsSpan(0, width * 3));
-            for (var y = 0; y < height; y++)
+            // Rows go straight into the PNG: no second full-size image.
+            using var png = new PngWriter(width, height, 3);
+            var row = ArrayPool<byte>.Shared.Rent(width * 3);
+            try
             {
-                var values = projected.Slice(y * width, width);
-                var source = image.DangerousGetPixelRowMemory(y).Span;
-                for (var x = 0; x < values.Length; x++)
+                var target = MemoryMarshal.Cast<byte, Rgb24>(row.AsSpan(0, width * 3));
+                for (var y = 0; y < height; y++)
                 {
-                    var value = values[x];
-                    var pixel = source[x];
-                    if (float.IsNaN(value))
-                    {
-                        target[x] = pixel;
-                        continue;
-                    }
-                    var entry = 3 * Index(value);
-                    target[x] = new Rgb24(
-                        (byte)((pixel.R * pixelWeight + weighted[entry]) >> 8),
-                        (byte)((pixel.G * pixelWeight + weighted[entry + 1]) >> 8),
-                        (byte)((pixel.B * pixelWeight + weighted[entry + 2]) >> 8));
+                    Blend(image.DangerousGetPixelRowMemory(y).Span, projected.Slice(y * width, width), weighted, pixelWeight, target);
+                    png.WriteRow(row.AsSpan(0, width * 3));
                 }
-                png.WriteRow(row.AsSpan(0, width * 3));
             }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(row);
+            }
+            return png.ToArray();
         }
-        finally
+
+        // JPEG and WebP encoders take a whole image.
+        using var blended = new Image<Rgb24>(image.GetConfiguration(), width, height);
+        for (var y = 0; y < height; y++)
         {
-            ArrayPool<byte>.Shared.Return(row);
+            Blend(image.DangerousGetPixelRowMemory(y).Span, projected.Slice(y * width, width), weighted, pixelWeight, blended.DangerousGetPixelRowMemory(y).Span);
         }
-        return png.ToArray();
+        using var encoded = new MemoryStream();
+        IImageEncoder encoder = format == OverlayFormat.Jpeg
+            ? new JpegEncoder { Quality = quality, ColorType = JpegColorType.YCbCrRatio420 }
+            : new WebpEncoder { Quality = quality, FileFormat = WebpFileFormatType.Lossy, Method = WebpEncodingMethod.Fastest };
+        blended.Save(encoded, encoder);
+        return encoded.ToArray();
+    }
+
+    static void Blend(ReadOnlySpan<Rgb24> source, ReadOnlySpan<float> values, ReadOnlySpan<int> weighted, int pixelWeight, Span<Rgb24> target)
+    {
+        for (var x = 0; x < values.Length; x++)
+        {
+            var value = values[x];
+            var pixel = source[x];
+            if (float.IsNaN(value))
+            {
+                target[x] = pixel;
+                continue;
+            }
+            var entry = 3 * Index(value);
+            target[x] = new Rgb24(
+                (byte)((pixel.R * pixelWeight + weighted[entry]) >> 8),
+                (byte)((pixel.G * pixelWeight + weighted[entry + 1]) >> 8),
+                (byte)((pixel.B * pixelWeight + weighted[entry + 2]) >> 8));
+        }
     }
 
     /// <summary>The colormap's colour at <paramref name="value"/>, clamped to [0, 1]: the nearest of its <see cref="Levels"/> samples.</summary>

@@ -38,6 +38,9 @@ public sealed class ImageLoader
         // code exposed to hostile input, and one place that decides what "supported" means.
         _configuration = new Configuration(new JpegConfigurationModule(), new PngConfigurationModule(), new WebpConfigurationModule())
         {
+            // One thread per image operation: the service hands out cores per piece of work (decoding a
+            // photo, drawing a picture), and ImageSharp spreading one over every core would oversubscribe them.
+            MaxDegreeOfParallelism = 1,
             MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
             {
                 MaximumPoolSizeMegabytes = limits.MaxPoolMegabytes,

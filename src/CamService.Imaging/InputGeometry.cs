@@ -48,7 +48,7 @@ public sealed record InputGeometry
 
     internal Axis Y { get; }
 
-    /// <summary>The geometry <see cref="TensorPreprocessor.Fill"/> uses for an image of this size.</summary>
+    /// <summary>The geometry <see cref="TensorPreprocessor.Fill(LoadedImage, Preprocessing, ResizeMode, Span{float})"/> uses for an image of this size.</summary>
     public static InputGeometry Create(int imageWidth, int imageHeight, Preprocessing preprocessing, ResizeMode mode)
     {
         ArgumentNullException.ThrowIfNull(preprocessing);

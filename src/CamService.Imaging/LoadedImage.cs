@@ -1,11 +1,21 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace CamService.Imaging;
 
-/// <summary>A decoded, upright RGB image: what the model and the heatmap both see.</summary>
+/// <summary>
+/// A decoded, upright RGB image: what the model and the heatmap both see. It keeps the smaller
+/// versions made from it (halvings, the size pictures are drawn at), so that several models and
+/// several pictures of one request shrink a large photo once; they are disposed with it. Safe to
+/// share between the threads of one request.
+/// </summary>
 public sealed class LoadedImage : IDisposable
 {
+    readonly Lock gate = new();
+    readonly List<Image<Rgb24>> halvings = [];
+    readonly Dictionary<(int, int), Image<Rgb24>> resized = [];
+
     internal LoadedImage(Image<Rgb24> pixels, string format, ushort? exifOrientation)
     {
         Pixels = pixels;
@@ -26,5 +36,80 @@ public sealed class LoadedImage : IDisposable
     /// <summary>The EXIF orientation tag (1–8) the file carried, already applied to <see cref="Pixels"/>; null when absent.</summary>
     public ushort? ExifOrientation { get; }
 
-    public void Dispose() => Pixels.Dispose();
+    /// <summary>
+    /// The smallest halving of the image (<see cref="ImageReduction.Halve"/>, repeated) that is still at least
+    /// <paramref name="gap"/> times <paramref name="width"/>×<paramref name="height"/>: the image itself when
+    /// no halving is; made on first use and kept.
+    /// </summary>
+    public Image<Rgb24> Reduced(int width, int height, double gap)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        bool Fits(int w, int h) => w >= gap * width && h >= gap * height;
+        lock (gate)
+        {
+            var current = Pixels;
+            for (var level = 0; Fits(current.Width / 2, current.Height / 2); level++)
+            {
+                if (level == halvings.Count)
+                {
+                    halvings.Add(ImageReduction.Halve(current));
+                }
+                current = halvings[level];
+            }
+            return current;
+        }
+    }
+
+    /// <summary>
+    /// The image at <paramref name="width"/>×<paramref name="height"/> for drawing pictures on: itself at its own
+    /// size, else resampled (bilinear, antialiased) from a halving that keeps <see cref="ImageReduction.DisplayGap"/>.
+    /// </summary>
+    public Image<Rgb24> Display(int width, int height)
+    {
+        if (width == Width && height == Height)
+        {
+            return Pixels;
+        }
+        lock (gate)
+        {
+            if (resized.TryGetValue((width, height), out var cached))
+            {
+                return cached;
+            }
+        }
+        var source = Reduced(width, height, ImageReduction.DisplayGap);
+        var display = source.Clone(x => x.Resize(new ResizeOptions
+        {
+            Size = new Size(width, height),
+            Sampler = KnownResamplers.Triangle,
+            Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
+        }));
+        lock (gate)
+        {
+            if (resized.TryAdd((width, height), display))
+            {
+                return display;
+            }
+        }
+        display.Dispose();
+        lock (gate)
+        {
+            return resized[(width, height)];
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            foreach (var image in halvings.Concat(resized.Values))
+            {
+                image.Dispose();
+            }
+            halvings.Clear();
+            resized.Clear();
+        }
+        Pixels.Dispose();
+    }
 }

@@ -35,8 +35,29 @@ public static class TensorPreprocessor
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(preprocessing);
+        var geometry = InputGeometry.Create(image.Width, image.Height, preprocessing, mode);
+        Fill(image, geometry, PreprocessingOptions.Parse(preprocessing), destination);
+        return geometry;
+    }
+
+    /// <summary>
+    /// As <see cref="Fill(Image{Rgb24}, Preprocessing, ResizeMode, Span{float})"/>, resampling from the smallest
+    /// halving of a large photo that keeps <see cref="ImageReduction.ModelGap"/> (see <see cref="LoadedImage.Reduced"/>);
+    /// the geometry is the full image's.
+    /// </summary>
+    public static InputGeometry Fill(LoadedImage image, Preprocessing preprocessing, ResizeMode mode, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(preprocessing);
         var options = PreprocessingOptions.Parse(preprocessing);
         var geometry = InputGeometry.Create(image.Width, image.Height, preprocessing, mode);
+        Fill(image.Reduced(geometry.ResizedWidth, geometry.ResizedHeight, ImageReduction.ModelGap), geometry, options, destination);
+        return geometry;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Fill(Image<Rgb24> image, InputGeometry geometry, PreprocessingOptions options, Span<float> destination)
+    {
         var (width, height) = (geometry.InputWidth, geometry.InputHeight);
         if (destination.Length != 3 * width * height)
         {
@@ -100,7 +121,6 @@ public static class TensorPreprocessor
         {
             ArrayPool<Rgb24>.Shared.Return(pixels);
         }
-        return geometry;
     }
 
     /// <summary>The <see cref="Preprocessing"/> strings and arrays, checked once and turned into what the loop needs.</summary>

@@ -27,15 +27,15 @@ public sealed class CamApiTests(CamServiceFactory factory) : IClassFixture<CamSe
             Assert.Equal(result.Predictions[0].Label, result.Target.Label);
             Assert.Equal(1f, result.Predictions.Sum(p => p.Probability), 3);
             Assert.True(result.Predictions.Zip(result.Predictions.Skip(1)).All(p => p.First.Probability >= p.Second.Probability));
-            Assert.Equal(result.Cam.Width * result.Cam.Height, result.Cam.Data.Length);
+            Assert.Equal(result.Cam!.Width * result.Cam!.Height, result.Cam!.Data.Length);
             Assert.True(result.TimingsMs.Inference > 0);
             using var heatmap = Api.Decode(result.HeatmapPng);
             using var overlay = Api.Decode(result.OverlayPng);
             Assert.Equal((40, 40), (heatmap.Width, heatmap.Height));
             Assert.Equal((40, 40), (overlay.Width, overlay.Height));
         }
-        Assert.Equal((8, 8), (answer.Results[0].Cam.Width, answer.Results[0].Cam.Height));
-        Assert.Equal((12, 12), (answer.Results[1].Cam.Width, answer.Results[1].Cam.Height));
+        Assert.Equal((8, 8), (answer.Results[0].Cam!.Width, answer.Results[0].Cam!.Height));
+        Assert.Equal((12, 12), (answer.Results[1].Cam!.Width, answer.Results[1].Cam!.Height));
         Assert.False(answer.Results[0].Untrained);
         Assert.True(answer.Results[1].Untrained);
     }
@@ -70,8 +70,8 @@ public sealed class CamApiTests(CamServiceFactory factory) : IClassFixture<CamSe
         // Red evidence covers a quarter of each side: the red logit is the patch's share of the image.
         Assert.Equal(1f / 16, red.Target.Score, 3);
         // The red map is hot in the patch's cells only, the dark map everywhere else.
-        Assert.True(red.Cam.Data[0] > 0 && red.Cam.Data[^1] == 0);
-        Assert.True(dark.Cam.Data[0] < dark.Cam.Data[^1]);
+        Assert.True(red.Cam!.Data[0] > 0 && red.Cam!.Data[^1] == 0);
+        Assert.True(dark.Cam!.Data[0] < dark.Cam!.Data[^1]);
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class CamApiTests(CamServiceFactory factory) : IClassFixture<CamSe
         using var a = Api.Decode(jet.HeatmapPng);
         using var b = Api.Decode(viridis.HeatmapPng);
         Assert.NotEqual(a[31, 31], b[31, 31]);
-        Assert.Equal(jet.Cam.Data, viridis.Cam.Data);
+        Assert.Equal(jet.Cam!.Data, viridis.Cam!.Data);
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class CamApiTests(CamServiceFactory factory) : IClassFixture<CamSe
             using var response = await client.PostAsync("/cam", new StringContent(json, Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var answer = JsonSerializer.Deserialize<CamResponse>(await response.Content.ReadAsStringAsync(), Api.Json)!;
-            Assert.Equal(multipart.Results[0].Cam.Data, answer.Results[0].Cam.Data);
+            Assert.Equal(multipart.Results[0].Cam!.Data, answer.Results[0].Cam!.Data);
             Assert.Equal(multipart.Results[0].OverlayPng, answer.Results[0].OverlayPng);
         }
     }

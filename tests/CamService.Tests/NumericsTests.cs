@@ -31,7 +31,7 @@ public sealed class NumericsTests(NumericsTests.Factory factory) : IClassFixture
         Assert.All(loud.Predictions, p => Assert.True(float.IsFinite(p.Probability)));
         Assert.Equal(1f, loud.Predictions.Sum(p => p.Probability), 4);
         Assert.Equal(1f, loud.Predictions[0].Probability, 4);
-        Assert.All(loud.Cam.Data, v => Assert.True(float.IsFinite(v)));
+        Assert.All(loud.Cam!.Data, v => Assert.True(float.IsFinite(v)));
         Assert.Equal("colour32", answer.Results[1].Model);
     }
 

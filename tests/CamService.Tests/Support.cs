@@ -49,7 +49,8 @@ public static class Api
         return problem;
     }
 
-    public static Image<Rgba32> Decode(byte[] png) => Image.Load<Rgba32>(png);
+    /// <summary>A picture of an answer, which must be there.</summary>
+    public static Image<Rgba32> Decode(byte[]? picture) => Image.Load<Rgba32>(picture ?? throw new Xunit.Sdk.XunitException("The answer lacks the picture."));
 }
 
 /// <summary>Keeps every log event of a host, for tests that assert on what the service logged.</summary>

@@ -31,7 +31,7 @@ public static class CamEndpoints
             .WithTags("CAM")
             .WithSummary("Grad-CAM maps of one image for one or more models, with predictions, PNGs and timings.")
             .WithDescription("multipart/form-data with an 'image' file and optional fields, or application/json with 'image' as base64 " +
-                             "and the same fields. With 'Accept: image/png' and one model, the answer is the overlay PNG itself.")
+                             "and the same fields. With 'Accept: image/png' (or image/jpeg, image/webp) and one model, the answer is the overlay itself.")
             .Produces<CamResponse>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -45,33 +45,43 @@ public static class CamEndpoints
     }
 
     static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Explain(
-        HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader, IOptions<JsonOptions> json,
-        CancellationToken cancellationToken)
+        HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader, CoreScheduler cores, IOptions<JsonOptions> json,
+        IOptions<CamOptions> options, CancellationToken cancellationToken)
     {
         var camRequest = await reader.ReadAsync(request, cancellationToken);
         var models = explainer.Resolve(camRequest.Models);
         var targets = models.Select(m => CamExplainer.TargetIndex(m, camRequest.Target)).ToList();
 
-        var wantsPng = WantsPng(request);
-        if (wantsPng && models.Count != 1)
+        var picture = WantedPicture(request);
+        if (picture is { } pictureFormat)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status406NotAcceptable, title: "Not acceptable",
-                detail: $"An image/png answer holds one overlay; this request explains {models.Count} models. Name one in 'models' or accept application/json.");
+            if (models.Count != 1)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status406NotAcceptable, title: "Not acceptable",
+                    detail: $"An image answer holds one overlay; this request explains {models.Count} models. Name one in 'models' or accept application/json.");
+            }
+            // The answer is the overlay itself, in the accepted encoding.
+            camRequest = camRequest with { Outputs = ResultParts.Overlay, Format = pictureFormat };
         }
 
-        using var image = loader.Load(camRequest.Image);
-        // Models run one after another (each uses every core); each one's pictures are drawn
-        // while the next one runs. Both on compute threads of their own: they hold a thread for tens
-        // of milliseconds (seconds for a 12 MP photo), and on the thread pool, at the same priority,
-        // Kestrel's I/O, refusals under load and the timers that enforce deadlines would wait behind them.
+        // Decoding, model runs and drawing each wait for cores of their own (CoreScheduler), so however many
+        // requests are in flight, the busy threads never outnumber the cores. Models run one after another;
+        // each one's pictures are drawn while the next one runs. All on compute threads: they hold a thread
+        // for tens of milliseconds, and on the thread pool, at the same priority, Kestrel's I/O, refusals
+        // under load and the timers that enforce deadlines would wait behind them.
+        using var image = await cores.RunAsync(() => loader.Load(camRequest.Image), cancellationToken);
+        var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
+        var quality = options.Value.OverlayQuality;
         var drawing = new List<Task<CamResult>>(models.Count);
         try
         {
             for (var i = 0; i < models.Count; i++)
             {
                 var (model, target) = (models[i], targets[i]);
-                var explanation = await ComputeThreads.Run(() => explainer.Infer(image, model, target, camRequest, cancellationToken), cancellationToken);
-                drawing.Add(ComputeThreads.Run(() => CamExplainer.Render(image, explanation, camRequest), cancellationToken));
+                var threads = model.Model!.Threads;
+                var explanation = await cores.RunAsync(threads.Fastest.Threads, threads.UnderLoad.Threads,
+                    lease => explainer.Infer(image, model, target, camRequest, lease.UnderLoad, cancellationToken), cancellationToken);
+                drawing.Add(cores.RunAsync(() => CamExplainer.Render(image, explanation, camRequest, size, quality), cancellationToken));
             }
         }
         catch
@@ -82,9 +92,9 @@ public static class CamEndpoints
         }
         var results = await Task.WhenAll(drawing);
 
-        return wantsPng
-            ? TypedResults.File(results[0].OverlayPng, "image/png")
-            : CompleteJson(new CamResponse(new ImageSize(image.Width, image.Height), results), json.Value.SerializerOptions);
+        return picture is { } format
+            ? TypedResults.File(results[0].Overlay!, MediaTypes[format])
+            : CompleteJson(new CamResponse(new ImageSize(image.Width, image.Height), size, results), json.Value.SerializerOptions);
     }
 
     /// <summary>
@@ -103,13 +113,22 @@ public static class CamEndpoints
         return TypedResults.Bytes(buffer.WrittenMemory, "application/json; charset=utf-8");
     }
 
-    /// <summary>True when the client prefers image/png to JSON.</summary>
-    static bool WantsPng(HttpRequest request)
+    static readonly Dictionary<OverlayFormat, string> MediaTypes = new()
+    {
+        [OverlayFormat.Png] = "image/png",
+        [OverlayFormat.Jpeg] = "image/jpeg",
+        [OverlayFormat.Webp] = "image/webp",
+    };
+
+    /// <summary>The picture type the client prefers to JSON (image/png, image/jpeg or image/webp, named explicitly), if any.</summary>
+    static OverlayFormat? WantedPicture(HttpRequest request)
     {
         var accept = request.GetTypedHeaders().Accept;
         double Quality(string type) => accept
             .Where(a => a.MediaType.Equals(type, StringComparison.OrdinalIgnoreCase))
             .Select(a => a.Quality ?? 1.0).DefaultIfEmpty(0).Max();
-        return Quality("image/png") > Math.Max(Quality("application/json"), Quality("*/*") * 0.999);
+        var json = Math.Max(Quality("application/json"), Quality("*/*") * 0.999);
+        var (format, best) = MediaTypes.Select(m => (m.Key, Quality(m.Value))).MaxBy(m => m.Item2);
+        return best > json ? format : null;
     }
 }

@@ -69,8 +69,9 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILo
     /// <summary>
     /// Preprocesses the image for one model, runs it, and computes the map: everything but the
     /// pictures, which <see cref="Render"/> draws (off the request's thread, while the next model runs).
+    /// With <paramref name="underLoad"/>, it runs on the model's session for when runs queue up (see <see cref="CoreLease.UnderLoad"/>).
     /// </summary>
-    public Explanation Infer(LoadedImage image, ModelEntry entry, int? targetIndex, CamRequest request, CancellationToken cancellationToken)
+    public Explanation Infer(LoadedImage image, ModelEntry entry, int? targetIndex, CamRequest request, bool underLoad, CancellationToken cancellationToken)
     {
         var model = entry.Model!;
         var method = methods.Find(request.Method)!;
@@ -80,12 +81,12 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILo
         try
         {
             var clock = Stopwatch.StartNew();
-            var geometry = TensorPreprocessor.Fill(image.Pixels, p, request.Resize, input.AsSpan(0, inputLength));
+            var geometry = TensorPreprocessor.Fill(image, p, request.Resize, input.AsSpan(0, inputLength));
             var preprocessMs = clock.Elapsed.TotalMilliseconds;
 
             clock.Restart();
             long[] targets = [targetIndex ?? -1];
-            using var outputs = Run(entry, input.AsMemory(0, inputLength), targets, cancellationToken);
+            using var outputs = Run(entry, input.AsMemory(0, inputLength), targets, underLoad, cancellationToken);
             var inferenceMs = clock.Elapsed.TotalMilliseconds;
 
             // Nothing non-finite may reach the answer: a NaN or an infinity has no JSON form, and a
@@ -125,7 +126,7 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILo
     /// One ONNX Runtime run that stops between operators once the request is cancelled — by the
     /// client going away or by its deadline — rather than finishing work nobody will read.
     /// </summary>
-    CamOutputs Run(ModelEntry entry, Memory<float> input, long[] targets, CancellationToken cancellationToken)
+    CamOutputs Run(ModelEntry entry, Memory<float> input, long[] targets, bool underLoad, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
@@ -133,7 +134,7 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILo
         using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
         try
         {
-            var outputs = entry.Model!.Run(input, 1, targets, 1, runOptions);
+            var outputs = entry.Model!.Run(input, 1, targets, 1, runOptions, underLoad);
             if (cancellationToken.IsCancellationRequested)
             {
                 // Cancelled as the run ended: nobody will read the rest.
@@ -149,27 +150,62 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILo
         }
     }
 
-    /// <summary>Draws an explanation's heatmap and overlay at the image's size, mapped back through its resize or crop.</summary>
-    public static CamResult Render(LoadedImage image, Explanation explanation, CamRequest request)
+    /// <summary>
+    /// Draws the pictures <see cref="CamRequest.Outputs"/> asks for at <paramref name="size"/> (see
+    /// <see cref="RenderedSize"/>), mapped back through the model's resize or crop; the overlay over the
+    /// image shrunk to that size once per request (<see cref="LoadedImage.Display"/>).
+    /// </summary>
+    public static CamResult Render(LoadedImage image, Explanation explanation, CamRequest request, ImageSize size, int quality)
     {
         var clock = Stopwatch.StartNew();
         var cam = explanation.Cam;
-        var projected = ArrayPool<float>.Shared.Rent(image.Width * image.Height);
-        try
+        byte[]? heatmap = null, overlay = null;
+        if ((request.Outputs & (ResultParts.Heatmap | ResultParts.Overlay)) != 0)
         {
-            var pixels = projected.AsSpan(0, image.Width * image.Height);
-            CamRenderer.Project(cam.Data, cam.Height, cam.Width, explanation.Geometry, pixels, image.Width, image.Height);
-            var heatmap = CamRenderer.HeatmapPng(pixels, image.Width, image.Height, request.Colormap);
-            var overlay = CamRenderer.OverlayPng(image.Pixels, pixels, request.Colormap, request.Alpha);
-            var renderMs = clock.Elapsed.TotalMilliseconds;
+            var (width, height) = (size.Width, size.Height);
+            var projected = ArrayPool<float>.Shared.Rent(width * height);
+            try
+            {
+                var pixels = projected.AsSpan(0, width * height);
+                CamRenderer.Project(cam.Data, cam.Height, cam.Width, explanation.Geometry, pixels, width, height);
+                if (request.Outputs.HasFlag(ResultParts.Heatmap))
+                {
+                    heatmap = CamRenderer.HeatmapPng(pixels, width, height, request.Colormap);
+                }
+                if (request.Outputs.HasFlag(ResultParts.Overlay))
+                {
+                    overlay = CamRenderer.Overlay(image.Display(width, height), pixels, request.Colormap, request.Alpha, request.Format, quality);
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(projected);
+            }
+        }
+        var renderMs = clock.Elapsed.TotalMilliseconds;
 
-            return new CamResult(explanation.Model, explanation.Untrained, explanation.Predictions, explanation.Target, explanation.Method,
-                cam, heatmap, overlay, explanation.Timings with { Render = Round(renderMs) });
-        }
-        finally
+        return new CamResult(explanation.Model, explanation.Untrained, explanation.Predictions, explanation.Target, explanation.Method,
+            request.Outputs.HasFlag(ResultParts.Cam) ? cam : null,
+            heatmap,
+            request.Format == OverlayFormat.Png ? overlay : null,
+            request.Format == OverlayFormat.Jpeg ? overlay : null,
+            request.Format == OverlayFormat.Webp ? overlay : null,
+            explanation.Timings with { Render = Round(renderMs) });
+    }
+
+    /// <summary>
+    /// The size pictures are drawn at: the image's, or with its long side <paramref name="maxSize"/> and the same
+    /// aspect (each side rounded, at least 1) when that is smaller; 0 means the image's own size.
+    /// </summary>
+    public static ImageSize RenderedSize(int width, int height, int maxSize)
+    {
+        var longer = Math.Max(width, height);
+        if (maxSize == 0 || longer <= maxSize)
         {
-            ArrayPool<float>.Shared.Return(projected);
+            return new ImageSize(width, height);
         }
+        var scale = (double)maxSize / longer;
+        return new ImageSize(Math.Max(1, (int)Math.Round(width * scale)), Math.Max(1, (int)Math.Round(height * scale)));
     }
 
     /// <summary>

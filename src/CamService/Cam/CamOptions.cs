@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CamService.Imaging;
 
 namespace CamService.Cam;
 
@@ -20,8 +21,8 @@ public sealed class CamOptions
     public int MaxTopK { get; set; } = 1000;
 
     /// <summary>
-    /// Explanations worked on at once; 0 (default) means one per core. The models use every core
-    /// for each run, so more at once only adds waiting.
+    /// Explanations worked on at once; 0 (default) means one per core. Their decoding, model runs and
+    /// drawing share the cores (Inference:Cores), so more at once only adds waiting.
     /// </summary>
     [Range(0, 4096)]
     public int MaxConcurrentRequests { get; set; }
@@ -44,6 +45,20 @@ public sealed class CamOptions
     /// </summary>
     [Range(0.001, 86_400)]
     public double RequestTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// The long side of the rendered pictures when a request does not say (maxSize); 0 means the image's own
+    /// size. Default 1280: a 12 MP photo's three overlays at full size were 55 MB of JSON and most of the time.
+    /// </summary>
+    [Range(0, 100_000)]
+    public int DefaultMaxSize { get; set; } = 1280;
+
+    /// <summary>The overlay's encoding when a request does not say (format): png, jpeg or webp.</summary>
+    public OverlayFormat DefaultFormat { get; set; } = OverlayFormat.Png;
+
+    /// <summary>JPEG and WebP quality of overlays, 1–100.</summary>
+    [Range(1, 100)]
+    public int OverlayQuality { get; set; } = 85;
 
     public int ResolvedMaxConcurrentRequests => MaxConcurrentRequests > 0 ? MaxConcurrentRequests : Environment.ProcessorCount;
 }

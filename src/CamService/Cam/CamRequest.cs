@@ -10,7 +10,28 @@ public sealed record TargetChoice(int? Index, string? Label)
     public override string ToString() => Index?.ToString() ?? Label ?? "top-1";
 }
 
-/// <summary>A parsed, validated POST /cam request (field by field, as documented in the API).</summary>
+/// <summary>The parts of each result besides predictions and target.</summary>
+[Flags]
+public enum ResultParts
+{
+    None = 0,
+
+    /// <summary>The raw map (cam).</summary>
+    Cam = 1,
+
+    /// <summary>The coloured map alone (heatmapPng).</summary>
+    Heatmap = 2,
+
+    /// <summary>The map over the photo (overlayPng, overlayJpeg or overlayWebp).</summary>
+    Overlay = 4,
+
+    All = Cam | Heatmap | Overlay,
+}
+
+/// <summary>
+/// A parsed, validated POST /cam request (field by field, as documented in the API). MaxSize is the
+/// long side of the pictures in pixels; 0 = the image's own size (never larger).
+/// </summary>
 public sealed record CamRequest(
     ReadOnlyMemory<byte> Image,
     IReadOnlyList<string>? Models,
@@ -19,7 +40,10 @@ public sealed record CamRequest(
     Colormap Colormap,
     float Alpha,
     ResizeMode Resize,
-    string Method);
+    string Method,
+    ResultParts Outputs = ResultParts.All,
+    int MaxSize = 0,
+    OverlayFormat Format = OverlayFormat.Png);
 
 /// <summary>The fields of POST /cam as they arrive, for documentation (multipart/form-data).</summary>
 /// <param name="Image">The photo: JPEG, PNG or WebP.</param>
@@ -30,7 +54,11 @@ public sealed record CamRequest(
 /// <param name="Alpha">Overlay opacity from 0 to 1 (default 0.5).</param>
 /// <param name="Resize">stretch (default: the whole image to the model input) or crop (shorter side, then centre crop).</param>
 /// <param name="Method">The CAM method (default gradcam).</param>
-public sealed record CamFormFields(IFormFile Image, string? Models, string? Target, int? Topk, string? Colormap, float? Alpha, string? Resize, string? Method);
+/// <param name="Outputs">Comma-separated parts of each result: any of cam, heatmap, overlay (default all three).</param>
+/// <param name="MaxSize">Long side of the heatmap and overlay in pixels (default 1280, Cam:DefaultMaxSize); 0 = the image's size. Never larger than the image.</param>
+/// <param name="Format">The overlay's encoding: png (default, overlayPng), jpeg (overlayJpeg) or webp (overlayWebp).</param>
+public sealed record CamFormFields(IFormFile Image, string? Models, string? Target, int? Topk, string? Colormap, float? Alpha, string? Resize, string? Method,
+    string? Outputs, int? MaxSize, string? Format);
 
 /// <summary>The JSON form of POST /cam: the same fields, with the image as base64 (a data: URL is accepted too).</summary>
 /// <param name="Image">Base64 of a JPEG, PNG or WebP file.</param>
@@ -41,4 +69,8 @@ public sealed record CamFormFields(IFormFile Image, string? Models, string? Targ
 /// <param name="Alpha">Overlay opacity from 0 to 1 (default 0.5).</param>
 /// <param name="Resize">stretch (default) or crop.</param>
 /// <param name="Method">The CAM method (default gradcam).</param>
-public sealed record CamJsonBody(string Image, string? Models, string? Target, int? Topk, string? Colormap, float? Alpha, string? Resize, string? Method);
+/// <param name="Outputs">Comma-separated parts: any of cam, heatmap, overlay (default all three).</param>
+/// <param name="MaxSize">Long side of the pictures in pixels (default 1280); 0 = the image's size.</param>
+/// <param name="Format">The overlay's encoding: png (default), jpeg or webp.</param>
+public sealed record CamJsonBody(string Image, string? Models, string? Target, int? Topk, string? Colormap, float? Alpha, string? Resize, string? Method,
+    string? Outputs, int? MaxSize, string? Format);

@@ -14,7 +14,7 @@ namespace CamService.Cam;
 /// </summary>
 public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods methods)
 {
-    static readonly string[] Fields = ["image", "models", "target", "topk", "colormap", "alpha", "resize", "method"];
+    static readonly string[] Fields = ["image", "models", "target", "topk", "colormap", "alpha", "resize", "method", "outputs", "maxSize", "format"];
 
     public async Task<CamRequest> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -196,7 +196,38 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
             throw RequestException.BadField("method", $"Unknown method '{method}'. Methods: {string.Join(", ", methods.Names)}.");
         }
 
-        return new CamRequest(image, models, target, topK, colormap, alpha, resize, method.ToLowerInvariant());
+        var outputs = ResultParts.All;
+        if (Field("outputs") is { } parts)
+        {
+            outputs = ResultParts.None;
+            foreach (var part in parts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                outputs |= part.ToLowerInvariant() switch
+                {
+                    "cam" => ResultParts.Cam,
+                    "heatmap" => ResultParts.Heatmap,
+                    "overlay" => ResultParts.Overlay,
+                    _ => throw RequestException.BadField("outputs", $"Unknown output '{part}'; 'outputs' lists any of cam, heatmap, overlay."),
+                };
+            }
+        }
+
+        var maxSize = Field("maxSize") is { } m
+            ? int.TryParse(m, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size <= 100_000
+                ? size
+                : throw RequestException.BadField("maxSize", "'maxSize' must be a whole number of pixels from 0 (the image's size) to 100000.")
+            : options.Value.DefaultMaxSize;
+
+        var format = Field("format")?.ToLowerInvariant() switch
+        {
+            null => options.Value.DefaultFormat,
+            "png" => OverlayFormat.Png,
+            "jpeg" or "jpg" => OverlayFormat.Jpeg,
+            "webp" => OverlayFormat.Webp,
+            _ => throw RequestException.BadField("format", "'format' must be png, jpeg or webp."),
+        };
+
+        return new CamRequest(image, models, target, topK, colormap, alpha, resize, method.ToLowerInvariant(), outputs, maxSize, format);
     }
 
     static RequestException TooLarge(long limit) => new(StatusCodes.Status413PayloadTooLarge, "Request too large",

@@ -1,7 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace CamService.Cam;
 
-/// <summary>The answer of POST /cam: the image's size after EXIF orientation and one result per model.</summary>
-public sealed record CamResponse(ImageSize Image, IReadOnlyList<CamResult> Results);
+/// <summary>The answer of POST /cam: the image's size after EXIF orientation, the size its pictures are drawn at, and one result per model.</summary>
+/// <param name="Image">The upright image's size.</param>
+/// <param name="Rendered">The heatmaps' and overlays' size: the image's, or less, as maxSize says, same aspect.</param>
+/// <param name="Results">One per model, in the order asked.</param>
+public sealed record CamResponse(ImageSize Image, ImageSize Rendered, IReadOnlyList<CamResult> Results);
 
 /// <summary>Width and height in pixels.</summary>
 public sealed record ImageSize(int Width, int Height);
@@ -12,9 +17,11 @@ public sealed record ImageSize(int Width, int Height);
 /// <param name="Predictions">The top-k classes by probability.</param>
 /// <param name="Target">The class explained and its score (logit).</param>
 /// <param name="Method">The CAM method.</param>
-/// <param name="Cam">The raw map at the target layer's resolution, row-major, not normalised.</param>
-/// <param name="HeatmapPng">The coloured map at the image's size, transparent outside a crop (base64 PNG).</param>
-/// <param name="OverlayPng">The map blended over the image at the requested opacity (base64 PNG).</param>
+/// <param name="Cam">The raw map at the target layer's resolution, row-major, not normalised (outputs: cam).</param>
+/// <param name="HeatmapPng">The coloured map at the rendered size, transparent outside a crop (base64 PNG; outputs: heatmap).</param>
+/// <param name="OverlayPng">The map blended over the image at the requested opacity (base64 PNG; outputs: overlay, format png).</param>
+/// <param name="OverlayJpeg">The same overlay as JPEG (format jpeg).</param>
+/// <param name="OverlayWebp">The same overlay as WebP (format webp).</param>
 /// <param name="TimingsMs">Where the time went, in milliseconds.</param>
 public sealed record CamResult(
     string Model,
@@ -22,10 +29,17 @@ public sealed record CamResult(
     IReadOnlyList<Prediction> Predictions,
     TargetScore Target,
     string Method,
-    CamMap Cam,
-    byte[] HeatmapPng,
-    byte[] OverlayPng,
-    Timings TimingsMs);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CamMap? Cam,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] byte[]? HeatmapPng,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] byte[]? OverlayPng,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] byte[]? OverlayJpeg,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] byte[]? OverlayWebp,
+    Timings TimingsMs)
+{
+    /// <summary>The overlay, whichever its encoding.</summary>
+    [JsonIgnore]
+    public byte[]? Overlay => OverlayPng ?? OverlayJpeg ?? OverlayWebp;
+}
 
 /// <summary>A class and its softmax probability.</summary>
 public sealed record Prediction(int Index, string Label, float Probability);

@@ -25,8 +25,9 @@ public sealed class CamWarmUp(ModelRegistry registry, CamExplainer explainer, Im
                 using var image = loader.Load(photo);
                 foreach (var entry in registry.Ready)
                 {
-                    var explanation = explainer.Infer(image, entry, null, request, stoppingToken);
-                    CamExplainer.Render(image, explanation, request);
+                    var explanation = explainer.Infer(image, entry, null, request, underLoad: false, stoppingToken);
+                    CamExplainer.Render(image, explanation, request, CamExplainer.RenderedSize(image.Width, image.Height, 0), 85);
+                    CamExplainer.Render(image, explanation, request with { Format = OverlayFormat.Jpeg }, CamExplainer.RenderedSize(image.Width, image.Height, 100), 85);
                 }
             }, stoppingToken);
             logger.LogInformation("Explanation pipeline warmed up on {Count} models", registry.Ready.Count());
