@@ -47,9 +47,36 @@ public sealed class PageTests(PageFixture fixture)
         // The overlay keeps the photo's shape: 64×48.
         Assert.Equal(64.0 / 48, await session.Cell(0, "colour32").Locator("canvas").EvaluateAsync<double>("c => c.width / c.height"), 2);
         Assert.Matches(@"All 6 explained", await page.Locator("[data-progress]").TextContentAsync());
-        Assert.Equal(6, session.CamRequests);
+        // One request per photo, naming the three models.
+        Assert.Equal(2, session.CamRequests);
 
         await session.ScreenshotAsync("grid");
+        session.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Grid_UploadsEachPhotoOnce_AskingOnlyForTheHeatmap_AtTheSizeItShows()
+    {
+        var bodies = new List<string>();
+        await using var session = await fixture.OpenAsync(beforeLoad: page => page.RouteAsync("**/cam", async route =>
+        {
+            lock (bodies)
+            {
+                bodies.Add(System.Text.Encoding.Latin1.GetString(route.Request.PostDataBuffer ?? []));
+            }
+            await route.ContinueAsync();
+        }));
+
+        await session.AddImagesAsync(Photos.Red(), Photos.Dark());
+        await session.WaitForSettledCellsAsync(6);
+
+        Assert.Equal(2, bodies.Count);
+        foreach (var body in bodies)
+        {
+            Assert.Matches("name=\"models\"\\s+colour32,colour48,colour64\\s", body);
+            Assert.Matches("name=\"outputs\"\\s+heatmap\\s", body);
+            Assert.Matches("name=\"maxSize\"\\s+640\\s", body);
+        }
         session.AssertNoErrors();
     }
 
@@ -87,7 +114,7 @@ public sealed class PageTests(PageFixture fixture)
         Assert.Equal(Models, await heads.EvaluateAllAsync<string[]>(ModelIds));
         Assert.Equal(Models, await firstRow.EvaluateAllAsync<string[]>(ModelIds));
         Assert.Equal(6, await page.Locator("cam-cell[data-state='done']").CountAsync());
-        Assert.Equal(6, session.CamRequests);
+        Assert.Equal(2, session.CamRequests);
         session.AssertNoErrors();
     }
 
@@ -145,7 +172,7 @@ public sealed class PageTests(PageFixture fixture)
         {
             Assert.DoesNotContain("green", await session.Cell(row, model).Locator("[data-target]").TextContentAsync());
         }
-        Assert.Equal(7, session.CamRequests);
+        Assert.Equal(3, session.CamRequests);
         session.AssertNoErrors();
     }
 
@@ -166,7 +193,7 @@ public sealed class PageTests(PageFixture fixture)
         // At 0 the canvas is the photo itself: the centre of red.png is pure red.
         Assert.Equal([255, 0, 0, 255], photo);
         await Task.Delay(300);
-        Assert.Equal(6, session.CamRequests);
+        Assert.Equal(2, session.CamRequests);
         session.AssertNoErrors();
     }
 
@@ -215,6 +242,8 @@ public sealed class PageTests(PageFixture fixture)
         using var overlay = Photos.Decode(path);
         Assert.Equal((64, 48), (overlay.Width, overlay.Height));
         Assert.Equal("red_colour64_red.png", download.SuggestedFilename);
+        // The grid's heatmaps are only as large as the grid shows them: the download asks for the full size.
+        Assert.Equal(3, session.CamRequests);
         session.AssertNoErrors();
     }
 
@@ -266,7 +295,8 @@ public sealed class PageTests(PageFixture fixture)
         await session.WaitForSettledCellsAsync(6);
 
         Assert.Equal(6, await session.Page.Locator("cam-cell[data-state='done']").CountAsync());
-        Assert.Equal(9, Volatile.Read(ref camRequests));
+        // One request per photo; three refusals, each followed by the request again.
+        Assert.Equal(5, Volatile.Read(ref camRequests));
         session.AssertNoErrors("Failed to load resource: the server responded with a status of 503");
     }
 
@@ -319,7 +349,7 @@ public sealed class PageTests(PageFixture fixture)
         await session.WaitForSettledCellsAsync(4);
         await page.Keyboard.PressAsync("Space");
         await session.WaitForSettledCellsAsync(6);
-        Assert.Equal(8, session.CamRequests);
+        Assert.Equal(4, session.CamRequests);
 
         // Target: type part of a label and press Enter: every cell explains it.
         await session.TabToAsync("#target");
@@ -328,14 +358,14 @@ public sealed class PageTests(PageFixture fixture)
         await page.WaitForFunctionAsync("() => document.querySelector('#target').value === 'green'");
         await session.WaitForSettledCellsAsync(6);
         Assert.All(await page.Locator("cam-cell [data-target]").AllTextContentsAsync(), text => Assert.Contains("Explains green #1", text));
-        Assert.Equal(14, session.CamRequests);
+        Assert.Equal(6, session.CamRequests);
 
         // Colormap: arrow keys on the select.
         await session.TabToAsync("#colormap");
         await page.Keyboard.PressAsync("ArrowDown");
         Assert.Equal("turbo", await page.Locator("#colormap").InputValueAsync());
         await session.WaitForSettledCellsAsync(6);
-        Assert.Equal(20, session.CamRequests);
+        Assert.Equal(8, session.CamRequests);
 
         // Opacity: arrow keys on the slider; no request.
         await session.TabToAsync("#opacity");
@@ -347,7 +377,7 @@ public sealed class PageTests(PageFixture fixture)
         await page.Keyboard.PressAsync("ArrowDown");
         Assert.True(await page.Locator("input[name=resize][value=crop]").IsCheckedAsync());
         await session.WaitForSettledCellsAsync(6);
-        Assert.Equal(26, session.CamRequests);
+        Assert.Equal(10, session.CamRequests);
 
         // A cell: focusing it shows the photo; Enter on a top-5 entry re-targets that cell.
         await session.TabToAsync("tbody tr:first-child cam-cell[data-model-id='colour32'] .cell-figure");
@@ -358,7 +388,7 @@ public sealed class PageTests(PageFixture fixture)
         await page.Keyboard.PressAsync("Enter");
         await session.WaitForSettledCellsAsync(6);
         Assert.Contains("Explains dark #3", await cell.Locator("[data-target]").TextContentAsync());
-        Assert.Equal(27, session.CamRequests);
+        Assert.Equal(11, session.CamRequests);
         // The keyboard stays on the entry it pressed.
         Assert.Equal("3", await page.EvaluateAsync<string>("() => document.activeElement.dataset.index"));
 

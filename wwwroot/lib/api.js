@@ -73,17 +73,22 @@ export function modelLabels(id) {
 const BUSY_RETRIES = 20;
 
 /**
- * POST cam for one image and one model; retried while the service is busy.
- * target: null for the model's top-1, a class index (number) or an exact label (string).
+ * POST cam for one image and one or more models (their results come back in this order); retried while
+ * the service is busy. target: null for each model's top-1, a class index (number) or an exact label (string).
+ * outputs: the parts of each result (cam, heatmap, overlay); maxSize: the pictures' long side (0: the
+ * image's size); format: the overlay's encoding. Left out, the service's defaults apply.
  */
-export function explain({ file, model, target, colormap, alpha, resize, topk = 5, signal }) {
+export function explain({ file, models, target, colormap, alpha, resize, topk = 5, outputs, maxSize, format, signal }) {
   const form = new FormData();
   form.append('image', file, file.name);
-  form.append('models', model);
+  form.append('models', [].concat(models).join(','));
   if (target !== null && target !== undefined) form.append('target', String(target));
   form.append('topk', String(topk));
   form.append('colormap', colormap);
   form.append('alpha', String(alpha));
   form.append('resize', resize);
+  if (outputs) form.append('outputs', [].concat(outputs).join(','));
+  if (maxSize !== undefined) form.append('maxSize', String(maxSize));
+  if (format) form.append('format', format);
   return request('cam', { method: 'POST', body: form, headers: { accept: 'application/json' }, signal }, BUSY_RETRIES);
 }

@@ -65,24 +65,6 @@ export function blend(context, photo, heatmap, alpha) {
   context.restore();
 }
 
-/** The overlay at the photo's full size, for download. */
-export async function fullSizeOverlay(file, heatmapBlob, alpha) {
-  const heatmap = await createImageBitmap(heatmapBlob);
-  let photo = null;
-  try {
-    photo = await createImageBitmap(file);
-  } catch {
-    // Drawn over grey, as in the grid.
-  }
-  const canvas = document.createElement('canvas');
-  canvas.width = heatmap.width;
-  canvas.height = heatmap.height;
-  blend(canvas.getContext('2d'), photo, heatmap, alpha);
-  heatmap.close();
-  photo?.close();
-  return canvas;
-}
-
 /** A PNG file name from the image's name (without its extension) and more parts, safe on every file system. */
 export function fileName(imageName, ...parts) {
   const stem = imageName.replace(/\.[a-z0-9]+$/i, '');
@@ -93,6 +75,11 @@ export function fileName(imageName, ...parts) {
 export async function downloadCanvas(canvas, name) {
   const blob = await new Promise((resolve, reject) =>
     canvas.toBlob((png) => (png ? resolve(png) : reject(new Error('The canvas could not be encoded as PNG.'))), 'image/png'));
+  downloadBlob(blob, name);
+}
+
+/** Saves the blob as a download named `name`. */
+export function downloadBlob(blob, name) {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;

@@ -1,16 +1,13 @@
 // <cam-cell>: one image explained by one model. The cell owns its request: it asks the service
-// again only when what it shows would change, shows its own progress and its own error, and
-// re-blends the heatmap over the photo in the browser when only the opacity changes. Clicking one
-// of its top-5 predictions explains that class in this cell alone.
+// again only when what it shows would change (sharing the photo's upload with the other cells of its
+// row, see explain-batch.js), shows its own progress and its own error, and re-blends the heatmap over
+// the photo in the browser when only the opacity changes. Clicking one of its top-5 predictions
+// explains that class in this cell alone.
 import * as api from '../../lib/api.js';
 import { h } from '../../lib/dom.js';
+import { explainCell } from '../../lib/explain-batch.js';
 import * as format from '../../lib/format.js';
-import { createLimiter } from '../../lib/limiter.js';
-import { blend, decodeHeatmap, downloadCanvas, fileName, fitWithin, fullSizeOverlay, pngBlob, PREVIEW_SIDE } from '../../lib/pictures.js';
-
-// Every cell of the page shares the service, which computes on its CPU: two requests at a time keep
-// it busy while the cells still fill one after another.
-const schedule = createLimiter(2);
+import { blend, decodeHeatmap, downloadBlob, fileName, fitWithin, pngBlob, PREVIEW_SIDE } from '../../lib/pictures.js';
 
 export class CamCell extends HTMLElement {
   #image;
@@ -24,7 +21,6 @@ export class CamCell extends HTMLElement {
   /** { imageSize, predictions, target, timingsMs, untrained } of the last answer. */
   #result = null;
   #heatmap = null;
-  #heatmapBlob = null;
   #error = null;
 
   #picture;
@@ -109,30 +105,23 @@ export class CamCell extends HTMLElement {
     this.#error = null;
     const image = this.#image;
     const model = this.#model;
-    const { target, colormap, alpha, resize } = this.#settings;
-    const request = {
-      file: image.file, model: model.id, target: this.#override ?? target, colormap, alpha, resize, signal: controller.signal,
-    };
+    const { target, colormap, resize } = this.#settings;
     this.#setState('waiting');
-    schedule(() => {
-      controller.signal.throwIfAborted();
-      this.#setState('running');
-      return api.explain(request);
-    }, controller.signal)
-      .then(async (answer) => {
-        const result = answer.results[0];
-        const blob = pngBlob(result.heatmapPng);
-        const heatmap = await decodeHeatmap(blob, answer.image.width, answer.image.height);
+    explainCell({
+      image, model: model.id, target: this.#override ?? target, colormap, resize, signal: controller.signal,
+      onStart: () => { if (controller === this.#controller) this.#setState('running'); },
+    })
+      .then(async ({ image: imageSize, rendered, result }) => {
+        const heatmap = await decodeHeatmap(pngBlob(result.heatmapPng), rendered.width, rendered.height);
         if (controller !== this.#controller) {
           heatmap.close();
           return;
         }
         this.#heatmap?.close();
         this.#heatmap = heatmap;
-        this.#heatmapBlob = blob;
-        // Only what the cell shows is kept; the PNGs' base64 and the raw map go.
+        // Only what the cell shows is kept; the PNG's base64 goes.
         this.#result = {
-          imageSize: answer.image,
+          imageSize,
           predictions: result.predictions,
           target: result.target,
           timingsMs: result.timingsMs,
@@ -243,9 +232,23 @@ export class CamCell extends HTMLElement {
     this.#request();
   }
 
+  /** Asks the service again for this cell's overlay alone, at the photo's full size, as a PNG. */
   async #downloadOverlay() {
-    const canvas = await fullSizeOverlay(this.#image.file, this.#heatmapBlob, this.#settings.alpha);
-    await downloadCanvas(canvas, fileName(this.#image.name, this.#model.id, this.#result.target.label));
+    const { colormap, alpha, resize } = this.#settings;
+    const target = this.#result.target;
+    this.#download.disabled = true;
+    try {
+      const answer = await api.explain({
+        file: this.#image.file, models: this.#model.id, target: target.index, colormap, alpha, resize,
+        outputs: 'overlay', maxSize: 0, format: 'png',
+      });
+      downloadBlob(pngBlob(answer.results[0].overlayPng), fileName(this.#image.name, this.#model.id, target.label));
+    } catch (error) {
+      this.#error = error instanceof api.ProblemError ? error : new api.ProblemError(0, 'Could not download the overlay', error.message);
+      this.#setState('failed');
+    } finally {
+      this.#download.disabled = false;
+    }
   }
 }
 
