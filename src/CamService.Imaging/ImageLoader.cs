@@ -51,7 +51,7 @@ public sealed class ImageLoader
 
     public ImageLimits Limits => _limits;
 
-    /// <summary>Reads the whole stream (which need not be seekable), then loads it as <see cref="Load(ReadOnlyMemory{byte})"/> does.</summary>
+    /// <summary>Reads the whole stream (which need not be seekable), then loads it as <see cref="Load(ReadOnlyMemory{byte}, DecodeHint?)"/> does.</summary>
     public LoadedImage Load(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -68,12 +68,15 @@ public sealed class ImageLoader
 
     /// <summary>
     /// Identifies the header, checks the pixel limit, checks the file is complete, decodes to RGB and
-    /// applies the EXIF orientation.
+    /// applies the EXIF orientation. A JPEG may be decoded at a reduced size that still satisfies
+    /// <paramref name="hint"/> (<see cref="ImageLimits.NativeJpeg"/>); the image's size is the full one either way.
     /// </summary>
+    /// <param name="bytes">The uploaded file.</param>
+    /// <param name="hint">How large the pixels must stay; null (or <see cref="DecodeHint.FullSize"/>) keeps every pixel.</param>
     /// <exception cref="UnsupportedImageException">Not JPEG, PNG or WebP.</exception>
     /// <exception cref="ImageTooLargeException">The header declares more than <see cref="ImageLimits.MaxPixels"/>; nothing is decoded.</exception>
     /// <exception cref="CorruptImageException">A supported format that cannot be decoded.</exception>
-    public LoadedImage Load(ReadOnlyMemory<byte> bytes)
+    public LoadedImage Load(ReadOnlyMemory<byte> bytes, DecodeHint? hint = null)
     {
         var data = bytes.Span;
         // ImageSharp 2.1 identifies only streams; this one reads the caller's array without a copy.
@@ -109,13 +112,27 @@ public sealed class ImageLoader
         Image<Rgb24>? image = null;
         try
         {
-            stream.Position = 0;
-            image = Image.Load<Rgb24>(_configuration, stream);
-            var orientation = ReadOrientation(image);
+            var orientation = ReadOrientation(info.Metadata.ExifProfile);
+            if (name == "jpeg" && _limits.NativeJpeg)
+            {
+                image = NativeJpegDecoder.Decode(data, hint ?? DecodeHint.FullSize, _configuration);
+                if (orientation is > 1 and <= 8)
+                {
+                    // The native decoder leaves the pixels as stored; AutoOrient reads the tag from the image.
+                    image.Metadata.ExifProfile = new ExifProfile();
+                    image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, orientation.Value);
+                }
+            }
+            else
+            {
+                stream.Position = 0;
+                image = Image.Load<Rgb24>(_configuration, stream);
+            }
             // Rotate/flip the pixels once here so that everything downstream (model input, geometry,
             // heatmap) works in the upright frame a person sees; AutoOrient also resets the tag to 1.
             image.Mutate(x => x.AutoOrient());
-            return new LoadedImage(image, name, orientation);
+            var turned = orientation is >= 5 and <= 8;
+            return new LoadedImage(image, name, orientation, turned ? info.Height : info.Width, turned ? info.Width : info.Height);
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
@@ -124,8 +141,8 @@ public sealed class ImageLoader
         }
     }
 
-    static ushort? ReadOrientation(Image image) =>
-        image.Metadata.ExifProfile?.GetValue(ExifTag.Orientation) is { } tag ? tag.Value : null;
+    static ushort? ReadOrientation(ExifProfile? exif) =>
+        exif?.GetValue(ExifTag.Orientation) is { } tag ? tag.Value : null;
 
     static string FormatName(IImageFormat format) => format switch
     {

@@ -16,19 +16,26 @@ public sealed class LoadedImage : IDisposable
     readonly List<Image<Rgb24>> halvings = [];
     readonly Dictionary<(int, int), Image<Rgb24>> resized = [];
 
-    internal LoadedImage(Image<Rgb24> pixels, string format, ushort? exifOrientation)
+    internal LoadedImage(Image<Rgb24> pixels, string format, ushort? exifOrientation, int width, int height)
     {
         Pixels = pixels;
         Format = format;
         ExifOrientation = exifOrientation;
+        Width = width;
+        Height = height;
     }
 
-    /// <summary>Pixels with the EXIF orientation already applied, so row 0 is the top a person sees.</summary>
+    /// <summary>
+    /// Pixels with the EXIF orientation already applied, so row 0 is the top a person sees: the whole image, or
+    /// the same view at a reduced size when it was decoded for a <see cref="DecodeHint"/> that allowed one.
+    /// </summary>
     public Image<Rgb24> Pixels { get; }
 
-    public int Width => Pixels.Width;
+    /// <summary>The upright image's width in pixels (of the file, whatever size <see cref="Pixels"/> were decoded at).</summary>
+    public int Width { get; }
 
-    public int Height => Pixels.Height;
+    /// <summary>The upright image's height in pixels.</summary>
+    public int Height { get; }
 
     /// <summary>"jpeg", "png" or "webp".</summary>
     public string Format { get; }
@@ -67,7 +74,7 @@ public sealed class LoadedImage : IDisposable
     /// </summary>
     public Image<Rgb24> Display(int width, int height)
     {
-        if (width == Width && height == Height)
+        if (width == Pixels.Width && height == Pixels.Height)
         {
             return Pixels;
         }

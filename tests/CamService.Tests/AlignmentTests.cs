@@ -76,9 +76,35 @@ public sealed class AlignmentTests(CamServiceFactory factory) : IClassFixture<Ca
         var turned = orientation is 6 or 8;
         Assert.Equal(turned ? new ImageSize(64, 96) : new ImageSize(96, 64), answer.Image);
         using var heatmap = Api.Decode(answer.Results[0].HeatmapPng);
-        using var overlay = Api.Decode(answer.Results[0].OverlayPng);
+        // A JPEG upload gets a JPEG overlay (format auto).
+        using var overlay = Api.Decode(answer.Results[0].OverlayJpeg);
         Assert.Equal((answer.Image.Width, answer.Image.Height), (overlay.Width, overlay.Height));
         var (w, h) = (answer.Image.Width, answer.Image.Height);
+        var corner = new Rectangle(right * w / 2, bottom * h / 2, w / 2, h / 2);
+        AssertHottestQuadrant(heatmap, corner);
+        AssertHottestQuadrant(overlay, corner);
+    }
+
+    [Theory]
+    [InlineData((ushort)1, 0, 0)]
+    [InlineData((ushort)6, 1, 0)]
+    [InlineData((ushort)8, 0, 1)]
+    public async Task LargeRotatedJpeg_DecodedAtReducedSize_IsExplainedAsDisplayed(ushort orientation, int right, int bottom)
+    {
+        // Stored 960×640; with pictures 120 px long, libjpeg-turbo decodes it at 3/8 (360×240), the least both the
+        // model (3 × its resize) and the overlay (1.5 × 120) can use. The answer's geometry is the full image's.
+        var stored = TestImages.RedPatch(960, 640, new Rectangle(0, 0, 320, 240));
+        var client = await factory.ReadyClientAsync();
+
+        var answer = await client.CamAsync(TestImages.Jpeg(stored, orientation), ("models", "colour48"), ("target", "red"), ("maxSize", "120"));
+
+        var turned = orientation is 6 or 8;
+        Assert.Equal(turned ? new ImageSize(640, 960) : new ImageSize(960, 640), answer.Image);
+        Assert.Equal(turned ? new ImageSize(80, 120) : new ImageSize(120, 80), answer.Rendered);
+        using var heatmap = Api.Decode(answer.Results[0].HeatmapPng);
+        using var overlay = Api.Decode(answer.Results[0].OverlayJpeg);
+        var (w, h) = (answer.Rendered.Width, answer.Rendered.Height);
+        Assert.Equal((w, h), (overlay.Width, overlay.Height));
         var corner = new Rectangle(right * w / 2, bottom * h / 2, w / 2, h / 2);
         AssertHottestQuadrant(heatmap, corner);
         AssertHottestQuadrant(overlay, corner);

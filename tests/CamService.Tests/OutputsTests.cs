@@ -4,6 +4,7 @@ using CamService.Cam;
 using CamService.Testing;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -110,6 +111,23 @@ public sealed class OutputsTests(CamServiceFactory factory) : IClassFixture<CamS
     }
 
     [Fact]
+    public async Task FormatAuto_EncodesTheOverlayLikeTheUpload()
+    {
+        var client = await factory.ReadyClientAsync();
+        using var photo = TestImages.RedPatch(64, 48, new Rectangle(0, 0, 16, 12));
+
+        var fromJpeg = (await client.CamAsync(TestImages.Jpeg(photo), ("models", "colour32"))).Results[0];
+        var fromPng = (await client.CamAsync(TestImages.Png(photo), ("models", "colour32"))).Results[0];
+        var asked = (await client.CamAsync(TestImages.Jpeg(photo), ("models", "colour32"), ("format", "png"))).Results[0];
+
+        Assert.IsType<JpegFormat>(Image.DetectFormat(fromJpeg.OverlayJpeg));
+        Assert.Null(fromJpeg.OverlayPng);
+        Assert.IsType<PngFormat>(Image.DetectFormat(fromPng.OverlayPng));
+        Assert.Null(fromPng.OverlayJpeg);
+        Assert.IsType<PngFormat>(Image.DetectFormat(asked.OverlayPng));
+    }
+
+    [Fact]
     public async Task AcceptJpeg_WithOneModel_AnswersTheOverlayAsJpeg()
     {
         var client = await factory.ReadyClientAsync();
@@ -126,7 +144,7 @@ public sealed class OutputsTests(CamServiceFactory factory) : IClassFixture<CamS
     [InlineData("outputs", "cam,thumbnail", "Unknown output 'thumbnail'")]
     [InlineData("maxSize", "-5", "'maxSize' must be")]
     [InlineData("maxSize", "big", "'maxSize' must be")]
-    [InlineData("format", "gif", "'format' must be png, jpeg or webp")]
+    [InlineData("format", "gif", "'format' must be auto, png, jpeg or webp")]
     public async Task BadChoice_Is400_NamingTheField(string field, string value, string message)
     {
         var client = await factory.ReadyClientAsync();

@@ -17,7 +17,11 @@ public static class CamEndpoints
     public static IServiceCollection AddCam(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<CamOptions>(configuration, CamOptions.Section);
-        services.AddSingleton(provider => new ImageLoader(new ImageLimits { MaxPixels = provider.GetRequiredService<IOptions<CamOptions>>().Value.MaxPixels }));
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<CamOptions>>().Value;
+            return new ImageLoader(new ImageLimits { MaxPixels = options.MaxPixels, NativeJpeg = options.NativeJpeg });
+        });
         services.AddSingleton<CamRequestReader>();
         services.AddSingleton<CamExplainer>();
         services.AddHostedService<CamWarmUp>();
@@ -69,7 +73,8 @@ public static class CamEndpoints
         // each one's pictures are drawn while the next one runs. All on compute threads: they hold a thread
         // for tens of milliseconds, and on the thread pool, at the same priority, Kestrel's I/O, refusals
         // under load and the timers that enforce deadlines would wait behind them.
-        using var image = await cores.RunAsync(() => loader.Load(camRequest.Image), cancellationToken);
+        var hint = CamExplainer.DecodeHintFor(camRequest, models);
+        using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, hint), cancellationToken);
         var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
         var quality = options.Value.OverlayQuality;
         var drawing = new List<Task<CamResult>>(models.Count);

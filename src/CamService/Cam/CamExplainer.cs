@@ -159,6 +159,7 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILo
     {
         var clock = Stopwatch.StartNew();
         var cam = explanation.Cam;
+        var format = request.Format ?? AutoFormat(image);
         byte[]? heatmap = null, overlay = null;
         if ((request.Outputs & (ResultParts.Heatmap | ResultParts.Overlay)) != 0)
         {
@@ -174,7 +175,7 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILo
                 }
                 if (request.Outputs.HasFlag(ResultParts.Overlay))
                 {
-                    overlay = CamRenderer.Overlay(image.Display(width, height), pixels, request.Colormap, request.Alpha, request.Format, quality);
+                    overlay = CamRenderer.Overlay(image.Display(width, height), pixels, request.Colormap, request.Alpha, format, quality);
                 }
             }
             finally
@@ -187,10 +188,27 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILo
         return new CamResult(explanation.Model, explanation.Untrained, explanation.Predictions, explanation.Target, explanation.Method,
             request.Outputs.HasFlag(ResultParts.Cam) ? cam : null,
             heatmap,
-            request.Format == OverlayFormat.Png ? overlay : null,
-            request.Format == OverlayFormat.Jpeg ? overlay : null,
-            request.Format == OverlayFormat.Webp ? overlay : null,
+            format == OverlayFormat.Png ? overlay : null,
+            format == OverlayFormat.Jpeg ? overlay : null,
+            format == OverlayFormat.Webp ? overlay : null,
             explanation.Timings with { Render = Round(renderMs) });
+    }
+
+    /// <summary>The overlay's encoding when the request leaves it to the service: PNG for a PNG upload, JPEG for a photo that was lossy already.</summary>
+    public static OverlayFormat AutoFormat(LoadedImage image) => image.Format == "png" ? OverlayFormat.Png : OverlayFormat.Jpeg;
+
+    /// <summary>
+    /// How large the decoded photo must stay: the overlay's photo keeps <see cref="ImageReduction.DisplayGap"/>
+    /// over the rendered size (the heatmap needs no pixels), and every model's input keeps
+    /// <see cref="ImageReduction.ModelGap"/> over what it resamples the photo to.
+    /// </summary>
+    public static DecodeHint DecodeHintFor(CamRequest request, IEnumerable<ModelEntry> models)
+    {
+        var longSide = !request.Outputs.HasFlag(ResultParts.Overlay) ? 0
+            : request.MaxSize == 0 ? int.MaxValue
+            : (int)Math.Ceiling(ImageReduction.DisplayGap * request.MaxSize);
+        var modelSide = models.Select(m => m.Model!.Preprocessing).Max(p => Math.Max(p.ResizeSize, Math.Max(p.Width, p.Height)));
+        return new DecodeHint(longSide, (int)Math.Ceiling(ImageReduction.ModelGap * modelSide));
     }
 
     /// <summary>

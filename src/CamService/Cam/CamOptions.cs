@@ -53,8 +53,19 @@ public sealed class CamOptions
     [Range(0, 100_000)]
     public int DefaultMaxSize { get; set; } = 1280;
 
-    /// <summary>The overlay's encoding when a request does not say (format): png, jpeg or webp.</summary>
-    public OverlayFormat DefaultFormat { get; set; } = OverlayFormat.Png;
+    /// <summary>
+    /// Decode JPEG uploads with libjpeg-turbo at the smallest size the request can use (see
+    /// <see cref="ImageLimits.NativeJpeg"/>); off decodes every upload in managed code at full size.
+    /// </summary>
+    public bool NativeJpeg { get; set; } = true;
+
+    /// <summary>
+    /// The overlay's encoding when a request does not say (format): auto (default), png, jpeg or webp.
+    /// auto encodes it like the upload: PNG for a PNG, JPEG for a JPEG or WebP photo — at 1280 px a photo's
+    /// overlay was 2.5 MB as PNG and 0.16 MB as JPEG, and 20 % faster to encode (bench/CamService.Imaging.Benchmarks).
+    /// </summary>
+    [RegularExpression("^(auto|png|jpeg|webp)$", ErrorMessage = "Cam:DefaultFormat is auto, png, jpeg or webp.")]
+    public string DefaultFormat { get; set; } = "auto";
 
     /// <summary>JPEG and WebP quality of overlays, 1–100.</summary>
     [Range(1, 100)]

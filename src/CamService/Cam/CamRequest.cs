@@ -30,7 +30,8 @@ public enum ResultParts
 
 /// <summary>
 /// A parsed, validated POST /cam request (field by field, as documented in the API). MaxSize is the
-/// long side of the pictures in pixels; 0 = the image's own size (never larger).
+/// long side of the pictures in pixels; 0 = the image's own size (never larger). Format null is auto:
+/// the overlay is encoded like the upload (<see cref="CamExplainer.AutoFormat"/>).
 /// </summary>
 public sealed record CamRequest(
     ReadOnlyMemory<byte> Image,
@@ -43,7 +44,7 @@ public sealed record CamRequest(
     string Method,
     ResultParts Outputs = ResultParts.All,
     int MaxSize = 0,
-    OverlayFormat Format = OverlayFormat.Png);
+    OverlayFormat? Format = OverlayFormat.Png);
 
 /// <summary>The fields of POST /cam as they arrive, for documentation (multipart/form-data).</summary>
 /// <param name="Image">The photo: JPEG, PNG or WebP.</param>
@@ -56,7 +57,7 @@ public sealed record CamRequest(
 /// <param name="Method">The CAM method (default gradcam).</param>
 /// <param name="Outputs">Comma-separated parts of each result: any of cam, heatmap, overlay (default all three).</param>
 /// <param name="MaxSize">Long side of the heatmap and overlay in pixels (default 1280, Cam:DefaultMaxSize); 0 = the image's size. Never larger than the image.</param>
-/// <param name="Format">The overlay's encoding: png (default, overlayPng), jpeg (overlayJpeg) or webp (overlayWebp).</param>
+/// <param name="Format">The overlay's encoding: auto (default: like the upload, PNG for a PNG, JPEG for a JPEG or WebP), png (overlayPng), jpeg (overlayJpeg) or webp (overlayWebp).</param>
 public sealed record CamFormFields(IFormFile Image, string? Models, string? Target, int? Topk, string? Colormap, float? Alpha, string? Resize, string? Method,
     string? Outputs, int? MaxSize, string? Format);
 
@@ -71,6 +72,6 @@ public sealed record CamFormFields(IFormFile Image, string? Models, string? Targ
 /// <param name="Method">The CAM method (default gradcam).</param>
 /// <param name="Outputs">Comma-separated parts: any of cam, heatmap, overlay (default all three).</param>
 /// <param name="MaxSize">Long side of the pictures in pixels (default 1280); 0 = the image's size.</param>
-/// <param name="Format">The overlay's encoding: png (default), jpeg or webp.</param>
+/// <param name="Format">The overlay's encoding: auto (default: like the upload), png, jpeg or webp.</param>
 public sealed record CamJsonBody(string Image, string? Models, string? Target, int? Topk, string? Colormap, float? Alpha, string? Resize, string? Method,
     string? Outputs, int? MaxSize, string? Format);

@@ -218,13 +218,13 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
                 : throw RequestException.BadField("maxSize", "'maxSize' must be a whole number of pixels from 0 (the image's size) to 100000.")
             : options.Value.DefaultMaxSize;
 
-        var format = Field("format")?.ToLowerInvariant() switch
+        OverlayFormat? format = (Field("format") ?? options.Value.DefaultFormat).ToLowerInvariant() switch
         {
-            null => options.Value.DefaultFormat,
+            "auto" => null,
             "png" => OverlayFormat.Png,
             "jpeg" or "jpg" => OverlayFormat.Jpeg,
             "webp" => OverlayFormat.Webp,
-            _ => throw RequestException.BadField("format", "'format' must be png, jpeg or webp."),
+            _ => throw RequestException.BadField("format", "'format' must be auto, png, jpeg or webp."),
         };
 
         return new CamRequest(image, models, target, topK, colormap, alpha, resize, method.ToLowerInvariant(), outputs, maxSize, format);
