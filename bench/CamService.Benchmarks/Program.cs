@@ -4,132 +4,261 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using CamService.Inference.Benchmarks;
 using CamService.Inference.Runtime;
-using CamService.Onnx.Graph;
 using CamService.Onnx.Model;
 using Microsoft.ML.OnnxRuntime;
 
-// Usage: CamService.Benchmarks <service url> <plain models dir> <cam-ready models dir> <photo> [runs] [concurrency]
-// (a) each CAM-ready forward against its plain forward (same ONNX Runtime settings, interleaved);
-// (b) POST /cam for every model with overlays against the sum of the plain forwards, same run;
-// (c) throughput with several clients at once, to compare thread-pool settings between two runs.
-if (args.Length < 4)
+// Usage: CamService.Benchmarks <service url> <plain models dir> <cam-ready models dir> <224 photo> <12 MP photo> [runs] [clients]
+// Every baseline is the strongest plain ONNX Runtime offers on this machine, measured in the same run:
+// each plain model at its fastest thread setting (every count from 1 to the cores, spinning on and off).
+// (a) each model's forward as the service runs it, against its fastest plain forward;
+// (b) POST /cam, 224×224 photo, every model, JSON with overlays, against the sum of the fastest plain forwards;
+// (c) POST /cam, 12 MP photo, default outputs: time against (b) and size;
+// (d) throughput with several clients, against what the plain models' cheapest core-milliseconds allow;
+// (e) batching: milliseconds per image of the CAM-ready models at batch 1, 2 and 4.
+if (args.Length < 5)
 {
-    Console.Error.WriteLine("Usage: CamService.Benchmarks <service url> <plain models dir> <cam-ready models dir> <photo> [runs=20] [concurrency=4]");
+    Console.Error.WriteLine("Usage: CamService.Benchmarks <service url> <plain models dir> <cam-ready models dir> <224 photo> <12 MP photo> [runs=20] [clients=4,32]");
     return 2;
 }
-var (url, plainDir, camDir, photo) = (args[0].TrimEnd('/'), args[1], args[2], args[3]);
-var runs = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 20;
-var concurrency = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 4;
-var ids = Directory.GetFiles(camDir, "*.onnx").Select(Path.GetFileNameWithoutExtension).Order().ToArray();
-var settings = new ExecutionSettings { SharedThreadPool = OrtEnvironment.TryConfigureSharedThreadPool(0, allowSpinning: false) };
+var (url, plainDir, camDir, photo, bigPhoto) = (args[0].TrimEnd('/'), args[1], args[2], args[3], args[4]);
+var runs = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 20;
+var clientCounts = (args.Length > 6 ? args[6] : "4,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+var cores = Environment.ProcessorCount;
+var candidates = ThreadTuner.Candidates(cores);
+var settings = new ExecutionSettings();
 
-Console.WriteLine($"(a) forward: CAM-ready vs plain, batch 1, {runs} interleaved runs, medians");
-Console.WriteLine($"{"model",-20} {"plain ms",10} {"CAM-ready ms",13} {"ratio",7}");
+using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(5) };
+// A service from before thread measurement reports no threads: it ran ONNX Runtime's default pool.
+var unmeasured = JsonDocument.Parse("""{"intraOp": 0, "spinning": false, "underLoad": 0}""").RootElement;
+var served = JsonDocument.Parse(await http.GetStringAsync("/models")).RootElement.EnumerateArray()
+    .Where(m => m.GetProperty("status").GetString() == "ready")
+    .ToDictionary(m => m.GetProperty("id").GetString()!, m => m.TryGetProperty("threads", out var threads) ? threads : unmeasured);
+var ids = served.Keys.Order().ToArray();
+Console.WriteLine($"{cores} cores; thread settings tried: {string.Join("; ", candidates)}; medians of {runs} interleaved runs");
+
+Console.WriteLine();
+Console.WriteLine("(a) forward, batch 1: the service's CAM-ready run against the fastest plain run");
+Console.WriteLine($"{"model",-18} {"fastest plain",-22} {"ms",8} {"as served",-22} {"ms",8} {"ratio",7}");
+var fastestPlain = new Dictionary<string, ThreadTrial>();
+var cheapestPlain = new Dictionary<string, ThreadTrial>();
 foreach (var id in ids)
 {
-    var result = ForwardBenchmark.Compare(Path.Combine(plainDir, $"{id}.onnx"), Path.Combine(camDir, $"{id}.onnx"), settings, 1, runs);
-    Console.WriteLine(Invariant($"{id,-20} {result.PlainMs,10:F2} {result.CamReadyMs,13:F2} {result.Ratio,7:F3}"));
+    var threads = served[id];
+    var serving = new ThreadChoice(threads.GetProperty("intraOp").GetInt32(), threads.GetProperty("spinning").GetBoolean());
+    var result = ForwardBenchmark.Compare(Path.Combine(plainDir, $"{id}.onnx"), Path.Combine(camDir, $"{id}.onnx"), settings, candidates, runs, serving);
+    fastestPlain[id] = result.Plain.Fastest;
+    cheapestPlain[id] = result.Plain.MostEfficient;
+    Console.WriteLine(Invariant($"{id,-18} {result.Plain.Fastest.Choice,-22} {result.PlainMs,8:F2} {serving,-22} {result.CamReadyMs,8:F2} {result.Ratio,7:F3}"));
+    Console.WriteLine("    plain sweep: " + string.Join(", ", result.Plain.Trials.Select(t => Invariant($"{t.Choice} {t.MedianMs:F2}"))));
 }
 
-// Plain sessions for (b), fed a random 224×224 input each.
+// Plain sessions at their fastest settings, for (b).
 var plain = ids.Select(id =>
 {
     var path = Path.Combine(plainDir, $"{id}.onnx");
-    var input = new GraphIndex(OnnxModelFile.Load(path)).DataInputs.Single();
-    var shape = ShapeProbe.ProbeShape(input, 224);
-    shape[0] = 1;
-    var random = new Random(1);
-    var data = new float[shape.Aggregate(1L, (a, b) => a * b)];
-    for (var i = 0; i < data.Length; i++)
-    {
-        data[i] = (float)(random.NextDouble() * 2 - 1);
-    }
-    var session = SessionFactory.Create(File.ReadAllBytes(path), settings).Session;
-    return (Session: session, Input: input.Name, Value: OrtValue.CreateTensorValueFromMemory(data, shape));
+    var session = SessionFactory.Create(File.ReadAllBytes(path), fastestPlain[id].Choice.Apply(settings with { StopSpinningAfterRun = false })).Session;
+    return (Session: session, Inputs: ForwardBenchmark.PlainInputs(OnnxModelFile.Load(path), 224));
 }).ToList();
 
+// Each plain model is timed on its own, after a pause: a spinning pool (ONNX Runtime's default) keeps
+// spinning after its run, and would slow the next model's run, making the baseline look worse than it is.
+using var plainOptions = new RunOptions();
 double PlainForwards()
 {
-    var clock = Stopwatch.StartNew();
-    foreach (var (session, input, value) in plain)
+    var total = 0.0;
+    foreach (var (session, inputs) in plain)
     {
-        using var results = session.RunWithOwnOptions([input], [value], session.OutputNames.ToArray());
+        Thread.Sleep(100);
+        var clock = Stopwatch.StartNew();
+        using var results = session.Run(plainOptions, inputs.Names, inputs.Values, session.OutputNames.ToArray());
+        total += clock.Elapsed.TotalMilliseconds;
     }
-    return clock.Elapsed.TotalMilliseconds;
+    return total;
 }
 
-using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
-var photoBytes = File.ReadAllBytes(photo);
 var stages = new double[4];
-async Task<double> PostCam()
+async Task<(double Ms, long Bytes)> PostCam(string path, bool countStages = true)
 {
     using var form = new MultipartFormDataContent();
-    var file = new ByteArrayContent(photoBytes);
-    file.Headers.ContentType = new MediaTypeHeaderValue(photo.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? "image/png" : "image/jpeg");
-    form.Add(file, "image", Path.GetFileName(photo));
+    var file = new ByteArrayContent(File.ReadAllBytes(path));
+    file.Headers.ContentType = new MediaTypeHeaderValue(path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? "image/png" : "image/jpeg");
+    form.Add(file, "image", Path.GetFileName(path));
     form.Add(new StringContent(string.Join(",", ids)), "models");
     var clock = Stopwatch.StartNew();
     using var response = await http.PostAsync("/cam", form);
     var body = await response.Content.ReadAsByteArrayAsync();
     var elapsed = clock.Elapsed.TotalMilliseconds;
     response.EnsureSuccessStatusCode();
-    using var json = JsonDocument.Parse(body);
-    foreach (var result in json.RootElement.GetProperty("results").EnumerateArray())
+    if (countStages)
     {
-        var t = result.GetProperty("timingsMs");
-        stages[0] += t.GetProperty("preprocess").GetDouble();
-        stages[1] += t.GetProperty("inference").GetDouble();
-        stages[2] += t.GetProperty("cam").GetDouble();
-        stages[3] += t.GetProperty("render").GetDouble();
+        using var json = JsonDocument.Parse(body);
+        foreach (var result in json.RootElement.GetProperty("results").EnumerateArray())
+        {
+            var t = result.GetProperty("timingsMs");
+            stages[0] += t.GetProperty("preprocess").GetDouble();
+            stages[1] += t.GetProperty("inference").GetDouble();
+            stages[2] += t.GetProperty("cam").GetDouble();
+            stages[3] += t.GetProperty("render").GetDouble();
+        }
     }
-    return elapsed;
+    return (elapsed, body.Length);
 }
 
 for (var i = 0; i < 3; i++)
 {
     PlainForwards();
-    await PostCam();
+    await PostCam(photo, false);
+    await PostCam(bigPhoto, false);
 }
-Array.Clear(stages);
 var plainTimes = new double[runs];
-var camTimes = new double[runs];
+var smallTimes = new double[runs];
+var bigTimes = new double[runs];
+long smallBytes = 0, bigBytes = 0;
+var bigStages = new double[4];
 for (var i = 0; i < runs; i++)
 {
-    if (i % 2 == 0)
+    // Rotate the order, so that none of the three always runs first.
+    foreach (var step in Enumerable.Range(0, 3).Select(k => (k + i) % 3))
     {
-        plainTimes[i] = PlainForwards();
-        camTimes[i] = await PostCam();
-    }
-    else
-    {
-        camTimes[i] = await PostCam();
-        plainTimes[i] = PlainForwards();
+        // Long enough for a spinning pool (the plain sessions', ONNX Runtime's default) to have stopped.
+        Thread.Sleep(100);
+        switch (step)
+        {
+            case 0:
+                plainTimes[i] = PlainForwards();
+                break;
+            case 1:
+                (smallTimes[i], smallBytes) = await PostCam(photo);
+                break;
+            default:
+                var before = stages.ToArray();
+                (bigTimes[i], bigBytes) = await PostCam(bigPhoto);
+                for (var s = 0; s < 4; s++)
+                {
+                    bigStages[s] += stages[s] - before[s];
+                    stages[s] = before[s];
+                }
+                break;
+        }
     }
 }
-var (plainMs, camMs) = (ForwardBenchmark.Median(plainTimes), ForwardBenchmark.Median(camTimes));
+var (plainMs, smallMs, bigMs) = (ThreadTuner.Median(plainTimes), ThreadTuner.Median(smallTimes), ThreadTuner.Median(bigTimes));
 Console.WriteLine();
-Console.WriteLine($"(b) POST /cam for {string.Join(", ", ids)} with overlays ({Path.GetFileName(photo)}), {runs} interleaved runs, medians");
-Console.WriteLine(Invariant($"  sum of plain forwards {plainMs,9:F2} ms"));
-Console.WriteLine(Invariant($"  POST /cam end to end  {camMs,9:F2} ms   ratio {camMs / plainMs:F3}"));
-Console.WriteLine(Invariant($"  inside /cam, mean per request: preprocess {stages[0] / runs:F2}, inference {stages[1] / runs:F2}, cam {stages[2] / runs:F2}, render {stages[3] / runs:F2} ms"));
+Console.WriteLine($"(b) POST /cam, {Path.GetFileName(photo)}, models {string.Join(", ", ids)}, JSON with overlays");
+Console.WriteLine(Invariant($"  sum of fastest plain forwards {plainMs,9:F2} ms"));
+Console.WriteLine(Invariant($"  POST /cam end to end          {smallMs,9:F2} ms   ratio {smallMs / plainMs:F3}   answer {smallBytes / 1024.0:F0} KiB"));
+Console.WriteLine(Invariant($"  inside, mean per request: preprocess {stages[0] / runs:F2}, inference {stages[1] / runs:F2}, cam {stages[2] / runs:F2}, render {stages[3] / runs:F2} ms"));
+Console.WriteLine();
+Console.WriteLine($"(c) POST /cam, {Path.GetFileName(bigPhoto)} ({new FileInfo(bigPhoto).Length / 1e6:F2} MB), same models, default outputs");
+Console.WriteLine(Invariant($"  POST /cam end to end          {bigMs,9:F2} ms   ratio to (b) {bigMs / smallMs:F3}   answer {bigBytes / 1e6:F2} MB"));
+Console.WriteLine(Invariant($"  inside, mean per request: preprocess {bigStages[0] / runs:F2}, inference {bigStages[1] / runs:F2}, cam {bigStages[2] / runs:F2}, render {bigStages[3] / runs:F2} ms"));
 
-// (c) Several clients at once: requests per second.
-var total = Math.Max(runs, concurrency * 4);
-var started = Stopwatch.StartNew();
-var next = 0;
-await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+// (d) Throughput, against two limits measured or computed in this run:
+//  - the formula: every core busy with the plain models at their cheapest setting in core time, one request
+//    being one forward of each: cores / Σ (threads × ms) requests per millisecond;
+//  - measured: plain ONNX Runtime alone, no HTTP, no pictures — one worker per core, each running the three
+//    plain models at one thread in a loop, and one worker running them at their fastest settings; the better.
+var coreMsPerRequest = ids.Sum(id => cheapestPlain[id].CoreMs);
+var limit = cores * 1000 / coreMsPerRequest;
+double PlainThroughput(int workers, Func<string, ThreadChoice> choice, TimeSpan duration)
 {
-    while (Interlocked.Increment(ref next) <= total)
+    var sessions = Enumerable.Range(0, workers).Select(_ => ids.Select(id =>
     {
-        await PostCam();
+        var path = Path.Combine(plainDir, $"{id}.onnx");
+        var session = SessionFactory.Create(File.ReadAllBytes(path), choice(id).Apply(settings)).Session;
+        return (Session: session, Inputs: ForwardBenchmark.PlainInputs(OnnxModelFile.Load(path), 224));
+    }).ToList()).ToList();
+    var done = 0;
+    var clock = Stopwatch.StartNew();
+    var threads = sessions.Select(own => new Thread(() =>
+    {
+        using var options = new RunOptions();
+        while (clock.Elapsed < duration)
+        {
+            foreach (var (session, inputs) in own)
+            {
+                using var results = session.Run(options, inputs.Names, inputs.Values, session.OutputNames.ToArray());
+            }
+            Interlocked.Increment(ref done);
+        }
+    })).ToList();
+    threads.ForEach(t => t.Start());
+    threads.ForEach(t => t.Join());
+    var rate = done / clock.Elapsed.TotalSeconds;
+    foreach (var (session, inputs) in sessions.SelectMany(s => s))
+    {
+        inputs.Dispose();
+        session.Dispose();
     }
-}));
+    return rate;
+}
+Thread.Sleep(200);
+var perCore = PlainThroughput(cores, _ => new ThreadChoice(1, false), TimeSpan.FromSeconds(10));
+var fastestAlone = PlainThroughput(1, id => fastestPlain[id].Choice, TimeSpan.FromSeconds(10));
+var measured = Math.Max(perCore, fastestAlone);
 Console.WriteLine();
-Console.WriteLine(Invariant($"(c) {concurrency} concurrent clients, {total} requests: {total / started.Elapsed.TotalSeconds:F2} requests/s, {started.Elapsed.TotalMilliseconds / total:F1} ms per request"));
-
-foreach (var (session, _, value) in plain)
+Console.WriteLine(Invariant($"(d) throughput, {Path.GetFileName(photo)}, JSON with overlays"));
+Console.WriteLine(Invariant($"  formula: cores / Σ cheapest plain core-ms = {cores} / {coreMsPerRequest:F1} ms = {limit:F2} requests/s"));
+Console.WriteLine(Invariant($"  measured plain: {cores} workers × 1 thread {perCore:F2}/s, 1 worker at the fastest settings {fastestAlone:F2}/s"));
+foreach (var clients in clientCounts)
 {
-    value.Dispose();
+    var total = Math.Max(runs * 2, clients * 3);
+    var next = 0;
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    {
+        while (Interlocked.Increment(ref next) <= clients)
+        {
+            await PostCam(photo, false); // warm: every client connected
+        }
+    }));
+    next = 0;
+    var started = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    {
+        while (Interlocked.Increment(ref next) <= total)
+        {
+            await PostCam(photo, false);
+        }
+    }));
+    var rate = total / started.Elapsed.TotalSeconds;
+    Console.WriteLine(Invariant($"  {clients,3} clients, {total} requests: {rate,6:F2} requests/s   {rate / limit:F3} of the formula, {rate / measured:F3} of the measured plain"));
+}
+
+// (e) Batching: could requests for one model that arrive together run as one batch for less?
+Console.WriteLine();
+Console.WriteLine("(e) batching: CAM-ready ms per image, at the under-load setting (1 thread) and the fastest, batch 1 / 2 / 4");
+foreach (var id in ids)
+{
+    var proto = OnnxModelFile.Load(Path.Combine(camDir, $"{id}.onnx"));
+    var bytes = File.ReadAllBytes(Path.Combine(camDir, $"{id}.onnx"));
+    var threads = served[id];
+    foreach (var choice in new[] { new ThreadChoice(Math.Max(1, threads.GetProperty("underLoad").GetInt32()), false),
+                                   new ThreadChoice(threads.GetProperty("intraOp").GetInt32(), threads.GetProperty("spinning").GetBoolean()) }.Distinct())
+    {
+        using var session = SessionFactory.Create(bytes, choice.Apply(settings)).Session;
+        var perImage = new[] { 1, 2, 4 }.Select(batch =>
+        {
+            using var inputs = CamReadyModel.TimingInputs(proto, batch);
+            var times = new double[Math.Max(5, runs / batch)];
+            using var options = new RunOptions();
+            for (var i = -2; i < times.Length; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                using var results = session.Run(options, inputs.Names, inputs.Values, session.OutputNames.ToArray());
+                if (i >= 0)
+                {
+                    times[i] = clock.Elapsed.TotalMilliseconds / batch;
+                }
+            }
+            return ThreadTuner.Median(times);
+        }).ToArray();
+        Console.WriteLine(Invariant($"  {id,-18} {choice,-22} {perImage[0],8:F2} {perImage[1],8:F2} {perImage[2],8:F2}   batch 4 / batch 1 {perImage[2] / perImage[0]:F3}"));
+    }
+}
+
+foreach (var (session, inputs) in plain)
+{
+    inputs.Dispose();
     session.Dispose();
 }
 return 0;

@@ -1,4 +1,5 @@
-// Times what the service does per request for a 12 MP photo, on one core:
+// Times what the service does per request for a 12 MP photo, on one core — the decode, the model input,
+// and the pictures both at the photo's size and at the default maxSize (1280) with each overlay format:
 //   taskset -c 0 dotnet run -c Release --project bench/CamService.Imaging.Benchmarks [-- PHOTO]
 // PHOTO (e.g. .cache/samples/chelsea.png) is upscaled to 4000×3000 and given ±6 levels of noise, more than
 // a phone photo has, because PNG encoding time grows with detail: the overlay time is an upper bound.
@@ -41,15 +42,53 @@ Time("heatmap PNG", () => heatmapSize = CamRenderer.HeatmapPng(projected, Width,
 Time("project + overlay PNG", () => CamRenderer.OverlayPng(photo, CamRenderer.Project(cam, 7, 7, geometry, Width, Height), Colormap.Jet, 0.4f));
 Console.WriteLine($"overlay {overlaySize / 1e6:F1} MB, heatmap {heatmapSize / 1e6:F1} MB");
 
-static void Time(string what, Action action)
+// As served by default: the model input from the halvings, the pictures at 1280 × 960.
+Console.WriteLine();
+Console.WriteLine("As served (maxSize 1280): per request, then per model");
+const int Side = 1280, SideHeight = Side * Height / Width;
+LoadedImage loaded = null!;
+Time("load JPEG", () => loaded = loader.Load(jpeg));
+TimeMeasured("model input from the halvings (1st)", () =>
 {
+    using var fresh = loader.Load(jpeg);
+    var clock = Stopwatch.StartNew();
+    TensorPreprocessor.Fill(fresh, preprocessing, ResizeMode.Crop, input);
+    return clock.Elapsed.TotalMilliseconds;
+});
+Time("model input from the halvings (next)", () => geometry = TensorPreprocessor.Fill(loaded, preprocessing, ResizeMode.Crop, input));
+TimeMeasured("photo at 1280 (1st, halvings made)", () =>
+{
+    using var fresh = loader.Load(jpeg);
+    var clock = Stopwatch.StartNew();
+    fresh.Display(Side, SideHeight);
+    return clock.Elapsed.TotalMilliseconds;
+});
+var display = loaded.Display(Side, SideHeight);
+Time("project 7×7 CAM at 1280", () => projected = CamRenderer.Project(cam, 7, 7, geometry, Side, SideHeight));
+Time("heatmap PNG at 1280", () => heatmapSize = CamRenderer.HeatmapPng(projected, Side, SideHeight, Colormap.Jet).Length);
+Console.WriteLine($"{"",-36} {heatmapSize / 1e3,8:F0} kB");
+foreach (var format in Enum.GetValues<OverlayFormat>())
+{
+    Time($"overlay {format} at 1280", () => overlaySize = CamRenderer.Overlay(display, projected, Colormap.Jet, 0.5f, format, 85).Length);
+    Console.WriteLine($"{"",-36} {overlaySize / 1e3,8:F0} kB");
+}
+loaded.Dispose();
+
+static void Time(string what, Action action) => TimeMeasured(what, () =>
+{
+    var watch = Stopwatch.StartNew();
     action();
+    return watch.Elapsed.TotalMilliseconds;
+});
+
+// The median of Runs after a warm-up; measure returns the milliseconds that count.
+static void TimeMeasured(string what, Func<double> measure)
+{
+    measure();
     var times = new double[Runs];
     for (var i = 0; i < Runs; i++)
     {
-        var watch = Stopwatch.StartNew();
-        action();
-        times[i] = watch.Elapsed.TotalMilliseconds;
+        times[i] = measure();
     }
     Array.Sort(times);
     Console.WriteLine($"{what,-36} {times[Runs / 2],8:F1} ms");

@@ -59,7 +59,7 @@ public sealed class AdmissionTests
     }
 
     [Fact]
-    public async Task ByDefault_OneSlotPerCore_AndNoQueue()
+    public async Task ByDefault_TwoSlotsPerCore_AndNoQueue()
     {
         // The test factory gives every host a queue; this one has the service's default.
         using var factory = new ConfiguredFactory(new() { ["Cam:QueueLimit"] = new Cam.CamOptions().QueueLimit.ToString(System.Globalization.CultureInfo.InvariantCulture) });
@@ -67,16 +67,17 @@ public sealed class AdmissionTests
         var client = factory.Server.CreateClient();
         var gate = factory.Services.GetRequiredService<ShutdownGate>();
         var options = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Cam.CamOptions>>().Value;
-        Assert.Equal(Environment.ProcessorCount, options.ResolvedMaxConcurrentRequests);
+        var slots = 2 * Environment.ProcessorCount;
+        Assert.Equal(slots, options.ResolvedMaxConcurrentRequests);
         Assert.Equal(0, options.QueueLimit);
         Assert.Equal(0, new Cam.CamOptions().QueueLimit);
 
-        var held = Enumerable.Range(0, Environment.ProcessorCount)
+        var held = Enumerable.Range(0, slots)
             .Select(_ => new HeldContent(Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")))).ToList();
         var holders = held.Select(h => client.PostAsync("/cam", h)).ToList();
-        await Wait.Until(() => gate.InFlight == Environment.ProcessorCount);
+        await Wait.Until(() => gate.InFlight == slots);
         var problem = await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32"))), 503);
-        Assert.Equal($"All {Environment.ProcessorCount} explanation slots are taken (Cam:MaxConcurrentRequests). Retry after 1 s.",
+        Assert.Equal($"All {slots} explanation slots are taken (Cam:MaxConcurrentRequests). Retry after 1 s.",
             problem.GetProperty("detail").GetString());
 
         held.ForEach(h => h.Release());

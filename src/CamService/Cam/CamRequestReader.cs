@@ -43,7 +43,13 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         IFormCollection form;
         try
         {
-            form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = limit, ValueCountLimit = 64 }, cancellationToken);
+            // Kept in memory up to the body limit: by default a file over 64 kB goes to a temporary file first.
+            form = await request.ReadFormAsync(new FormOptions
+            {
+                MultipartBodyLengthLimit = limit,
+                ValueCountLimit = 64,
+                MemoryBufferThreshold = (int)Math.Min(limit, int.MaxValue),
+            }, cancellationToken);
         }
         catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
         {

@@ -34,6 +34,24 @@ public sealed class CoreSchedulerTests
     }
 
     [Fact]
+    public async Task AnotherJobUnderWay_ARunSettlesForItsUnderLoadCores_EvenWithCoresFree()
+    {
+        var scheduler = new CoreScheduler(2);
+        using (scheduler.BeginJob())
+        {
+            using var alone = await scheduler.AcquireAsync(preferred: 2, underLoad: 1);
+            Assert.Equal((2, false), (alone.Cores, alone.UnderLoad));
+        }
+
+        using var first = scheduler.BeginJob();
+        using var second = scheduler.BeginJob();
+        using var lease = await scheduler.AcquireAsync(preferred: 2, underLoad: 1);
+
+        Assert.Equal(2, scheduler.Jobs);
+        Assert.Equal((1, true), (lease.Cores, lease.UnderLoad));
+    }
+
+    [Fact]
     public async Task Waiters_AreServedInOrder_WithTheirUnderLoadCores()
     {
         var scheduler = new CoreScheduler(2);
