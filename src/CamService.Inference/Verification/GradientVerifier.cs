@@ -60,7 +60,8 @@ public static class GradientVerifier
         // The full model, also exposing what the head reads from the backbone.
         var full = camReady.Clone();
         full.Graph.Output.AddRange(head.SideInputs.Select(s => new ValueInfoProto { Name = s }));
-        var settings = new ExecutionSettings { Optimization = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        // One thread: the same sums in the same order on every run, so a finite difference sees only the step.
+        var settings = new ExecutionSettings { Optimization = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpThreads = 1 };
         using var fullSession = SessionFactory.Create(full.ToByteArray(), settings).Session;
 
         var inputs = new List<(string Name, OrtValue Value)>();
