@@ -221,7 +221,7 @@ foreach (var clients in clientCounts)
         }
     }));
     var rate = total / started.Elapsed.TotalSeconds;
-    Console.WriteLine(Invariant($"  {clients,3} clients, {total} requests: {rate,6:F2} requests/s   {rate / limit:F3} of the formula, {rate / measured:F3} of the measured plain"));
+    Console.WriteLine(Invariant($"  {clients,3} clients, {total} requests: {rate,6:F2} requests/s   {rate / limit:F3} of the formula, {rate / measured:F3} of the measured plain, {rate / fastestAlone:F3} of the fastest forwards one after another"));
 }
 
 // (e) Batching: could requests for one model that arrive together run as one batch for less?

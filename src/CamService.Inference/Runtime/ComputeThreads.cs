@@ -27,10 +27,10 @@ public static partial class ComputeThreads
     public const int Nice = 10;
 
     static readonly BlockingCollection<Action> Completions = StartCompletions();
-    static readonly object Gate = new();
+    static readonly Lock Gate = new();
     static readonly Queue<Action> Work = new();
-    static int idle;
-    static int woken;
+    /// <summary>Idle threads, the most recently busy on top: it is woken first, with its caches and ONNX Runtime's buffers still warm.</summary>
+    static readonly Stack<SemaphoreSlim> Idle = new();
     static int count;
 
     /// <summary>Compute threads started so far.</summary>
@@ -81,11 +81,10 @@ public static partial class ComputeThreads
         lock (Gate)
         {
             Work.Enqueue(work);
-            // An idle thread not already woken for earlier work takes it; otherwise a new thread does.
-            if (idle > woken)
+            // The thread that went idle last takes it; with none idle, a new thread does.
+            if (Idle.TryPop(out var wake))
             {
-                woken++;
-                Monitor.Pulse(Gate);
+                wake.Release();
                 return;
             }
             count++;
@@ -110,19 +109,22 @@ public static partial class ComputeThreads
     static void Loop()
     {
         LowerCurrentThread();
+        using var wake = new SemaphoreSlim(0);
         while (true)
         {
-            Action work;
+            Action? work;
             lock (Gate)
             {
-                while (Work.Count == 0)
+                if (!Work.TryDequeue(out work))
                 {
-                    idle++;
-                    Monitor.Wait(Gate);
-                    idle--;
-                    woken--;
+                    Idle.Push(wake);
                 }
-                work = Work.Dequeue();
+            }
+            if (work is null)
+            {
+                // Woken for work that another thread may have taken meanwhile: then it goes idle again.
+                wake.Wait();
+                continue;
             }
             work();
         }
