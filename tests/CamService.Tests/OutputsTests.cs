@@ -1,6 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using CamService.Cam;
+using CamService.Imaging;
+using CamService.Models;
+using Microsoft.Extensions.DependencyInjection;
 using CamService.Testing;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
@@ -125,6 +128,28 @@ public sealed class OutputsTests(CamServiceFactory factory) : IClassFixture<CamS
         Assert.IsType<PngFormat>(Image.DetectFormat(fromPng.OverlayPng));
         Assert.Null(fromPng.OverlayJpeg);
         Assert.IsType<PngFormat>(Image.DetectFormat(asked.OverlayPng));
+    }
+
+    [Fact]
+    public async Task DecodeHint_KeepsWhatTheOverlayAndEveryModelNeed()
+    {
+        await factory.ReadyClientAsync();
+        var registry = factory.Services.GetRequiredService<ModelRegistry>();
+        var models = new[] { registry.Find("colour32")!, registry.Find("colour48")! };
+        var request = new CamRequest(TestImages.RedTopLeftPng(), null, TargetChoice.TopOne, 5, Colormap.Jet, 0.5f, ResizeMode.Stretch, "gradcam",
+            ResultParts.All, MaxSize: 100);
+
+        var withOverlay = CamExplainer.DecodeHintFor(request, models);
+        var heatmapOnly = CamExplainer.DecodeHintFor(request with { Outputs = ResultParts.Heatmap | ResultParts.Cam }, models);
+        var fullSize = CamExplainer.DecodeHintFor(request with { MaxSize = 0 }, models);
+
+        // The overlay's photo keeps 1.5 × the rendered size; the heatmap needs no photo pixels.
+        Assert.Equal(150, withOverlay.LongSide);
+        Assert.Equal(0, heatmapOnly.LongSide);
+        Assert.Equal(int.MaxValue, fullSize.LongSide);
+        // Every model resamples from at least 3 × its input (48 px for colour48).
+        Assert.True(withOverlay.ShortSide >= 3 * 48, $"short side {withOverlay.ShortSide}");
+        Assert.Equal(withOverlay.ShortSide, heatmapOnly.ShortSide);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using CamService.Onnx.Tests.Verification;
 
 namespace CamService.Onnx.Tests.Cli;
 
-/// <summary>The camservice command line: exit codes and messages of prepare and verify.</summary>
+/// <summary>The camservice command line: exit codes and messages of prepare, verify, tune and benchmark.</summary>
 public sealed class CliTests
 {
     [Fact]
@@ -52,5 +52,39 @@ public sealed class CliTests
         Assert.True(code != 0, output);
         Assert.Contains("error: The model has no tensor named 'no_such_layer'.", output);
         Assert.False(File.Exists(directory.File("cam.onnx")));
+    }
+
+    [Fact]
+    public void Tune_TimesEveryThreadSetting_AndNamesTheChoices()
+    {
+        using var directory = new TemporaryDirectory();
+        var (plain, _, _) = CamReadyBuilderTests.SmallClassifier();
+        OnnxModelFile.Save(new CamReadyBuilder().Prepare(plain).Model, directory.File("cam.onnx"));
+
+        var (code, output) = Repository.Cli("tune", directory.File("cam.onnx"), "--max-threads", "2", "--runs", "4");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("(CAM-ready), batch 1", output);
+        // One row per setting: 1 thread, 2 threads, 2 threads spinning.
+        Assert.Matches(@"\n\s+1\s+no\s+[\d.]+\s+[\d.]+", output);
+        Assert.Matches(@"\n\s+2\s+no\s+[\d.]+\s+[\d.]+", output);
+        Assert.Matches(@"\n\s+2\s+yes\s+[\d.]+\s+[\d.]+", output);
+        Assert.Matches(@"fastest: \d threads?(, spinning)?; under load: \d thread", output);
+    }
+
+    [Fact]
+    public void Benchmark_ComparesAgainstThePlainModelsFastestSetting()
+    {
+        using var directory = new TemporaryDirectory();
+        var (plain, _, _) = CamReadyBuilderTests.SmallClassifier();
+        OnnxModelFile.Save(plain, directory.File("plain.onnx"));
+        OnnxModelFile.Save(new CamReadyBuilder().Prepare(plain).Model, directory.File("cam.onnx"));
+
+        var (code, output) = Repository.Cli("benchmark", directory.File("plain.onnx"), directory.File("cam.onnx"), "--max-threads", "2", "--runs", "6");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("Thread settings tried on each model: 1 thread; 2 threads; 2 threads, spinning.", output);
+        Assert.Matches(@"cam\s+\d threads?(, spinning)?\s+[\d.]+\s+\d threads?(, spinning)?\s+[\d.]+\s+[\d.]+", output);
+        Assert.Contains("plain      sweep: 1 thread ", output);
     }
 }
