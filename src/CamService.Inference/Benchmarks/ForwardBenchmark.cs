@@ -103,6 +103,4 @@ public static class ForwardBenchmark
         }
         return new NamedOrtValues([input.Name], [OrtValue.CreateTensorValueFromMemory(data, shape)]);
     }
-
-    public static double Median(double[] values) => ThreadTuner.Median(values);
 }

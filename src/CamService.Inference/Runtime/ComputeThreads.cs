@@ -31,10 +31,6 @@ public static partial class ComputeThreads
     static readonly Queue<Action> Work = new();
     /// <summary>Idle threads, the most recently busy on top: it is woken first, with its caches and ONNX Runtime's buffers still warm.</summary>
     static readonly Stack<SemaphoreSlim> Idle = new();
-    static int count;
-
-    /// <summary>Compute threads started so far.</summary>
-    public static int Count => Volatile.Read(ref count);
 
     /// <summary>Runs <paramref name="work"/> on a compute thread.</summary>
     public static Task<T> Run<T>(Func<T> work, CancellationToken cancellationToken = default)
@@ -87,7 +83,6 @@ public static partial class ComputeThreads
                 wake.Release();
                 return;
             }
-            count++;
         }
         new Thread(Loop) { IsBackground = true, Name = "compute" }.Start();
     }

@@ -100,7 +100,7 @@ public static class CamEndpoints
     /// <summary>
     /// The answer serialised whole before its first byte is sent: a failure while writing it then
     /// becomes a problem with the right status, never a 200 cut off in the middle. The buffer is
-    /// the garbage collector's, not the shared array pool's: a 12 MP photo's answer is tens of
+    /// the garbage collector's, not the shared array pool's: a 12 MP photo's answer at full size is tens of
     /// megabytes, and pooled, such a buffer would stay cached in each thread that ever wrote one.
     /// </summary>
     static FileContentHttpResult CompleteJson(CamResponse response, JsonSerializerOptions options)
