@@ -59,7 +59,7 @@ public sealed class AdmissionTests
     }
 
     [Fact]
-    public async Task ByDefault_TwoSlotsPerCore_AndNoQueue()
+    public async Task ByDefault_OneSlotPerCore_AndNoQueue()
     {
         // The test factory gives every host a queue; this one has the service's default.
         using var factory = new ConfiguredFactory(new() { ["Cam:QueueLimit"] = new Cam.CamOptions().QueueLimit.ToString(System.Globalization.CultureInfo.InvariantCulture) });
@@ -67,7 +67,7 @@ public sealed class AdmissionTests
         var client = factory.Server.CreateClient();
         var gate = factory.Services.GetRequiredService<ShutdownGate>();
         var options = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Cam.CamOptions>>().Value;
-        var slots = 2 * Environment.ProcessorCount;
+        var slots = Environment.ProcessorCount;
         Assert.Equal(slots, options.ResolvedMaxConcurrentRequests);
         Assert.Equal(0, options.QueueLimit);
         Assert.Equal(0, new Cam.CamOptions().QueueLimit);

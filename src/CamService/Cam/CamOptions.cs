@@ -21,10 +21,10 @@ public sealed class CamOptions
     public int MaxTopK { get; set; } = 1000;
 
     /// <summary>
-    /// Explanations worked on at once; 0 (default) means two per core. Their decoding, model runs and
-    /// drawing wait for cores (Inference:Cores), so this bounds memory and waiting, not CPU: two per core
-    /// keep a core busy while another request is being read or written (4 clients on 2 cores:
-    /// 9.4 requests/s against 7.4 with one per core, bench/service.sh).
+    /// Explanations worked on at once; 0 (default) means one per core. Their decoding, model runs and
+    /// drawing wait for cores (Inference:Cores), so more at once only adds waiting: with two per core,
+    /// 4 clients on 2 cores got 9.8 requests/s at a p50 of 372 ms, with one per core 11.0 at 178 ms
+    /// (bench/load.sh).
     /// </summary>
     [Range(0, 4096)]
     public int MaxConcurrentRequests { get; set; }
@@ -73,5 +73,5 @@ public sealed class CamOptions
     [Range(1, 100)]
     public int OverlayQuality { get; set; } = 85;
 
-    public int ResolvedMaxConcurrentRequests => MaxConcurrentRequests > 0 ? MaxConcurrentRequests : 2 * Environment.ProcessorCount;
+    public int ResolvedMaxConcurrentRequests => MaxConcurrentRequests > 0 ? MaxConcurrentRequests : Environment.ProcessorCount;
 }
