@@ -76,7 +76,7 @@ const BUSY_RETRIES = 20;
  * POST cam for one image and one or more models (their results come back in this order); retried while
  * the service is busy. target: null for each model's top-1, a class index (number) or an exact label (string).
  * outputs: the parts of each result (cam, heatmap, overlay); maxSize: the pictures' long side (0: the
- * image's size); format: the overlay's encoding. Left out, the service's defaults apply.
+ * image's size); format: the overlay's encoding; alpha: the overlay's opacity. Left out, the service's defaults apply.
  */
 export function explain({ file, models, target, colormap, alpha, resize, topk = 5, outputs, maxSize, format, signal }) {
   const form = new FormData();
@@ -85,7 +85,7 @@ export function explain({ file, models, target, colormap, alpha, resize, topk = 
   if (target !== null && target !== undefined) form.append('target', String(target));
   form.append('topk', String(topk));
   form.append('colormap', colormap);
-  form.append('alpha', String(alpha));
+  if (alpha !== undefined) form.append('alpha', String(alpha));
   form.append('resize', resize);
   if (outputs) form.append('outputs', [].concat(outputs).join(','));
   if (maxSize !== undefined) form.append('maxSize', String(maxSize));

@@ -46,7 +46,7 @@ function send(key, batch, { image, target, colormap, resize }) {
     const members = batch.members.filter((m) => !m.aborted);
     for (const member of members) member.onStart?.();
     return api.explain({
-      file: image.file, models: members.map((m) => m.model), target, colormap, alpha: 0.5, resize,
+      file: image.file, models: members.map((m) => m.model), target, colormap, resize,
       outputs: 'heatmap', maxSize: PREVIEW_SIDE, signal: controller.signal,
     }).then((answer) => ({ members, answer }));
   }, controller.signal)

@@ -76,9 +76,11 @@ public sealed class CamReadyModel : IDisposable
     /// <summary>
     /// Sessions with the thread settings <paramref name="threads"/> chose (device and optimisation from
     /// <paramref name="settings"/>): one for its fastest setting and, when it differs, one for under load.
+    /// <paramref name="serialized"/> is the proto's bytes when the caller has them already (a large model's are
+    /// hundreds of megabytes to make again).
     /// </summary>
     public static CamReadyModel Create(global::Onnx.ModelProto proto, ExecutionSettings settings, ServingThreads threads, string? directory = null,
-        Action<string>? warn = null)
+        Action<string>? warn = null, byte[]? serialized = null)
     {
         var info = CamModelInfo.Read(proto);
         if (!info.IsCamReady)
@@ -102,7 +104,7 @@ public sealed class CamReadyModel : IDisposable
         {
             throw new CamReadyException($"The model has {numClasses} classes but {labels.Count} labels.");
         }
-        var bytes = proto.ToByteArray();
+        var bytes = serialized ?? proto.ToByteArray();
         var (session, device) = CreateSession(bytes, threads.Fastest.Apply(settings), warn);
         InferenceSession? underLoad = null;
         try
@@ -129,14 +131,16 @@ public sealed class CamReadyModel : IDisposable
     {
         var info = CamModelInfo.Read(proto);
         var p = info.Preprocessing ?? throw new CamReadyException("The model's metadata lacks its preprocessing (cam.input_size).");
-        long[] shape = p.Layout == "NHWC" ? [batch, p.Height, p.Width, 3] : [batch, 3, p.Height, p.Width];
         var images = new float[batch * 3 * p.Height * p.Width];
         Array.Fill(images, 0.1f);
         var targets = Enumerable.Repeat(-1L, batch).ToArray();
         return new NamedOrtValues(
             [info.Input ?? throw new CamReadyException("The model's metadata does not name its image input (cam.input)."), CamReadyContract.Targets],
-            [OrtValue.CreateTensorValueFromMemory(images, shape), OrtValue.CreateTensorValueFromMemory(targets, [batch, 1])]);
+            [OrtValue.CreateTensorValueFromMemory(images, ImageShape(p, batch)), OrtValue.CreateTensorValueFromMemory(targets, [batch, 1])]);
     }
+
+    /// <summary>The image input's shape for <paramref name="batch"/> images in the model's layout.</summary>
+    static long[] ImageShape(Preprocessing p, int batch) => p.Layout == "NHWC" ? [batch, p.Height, p.Width, 3] : [batch, 3, p.Height, p.Width];
 
     static (InferenceSession, string) CreateSession(byte[] bytes, ExecutionSettings settings, Action<string>? warn)
     {
@@ -164,8 +168,7 @@ public sealed class CamReadyModel : IDisposable
     {
         var session = underLoad ? underLoadSession ?? this.session : this.session;
         var p = Preprocessing;
-        long[] imageShape = p.Layout == "NHWC" ? [batch, p.Height, p.Width, 3] : [batch, 3, p.Height, p.Width];
-        using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, images[..(batch * 3 * p.Height * p.Width)], imageShape);
+        using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, images[..(batch * 3 * p.Height * p.Width)], ImageShape(p, batch));
         using var target = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, targets[..(batch * targetsPerImage)], [batch, targetsPerImage]);
         string[] inputNames = [InputName, CamReadyContract.Targets];
         var results = runOptions is null

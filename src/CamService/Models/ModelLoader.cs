@@ -46,9 +46,11 @@ public sealed class ModelLoader(
         try
         {
             var proto = preparer.Resolve(entry.Path);
-            var threads = threadSelection.Choose(entry.Id, proto, proto.ToByteArray(), options.Value.ResolvedCacheDirectory);
+            // Serialised once: the measurement's sessions and the serving ones are made from the same bytes.
+            var bytes = proto.ToByteArray();
+            var threads = threadSelection.Choose(entry.Id, proto, bytes, options.Value.ResolvedCacheDirectory);
             var model = CamReadyModel.Create(proto, settings, threads, Path.GetDirectoryName(entry.Path),
-                warning => logger.LogWarning("{Model}: {Warning}", entry.Id, warning));
+                warning => logger.LogWarning("{Model}: {Warning}", entry.Id, warning), bytes);
             var latency = WarmUp(model, options.Value.WarmupRuns);
             entry.MarkReady(model, latency);
             logger.LogInformation("Model {Model} ready on {Device} in {Seconds:F1} s: {Family}, {Weights} weights, {LatencyMs:F1} ms per image on {Threads} ({Source}; under load {UnderLoad})",
