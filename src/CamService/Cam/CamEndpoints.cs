@@ -69,28 +69,45 @@ public static class CamEndpoints
         }
 
         // Decoding, model runs and drawing each wait for cores of their own (CoreScheduler), so however many
-        // requests are in flight, the busy threads never outnumber the cores. The models run one after
-        // another, then the pictures are drawn side by side: a picture drawn during the next model's run
-        // would take a core that run is fastest with (on 2 cores, resnet50 then ran on one thread, 83 ms
-        // instead of 44). All on compute threads: they hold a thread for tens of milliseconds, and on the
-        // thread pool, at the same priority, Kestrel's I/O, refusals under load and deadline timers would
-        // wait behind them.
+        // requests are in flight, the busy threads never outnumber the cores. All on compute threads: they hold
+        // a thread for tens of milliseconds, and on the thread pool, at the same priority, Kestrel's I/O,
+        // refusals under load and deadline timers would wait behind them.
         using var job = cores.BeginJob();
         var hint = CamExplainer.DecodeHintFor(camRequest, models);
         using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, hint), cancellationToken);
         var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
         var quality = options.Value.OverlayQuality;
-        var explanations = new List<Explanation>(models.Count);
-        for (var i = 0; i < models.Count; i++)
+        var plan = RunPlan.For(models.Select(m => m.Model!.Threads).ToList(), cores.Cores);
+
+        Task<Explanation> Infer(int i, bool underLoad)
         {
-            var (model, target) = (models[i], targets[i]);
-            var threads = model.Model!.Threads;
-            explanations.Add(await cores.RunAsync(threads.Fastest.Threads, threads.UnderLoad.Threads,
-                lease => explainer.Infer(image, model, target, camRequest, lease.UnderLoad, cancellationToken), cancellationToken));
+            var threads = models[i].Model!.Threads;
+            var preferred = underLoad ? threads.UnderLoad.Threads : threads.Fastest.Threads;
+            return cores.RunAsync(preferred, threads.UnderLoad.Threads,
+                lease => explainer.Infer(image, models[i], targets[i], camRequest, underLoad || lease.UnderLoad, cancellationToken), cancellationToken);
         }
-        // WhenAll ends only when every drawing has: none still uses the image when it is disposed.
-        var results = await Task.WhenAll(explanations.Select(explanation =>
-            cores.RunAsync(() => CamExplainer.Render(image, explanation, camRequest, size, quality), cancellationToken)));
+        Task<CamResult> Render(Explanation explanation) =>
+            cores.RunAsync(() => CamExplainer.Render(image, explanation, camRequest, size, quality), cancellationToken);
+
+        // WhenAll ends only when every run and drawing has: none still uses the image when it is disposed.
+        var results = new CamResult[models.Count];
+        if (plan.SideBySide)
+        {
+            // Each run asks for its cores in the plan's order, and its pictures are drawn on the core it frees.
+            await Task.WhenAll(plan.Order.Select(async i => results[i] = await Render(await Infer(i, underLoad: true))));
+        }
+        else
+        {
+            // One after another, then the pictures side by side: a picture drawn during the next model's run
+            // would take a core that run is fastest with (on 2 cores, resnet50 then ran on one thread, 83 ms
+            // instead of 44).
+            var explanations = new List<Explanation>(models.Count);
+            for (var i = 0; i < models.Count; i++)
+            {
+                explanations.Add(await Infer(i, underLoad: false));
+            }
+            results = await Task.WhenAll(explanations.Select(Render));
+        }
 
         return picture is { } format
             ? TypedResults.File(results[0].Overlay!, MediaTypes[format])

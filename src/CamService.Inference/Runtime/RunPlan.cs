@@ -1,0 +1,74 @@
+namespace CamService.Inference.Runtime;
+
+/// <summary>
+/// How one request's model runs share the cores: one after another, each at its fastest setting, or
+/// side by side, each at its most efficient one (<see cref="ServingThreads.UnderLoad"/>). Side by side
+/// wins where the fastest settings use their extra threads poorly. Measured on 2 cores: resnet50
+/// takes 44 ms on one thread and 25 on two, densenet121 33 and 29, efficientnet_b0 8 on one; one after
+/// another that is 62 ms, while resnet50 on one core beside densenet121 then efficientnet_b0 on the
+/// other ends after about 50.
+/// </summary>
+/// <param name="SideBySide">Whether the runs go side by side, each asking for its under-load cores.</param>
+/// <param name="Order">The runs' indices in the order they ask for cores.</param>
+/// <param name="EstimatedMs">The time this plan is expected to take; <see cref="SequentialMs"/> for the other.</param>
+public sealed record RunPlan(bool SideBySide, IReadOnlyList<int> Order, double EstimatedMs, double SequentialMs)
+{
+    /// <summary>
+    /// How much slower a run is assumed to be while other runs share the machine (memory bandwidth, the
+    /// shared cache). Measured on 2 cores with bench/service.sh's (d): two single-threaded workers run
+    /// the three plain models 1.1× as fast as one worker at the fastest settings, against the 1.2–1.4×
+    /// their times alone predict. Side by side must beat one after another by this margin.
+    /// </summary>
+    public const double SharedMachineSlowdown = 1.2;
+
+    /// <summary>
+    /// The plan with the shorter estimate for runs with these thread settings on <paramref name="cores"/>
+    /// cores; one after another, in the given order, where a model's times were not measured.
+    /// </summary>
+    public static RunPlan For(IReadOnlyList<ServingThreads> runs, int cores)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cores, 1);
+        var inOrder = Enumerable.Range(0, runs.Count).ToList();
+        var fastest = runs.Select(r => TimeOf(r, r.Fastest)).ToList();
+        var underLoad = runs.Select(r => TimeOf(r, r.UnderLoad)).ToList();
+        if (runs.Count < 2 || fastest.Any(t => t is null) || underLoad.Any(t => t is null))
+        {
+            return new RunPlan(false, inOrder, double.NaN, double.NaN);
+        }
+        var sequential = fastest.Sum(t => t!.Value);
+        // Longest first: the short runs then fill the gaps the long ones leave (list scheduling).
+        var order = inOrder.OrderByDescending(i => underLoad[i]).ToList();
+        var sideBySide = Makespan(order.Select(i => (Width(runs[i].UnderLoad.Threads, cores), underLoad[i]!.Value)), cores)
+                         * SharedMachineSlowdown;
+        return sideBySide < sequential
+            ? new RunPlan(true, order, sideBySide, sequential)
+            : new RunPlan(false, inOrder, sequential, sequential);
+    }
+
+    static int Width(int threads, int cores) => threads == 0 ? cores : Math.Min(threads, cores);
+
+    /// <summary>The measured median for <paramref name="choice"/>, if the model's threads were measured.</summary>
+    static double? TimeOf(ServingThreads threads, ThreadChoice choice) =>
+        threads.Tuning?.Trials.FirstOrDefault(t => t.Choice == choice)?.MedianMs;
+
+    /// <summary>
+    /// When the last run ends if each, in turn, starts as soon as its cores are free and not before the
+    /// one ahead of it (as <see cref="CoreScheduler"/> grants them: first come, first served).
+    /// </summary>
+    public static double Makespan(IEnumerable<(int Cores, double Ms)> runs, int cores)
+    {
+        var freeAt = new double[cores];
+        var lastStart = 0.0;
+        foreach (var (width, ms) in runs)
+        {
+            Array.Sort(freeAt);
+            var start = Math.Max(lastStart, freeAt[width - 1]);
+            for (var c = 0; c < width; c++)
+            {
+                freeAt[c] = start + ms;
+            }
+            lastStart = start;
+        }
+        return freeAt.Max();
+    }
+}
