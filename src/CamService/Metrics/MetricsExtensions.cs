@@ -5,28 +5,22 @@ using OpenTelemetry.Resources;
 namespace CamService.Metrics;
 
 /// <summary>
-/// GET /metrics in Prometheus' text format: ASP.NET Core's HTTP and admission meters. The exporter is
-/// OpenTelemetry's, though only pre-releases of it exist: it names series the Prometheus way (unit suffixes,
-/// _total), takes the bucket advice instruments carry, and keeps every series for the host's life; prometheus-net's meter adapter prefixes the meter's name,
-/// drops units, ignores advice and forgets a series unchanged for five minutes, such as a model seldom asked for.
+/// GET /metrics in Prometheus' text format: ASP.NET Core's HTTP and admission meters and the service's own
+/// (<see cref="CamMetrics"/>). The exporter is OpenTelemetry's, though only pre-releases of it exist: it
+/// names series the Prometheus way (unit suffixes, _total), takes the bucket advice instruments carry, and
+/// keeps every series for the host's life; prometheus-net's meter adapter prefixes the meter's name, drops
+/// units, ignores advice and forgets a series unchanged for five minutes, such as a model seldom asked for.
 /// </summary>
 public static class MetricsExtensions
 {
-    /// <summary>
-    /// Buckets, in seconds, for request latencies: a small model's request takes a few milliseconds, a
-    /// 12 MP one a few seconds, and the default deadline is 30 s. ASP.NET Core's own advice stops at
-    /// 10 s, and 100–300 ms, where a request on the CPU usually lands, gets finer steps.
-    /// </summary>
-    public static readonly double[] LatencyBuckets =
-        [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30];
-
     public static IServiceCollection AddPrometheusMetrics(this IServiceCollection services)
     {
+        services.AddSingleton<CamMetrics>();
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("camservice"))
             .WithMetrics(metrics => metrics
-                .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.RateLimiting")
-                .AddView("http.server.request.duration", new ExplicitBucketHistogramConfiguration { Boundaries = LatencyBuckets })
+                .AddMeter(CamMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.RateLimiting")
+                .AddView("http.server.request.duration", new ExplicitBucketHistogramConfiguration { Boundaries = CamMetrics.LatencyBuckets })
                 .AddPrometheusExporter());
         return services;
     }
@@ -37,6 +31,8 @@ public static class MetricsExtensions
     /// </summary>
     public static WebApplication MapPrometheusMetrics(this WebApplication app)
     {
+        // Made now rather than at the first explanation, so that the gauges are there from the first scrape.
+        app.Services.GetRequiredService<CamMetrics>();
         app.MapPrometheusScrapingEndpoint("/metrics")
             .DisableHttpMetrics()
             .WithoutRequestLog();
