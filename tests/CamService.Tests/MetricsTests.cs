@@ -8,7 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CamService.Tests;
 
 /// <summary>
-/// GET /metrics after real traffic: every series the README lists, with the counts the traffic made.
+/// GET /metrics after real traffic: the series the README lists, with the counts the traffic made (all
+/// but the admission queue's, which is there only once a request has queued).
 /// </summary>
 /// <remarks>
 /// Alone in its collection: an OpenTelemetry meter provider listens to every meter of the names it is
@@ -38,6 +39,7 @@ public sealed class MetricsTests
         Assert.Equal(1, buckets[^1].Value);
         Assert.True(after.Single("http_server_request_duration_seconds_sum", CamRoute) > 0);
         Assert.Empty(after.Find("http_server_request_duration_seconds_count", ("http_route", "/metrics")));
+        Assert.Equal(0, after.Single("http_server_active_requests", ("http_request_method", "POST")));
 
         Assert.Equal("histogram", after.Types["camservice_model_run_duration_seconds"]);
         foreach (var (model, runs) in new[] { ("colour32", 1), ("colour48", 1), ("plain32", 0) })
