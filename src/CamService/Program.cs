@@ -2,6 +2,7 @@ using CamService.Cam;
 using CamService.Health;
 using CamService.Hosting;
 using CamService.Inference;
+using CamService.Metrics;
 using CamService.Models;
 using CamService.Problems;
 using CamService.Traffic;
@@ -20,6 +21,7 @@ builder.Services.AddModels(builder.Configuration);
 builder.Services.AddCam(builder.Configuration);
 builder.Services.AddTraffic(builder.Configuration);
 builder.Services.AddHealth();
+builder.Services.AddPrometheusMetrics();
 builder.Services.AddApiDocumentation();
 
 var app = builder.Build();
@@ -31,6 +33,7 @@ app.UseStaticFiles();
 app.UseTraffic();
 app.MapApiDocumentation();
 app.MapHealth();
+app.MapPrometheusMetrics();
 app.MapModels();
 app.MapCam();
 

@@ -38,8 +38,8 @@ public sealed class AdmissionTests
             Assert.Equal(TimeSpan.FromSeconds(3), response.Headers.RetryAfter?.Delta);
         }
 
-        // Health, the models and the page are never limited.
-        foreach (var path in new[] { "/health/live", "/health/ready", "/models", "/models/colour32/labels", "/", "/swagger/v1/swagger.json" })
+        // Health, the models, metrics and the page are never limited.
+        foreach (var path in new[] { "/health/live", "/health/ready", "/models", "/models/colour32/labels", "/metrics", "/", "/swagger/v1/swagger.json" })
         {
             using var response = await client.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path} answered {(int)response.StatusCode} while /cam was full");

@@ -47,4 +47,20 @@ public sealed class RequestLogTests
         var refusal = sink.Events.Single(e => e.Properties.TryGetValue("StatusCode", out var status) && status.ToString() == "503");
         Assert.Equal(LogEventLevel.Warning, refusal.Level);
     }
+
+    [Fact]
+    public async Task Scrapes_AreLeftOutOfTheLog()
+    {
+        var sink = new CollectingSink();
+        using var factory = new CamServiceFactory().WithWebHostBuilder(builder =>
+            builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(sink)));
+        var client = factory.CreateClient();
+
+        (await client.GetAsync("/metrics")).EnsureSuccessStatusCode();
+        (await client.GetAsync("/health/live")).EnsureSuccessStatusCode();
+
+        bool Logged(string path) => sink.Events.Any(e => e.Properties.TryGetValue("RequestPath", out var logged) && logged.ToString() == $"\"{path}\"");
+        await Wait.Until(() => Logged("/health/live"));
+        Assert.False(Logged("/metrics"));
+    }
 }

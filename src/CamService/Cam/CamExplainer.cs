@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using CamService.Imaging;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
+using CamService.Metrics;
 using CamService.Models;
 using CamService.Problems;
 using Microsoft.ML.OnnxRuntime;
@@ -25,7 +26,7 @@ public sealed record Explanation(
 /// Explains one decoded image with each requested model: preprocess, one ONNX Runtime run
 /// (logits, activations, gradients), the CAM method, and the PNGs mapped back onto the image.
 /// </summary>
-public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILogger<CamExplainer> logger)
+public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, CamMetrics metrics, ILogger<CamExplainer> logger)
 {
     /// <summary>The ready models a request names, in its order (all ready models when it names none).</summary>
     public IReadOnlyList<ModelEntry> Resolve(IReadOnlyList<string>? ids)
@@ -87,7 +88,8 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILo
             clock.Restart();
             long[] targets = [targetIndex ?? -1];
             using var outputs = Run(entry, input.AsMemory(0, inputLength), targets, underLoad, cancellationToken);
-            var inferenceMs = clock.Elapsed.TotalMilliseconds;
+            var inference = clock.Elapsed;
+            metrics.ModelRan(entry.Id, underLoad, inference);
 
             // Nothing non-finite may reach the answer: a NaN or an infinity has no JSON form, and a
             // map made from one means nothing.
@@ -114,7 +116,7 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, ILo
                 method.Name,
                 new CamMap(outputs.Width, outputs.Height, map),
                 geometry,
-                new Timings(Round(preprocessMs), Round(inferenceMs), Round(camMs), 0));
+                new Timings(Round(preprocessMs), Round(inference.TotalMilliseconds), Round(camMs), 0));
         }
         finally
         {

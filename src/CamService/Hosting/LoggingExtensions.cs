@@ -24,7 +24,7 @@ public static class LoggingExtensions
     /// <summary>
     /// One structured event per request: method, path, status, time. Refusals under load (503) and
     /// missed deadlines (504) are warnings: the service chose them, and under overload they come by
-    /// the hundred; errors are kept for faults.
+    /// the hundred; errors are kept for faults. Endpoints marked <see cref="WithoutRequestLog"/> log only their faults.
     /// </summary>
     public static WebApplication UseRequestLogging(this WebApplication app)
     {
@@ -34,6 +34,7 @@ public static class LoggingExtensions
             options.GetLevel = (context, _, exception) => (exception, context.Response.StatusCode) switch
             {
                 (not null, _) => LogEventLevel.Error,
+                (_, < 500) when context.GetEndpoint()?.Metadata.GetMetadata<Unlogged>() is not null => LogEventLevel.Verbose,
                 (_, StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout) => LogEventLevel.Warning,
                 (_, >= 500) => LogEventLevel.Error,
                 _ => LogEventLevel.Information,
@@ -41,4 +42,10 @@ public static class LoggingExtensions
         });
         return app;
     }
+
+    /// <summary>Leaves an endpoint's answers out of the request log unless they are faults: for machines that call every few seconds.</summary>
+    public static TBuilder WithoutRequestLog<TBuilder>(this TBuilder endpoint) where TBuilder : IEndpointConventionBuilder =>
+        endpoint.WithMetadata(new Unlogged());
+
+    sealed class Unlogged;
 }

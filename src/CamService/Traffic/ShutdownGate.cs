@@ -25,7 +25,7 @@ public sealed class ShutdownGate(IOptions<ShutdownOptions> options, IOptions<Cam
     {
         if (closed)
         {
-            await Refusals.WriteUnavailableAsync(context, "Shutting down",
+            await Refusals.WriteUnavailableAsync(context, Refusal.ShuttingDown, "Shutting down",
                 "This instance is shutting down and takes no new explanations; retry, and the request will reach another instance or this one restarted.",
                 cam.Value.RetryAfterSeconds);
             return;

@@ -38,7 +38,7 @@ public static class TrafficExtensions
             var full = options.QueueLimit == 0
                 ? $"All {options.ResolvedMaxConcurrentRequests} explanation slots are taken (Cam:MaxConcurrentRequests)"
                 : $"All {options.ResolvedMaxConcurrentRequests} explanation slots and all {options.QueueLimit} places in the queue are taken (Cam:MaxConcurrentRequests, Cam:QueueLimit)";
-            limiter.OnRejected = (context, _) => Refusals.WriteUnavailableAsync(context.HttpContext, "Busy",
+            limiter.OnRejected = (context, _) => Refusals.WriteUnavailableAsync(context.HttpContext, Refusal.Busy, "Busy",
                 $"{full}. Retry after {options.RetryAfterSeconds} s.", options.RetryAfterSeconds);
         });
 

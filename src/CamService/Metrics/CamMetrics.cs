@@ -1,0 +1,58 @@
+using System.Diagnostics.Metrics;
+using CamService.Inference.Runtime;
+using CamService.Models;
+using CamService.Traffic;
+
+namespace CamService.Metrics;
+
+/// <summary>
+/// The service's own instruments, on the meter "CamService" (System.Diagnostics.Metrics): the code that
+/// records into them knows nothing of Prometheus. Created once per host through its IMeterFactory.
+/// </summary>
+public sealed class CamMetrics
+{
+    public const string MeterName = "CamService";
+
+    /// <summary>
+    /// Buckets, in seconds, for every latency the service measures: a small model's run takes a few
+    /// milliseconds, a 12 MP request a few seconds, and the default deadline is 30 s. ASP.NET Core's
+    /// own advice stops at 10 s, and 100–300 ms, where a request on the CPU usually lands, gets finer steps.
+    /// </summary>
+    public static readonly double[] LatencyBuckets =
+        [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30];
+
+    readonly Histogram<double> modelRun;
+    readonly Counter<long> refused;
+
+    public CamMetrics(IMeterFactory meters, ModelRegistry registry, CoreScheduler cores)
+    {
+        var meter = meters.Create(MeterName);
+        modelRun = meter.CreateHistogram("camservice.model.run.duration", "s",
+            "One model's ONNX Runtime run in an explanation (logits, activations and gradients), by model and by whether it ran on its under-load session; the warm-up at start-up counts too.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        refused = meter.CreateCounter<long>("camservice.requests.refused", "{request}",
+            "Explanations the service turned away: busy (503, no slot or queue place), shutting_down (503), deadline (504, stopped at Cam:RequestTimeoutSeconds).");
+        meter.CreateObservableUpDownCounter("camservice.cores.waiting", () => cores.Waiting, "{work}",
+            "Pieces of compute (a decode, a model run, a picture) admitted and waiting for cores in the CoreScheduler.");
+        meter.CreateObservableUpDownCounter("camservice.models", () => ModelsByStatus(registry), "{model}",
+            "Models of the models folder by status: loading, ready, failed.");
+    }
+
+    /// <summary>Records one completed run; the tags are a model id the registry holds and constant strings, so nothing is allocated.</summary>
+    public void ModelRan(string model, bool underLoad, TimeSpan elapsed) =>
+        modelRun.Record(elapsed.TotalSeconds, new("model", model), new("under_load", underLoad ? "true" : "false"));
+
+    public void Refused(Refusal reason) => refused.Add(1, new KeyValuePair<string, object?>("reason", reason switch
+    {
+        Refusal.Busy => "busy",
+        Refusal.ShuttingDown => "shutting_down",
+        Refusal.Deadline => "deadline",
+        _ => throw new ArgumentOutOfRangeException(nameof(reason)),
+    }));
+
+    /// <summary>Every status, none left out at zero, so that a query for failed models finds 0 rather than nothing.</summary>
+    static IEnumerable<Measurement<int>> ModelsByStatus(ModelRegistry registry) =>
+        Enum.GetValues<ModelStatus>().Select(status => new Measurement<int>(
+            registry.Entries.Count(e => e.Status == status),
+            new KeyValuePair<string, object?>("status", status.ToString().ToLowerInvariant())));
+}
