@@ -122,7 +122,9 @@ public static class CamEndpoints
     /// </summary>
     static FileContentHttpResult CompleteJson(CamResponse response, JsonSerializerOptions options)
     {
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        // Sized for the pictures' base64 up front: growing by doubling would copy a 224 px answer four times.
+        var pictures = response.Results.Sum(r => (long)(r.HeatmapPng?.Length ?? 0) + (r.Overlay?.Length ?? 0));
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(pictures * 4 / 3 + 64 * 1024, Array.MaxLength));
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = options.Encoder, Indented = options.WriteIndented }))
         {
             JsonSerializer.Serialize(writer, response, options);
