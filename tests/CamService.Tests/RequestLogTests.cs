@@ -1,3 +1,4 @@
+using CamService.Models;
 using CamService.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -49,18 +50,23 @@ public sealed class RequestLogTests
     }
 
     [Fact]
-    public async Task Scrapes_AreLeftOutOfTheLog()
+    public async Task ScrapesAndPassingProbes_AreLeftOutOfTheLog()
     {
         var sink = new CollectingSink();
         using var factory = new CamServiceFactory().WithWebHostBuilder(builder =>
             builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(sink)));
         var client = factory.CreateClient();
+        await factory.Services.GetRequiredService<ModelRegistry>().Loaded.WaitAsync(TimeSpan.FromMinutes(2));
 
         (await client.GetAsync("/metrics")).EnsureSuccessStatusCode();
         (await client.GetAsync("/health/live")).EnsureSuccessStatusCode();
+        (await client.GetAsync("/health/ready")).EnsureSuccessStatusCode();
+        (await client.GetAsync("/models")).EnsureSuccessStatusCode();
 
         bool Logged(string path) => sink.Events.Any(e => e.Properties.TryGetValue("RequestPath", out var logged) && logged.ToString() == $"\"{path}\"");
-        await Wait.Until(() => Logged("/health/live"));
+        await Wait.Until(() => Logged("/models"));
         Assert.False(Logged("/metrics"));
+        Assert.False(Logged("/health/live"));
+        Assert.False(Logged("/health/ready"));
     }
 }

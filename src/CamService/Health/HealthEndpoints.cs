@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CamService.Hosting;
 using CamService.Models;
 using CamService.Traffic;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -17,12 +18,15 @@ public static class HealthEndpoints
         return services;
     }
 
+    /// <summary>Probes that pass are left out of the request log: an orchestrator sends several a minute; a failing one is logged.</summary>
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson })
-            .WithTags("Health");
+            .WithTags("Health")
+            .WithoutRequestLog();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteJson })
-            .WithTags("Health");
+            .WithTags("Health")
+            .WithoutRequestLog();
         return app;
     }
 
