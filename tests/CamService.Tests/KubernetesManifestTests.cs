@@ -37,7 +37,7 @@ public sealed partial class KubernetesManifestTests
 
     public static TheoryData<string> AllVariants => new(Variants);
 
-    public static TheoryData<string> Overlays => new(Variants.Where(v => !v.Contains('+', StringComparison.Ordinal)));
+    public static TheoryData<string> KustomizationsAlone => new(Variants.Where(v => !v.Contains('+', StringComparison.Ordinal)));
 
     [Fact]
     public void EveryKustomization_IsRendered_AndNamesEveryFileBesideIt()
@@ -138,7 +138,7 @@ public sealed partial class KubernetesManifestTests
     }
 
     [KustomizeTheory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(KustomizationsAlone))]
     public async Task ProbePaths_AnswerAsThePodsNeed_WithTheirSettings(string variant)
     {
         var m = Render(variant);
