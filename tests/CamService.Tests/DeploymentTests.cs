@@ -1,11 +1,5 @@
-using System.Reflection;
 using System.Text.RegularExpressions;
-using CamService.Cam;
-using CamService.Inference;
-using CamService.Models;
 using CamService.Testing;
-using CamService.Traffic;
-using Microsoft.Extensions.Configuration;
 
 namespace CamService.Tests;
 
@@ -22,15 +16,6 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
     static readonly string Compose = File.ReadAllText(RepositoryFolder.PathOf("docker-compose.yml"));
     static readonly string[] DockerIgnore = File.ReadAllLines(RepositoryFolder.PathOf(".dockerignore"))
         .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
-
-    /// <summary>The options the service binds, by configuration section.</summary>
-    static readonly Dictionary<string, Type> Sections = new()
-    {
-        [ModelsOptions.Section] = typeof(ModelsOptions),
-        [InferenceOptions.Section] = typeof(InferenceOptions),
-        [CamOptions.Section] = typeof(CamOptions),
-        [ShutdownOptions.Section] = typeof(ShutdownOptions),
-    };
 
     [Fact]
     public void Dockerfile_CopiesFromTheContextOnlyPathsThatExistAndAreNotIgnored()
@@ -70,13 +55,7 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
         Assert.Contains(settings, s => s is { Section: "Models", Key: "Directory" });
         foreach (var (section, key, value) in settings)
         {
-            Assert.True(Sections.TryGetValue(section, out var type), $"'{section}__{key}' sets a section the service does not read.");
-            var property = type.GetProperty(key, BindingFlags.Public | BindingFlags.Instance);
-            Assert.True(property is not null, $"'{section}__{key}': {type.Name} has no property {key}.");
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection([new($"{section}:{key}", value)]).Build();
-            var bound = configuration.GetSection(section).Get(type, o => o.ErrorOnUnknownConfiguration = true);
-            Assert.NotNull(bound);
-            Assert.Equal(value, Convert.ToString(property!.GetValue(bound), System.Globalization.CultureInfo.InvariantCulture), ignoreCase: true);
+            ServiceSettings.AssertBinds(section, key, value);
         }
     }
 

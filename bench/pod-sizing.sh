@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The figures behind deploy/kubernetes' probes and memory: how long the service takes to answer
+# /health/live, /health/ready and to have every model ready, on a first start (thread counts
+# measured) and a later one (cached); and its peak RSS while explaining, one per core at once, a
+# 12 MP and then a 40 MP photo (the largest Cam:MaxPixels admits) with pictures at full size (maxSize=0).
+#   bench/pod-sizing.sh [CORES]     (default 2: Inference:Cores and Cam:MaxConcurrentRequests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cores=${1:-2}
+models=$(bench/export-models.sh)
+samples=$(scripts/fetch-sample-images.sh .cache/samples)
+photos=.cache/pod-sizing
+mkdir -p "$photos"
+/usr/bin/python3 - "$samples" "$photos" <<'EOF'
+import os, sys
+from PIL import Image
+samples, photos = sys.argv[1:]
+for name, size in {'photo-12mp.jpg': (4000, 3000), 'photo-40mp.jpg': (7300, 5475)}.items():
+    path = os.path.join(photos, name)
+    if not os.path.exists(path):
+        Image.open(os.path.join(samples, 'rocket.jpg')).convert('RGB').resize(size, Image.BILINEAR).save(path + '.partial', format='jpeg', quality=90)
+        os.replace(path + '.partial', path)
+EOF
+
+dotnet build src/CamService -c Release --nologo -v quiet
+port=5191
+url=http://127.0.0.1:$port
+if curl -s -o /dev/null --max-time 2 "$url/"; then
+  echo "error: something already answers on $url" >&2
+  exit 1
+fi
+cache=$(mktemp -d)
+service=
+trap '[ -n "$service" ] && kill $service 2>/dev/null; rm -rf "$cache"' EXIT
+
+elapsed() { echo "$(date +%s.%N) - $1" | bc | xargs printf '%.1f'; }
+all_ready() {
+  curl -fsS --max-time 1 "$url/models" 2>/dev/null \
+    | /usr/bin/python3 -c 'import json, sys; m = json.load(sys.stdin); sys.exit(0 if m and all(x["status"] == "ready" for x in m) else 1)' 2>/dev/null
+}
+
+# Starts the service and prints when each health answer first succeeded.
+start() {
+  local began live="" ready=""
+  began=$(date +%s.%N)
+  dotnet src/CamService/bin/Release/net10.0/CamService.dll --urls "$url" --Models:Directory="$PWD/$models" \
+    --Models:CacheDirectory="$cache" --Inference:Cores="$cores" --Cam:MaxConcurrentRequests="$cores" \
+    --Serilog:MinimumLevel:Default=Warning >"$photos/service.log" 2>&1 &
+  service=$!
+  for _ in $(seq 1200); do
+    kill -0 $service 2>/dev/null || { echo "error: the service exited:" >&2; tail -n 20 "$photos/service.log" >&2; exit 1; }
+    [ -z "$live" ] && curl -fsS -o /dev/null --max-time 1 "$url/health/live" 2>/dev/null && live=$(elapsed "$began")
+    [ -z "$ready" ] && curl -fsS -o /dev/null --max-time 1 "$url/health/ready" 2>/dev/null && ready=$(elapsed "$began")
+    if [ -n "$ready" ] && all_ready; then
+      echo "$1 start: live after $live s, ready after $ready s, every model ready after $(elapsed "$began") s"
+      return
+    fi
+    sleep 0.25
+  done
+  echo "error: not every model was ready after 5 minutes" >&2
+  exit 1
+}
+stop() { kill $service; wait $service || true; service=; }
+peak() { grep VmHWM "/proc/$service/status" | awk '{printf "%.2f GB", $2 * 1024 / 1e9}'; }
+
+start "First (thread counts measured)"
+stop
+start "Later (thread counts cached)"
+sleep 5  # the service warms its explanation pipeline up once every model is ready
+echo "peak RSS after start: $(peak)"
+for photo in photo-12mp.jpg photo-40mp.jpg; do
+  for _ in 1 2 3; do
+    clients=()
+    for _ in $(seq "$cores"); do
+      curl -fsS -o /dev/null -F image=@"$photos/$photo" -F maxSize=0 "$url/cam" &
+      clients+=($!)
+    done
+    wait "${clients[@]}"
+  done
+  echo "peak RSS after $cores × $photo at once, 3 times, maxSize=0: $(peak)"
+done
