@@ -223,6 +223,36 @@ public sealed class CamRendererTests
         Assert.Throws<ArgumentException>(() => CamRenderer.OverlayPng(photo, projected.AsSpan(1), Colormap.Jet, 0.5f));
     }
 
+    [Theory]
+    [InlineData(OverlayFormat.Jpeg, new byte[] { 0xFF, 0xD8, 0xFF })]
+    [InlineData(OverlayFormat.Webp, new byte[] { (byte)'R', (byte)'I', (byte)'F', (byte)'F' })]
+    public void Overlay_InALossyFormat_IsThePngOverlay_WithinTheCodecsLoss(OverlayFormat format, byte[] magic)
+    {
+        using var photo = TestImages.Gradient(300, 200);
+        var geometry = InputGeometry.Create(300, 200, ImageNet, ResizeMode.Crop);
+        var cam = Enumerable.Range(0, 49).Select(i => (float)(i % 7 + i / 7)).ToArray();
+        var projected = CamRenderer.Project(cam, 7, 7, geometry, 300, 200);
+
+        var encoded = CamRenderer.Overlay(photo, projected, Colormap.Jet, 0.5f, format, quality: 95);
+        using var lossless = Image.Load<Rgb24>(CamRenderer.OverlayPng(photo, projected, Colormap.Jet, 0.5f));
+        using var lossy = Image.Load<Rgb24>(encoded);
+
+        Assert.Equal(magic, encoded.AsSpan(0, magic.Length).ToArray());
+        Assert.Equal((300, 200), (lossy.Width, lossy.Height));
+        var (sum, samples) = (0L, 0L);
+        for (var y = 0; y < 200; y++)
+        {
+            for (var x = 0; x < 300; x++)
+            {
+                var (a, b) = (lossless[x, y], lossy[x, y]);
+                sum += Math.Abs(a.R - b.R) + Math.Abs(a.G - b.G) + Math.Abs(a.B - b.B);
+                samples += 3;
+            }
+        }
+        Assert.InRange(sum / (double)samples, 0, 4);
+        Assert.Throws<ArgumentOutOfRangeException>(() => CamRenderer.Overlay(photo, projected, Colormap.Jet, 0.5f, format, quality: 0));
+    }
+
     public static TheoryData<Colormap, float, byte, byte, byte> PublishedColours() => new()
     {
         // matplotlib's jet: 0 → (0, 0, 0.5), 1 → (0.5, 0, 0), and its segment formula in between.
