@@ -17,9 +17,6 @@ public static class ImageReduction
     /// <summary>How much larger than a model's resized input a reduced image stays (Pillow's reducing_gap).</summary>
     public const double ModelGap = 3;
 
-    /// <summary>How much larger than the rendered pictures a reduced image stays: those are looked at, not fed to a model.</summary>
-    public const double DisplayGap = 1.5;
-
     /// <summary>
     /// A new image of ⌊width / 2⌋ × ⌊height / 2⌋ pixels, each the mean of a 2×2 block (rounded); an odd
     /// last column or row is dropped, which moves the far edge by half a pixel of the result.

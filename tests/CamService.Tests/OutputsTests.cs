@@ -143,8 +143,8 @@ public sealed class OutputsTests(CamServiceFactory factory) : IClassFixture<CamS
         var heatmapOnly = CamExplainer.DecodeHintFor(request with { Outputs = ResultParts.Heatmap | ResultParts.Cam }, models);
         var fullSize = CamExplainer.DecodeHintFor(request with { MaxSize = 0 }, models);
 
-        // The overlay's photo keeps 1.5 × the rendered size; the heatmap needs no photo pixels.
-        Assert.Equal(150, withOverlay.LongSide);
+        // The overlay's photo keeps the rendered size; the heatmap needs no photo pixels.
+        Assert.Equal(100, withOverlay.LongSide);
         Assert.Equal(0, heatmapOnly.LongSide);
         Assert.Equal(int.MaxValue, fullSize.LongSide);
         // Every model resamples from at least 3 × its input (48 px for colour48).

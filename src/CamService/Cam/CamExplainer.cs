@@ -200,15 +200,15 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, Cam
     public static OverlayFormat AutoFormat(LoadedImage image) => image.Format == "png" ? OverlayFormat.Png : OverlayFormat.Jpeg;
 
     /// <summary>
-    /// How large the decoded photo must stay: the overlay's photo keeps <see cref="ImageReduction.DisplayGap"/>
-    /// over the rendered size (the heatmap needs no pixels), and every model's input keeps
+    /// How large the decoded photo must stay: the overlay's photo at least the rendered size (see
+    /// <see cref="LoadedImage.Display"/>; the heatmap needs no pixels), and every model's input keeps
     /// <see cref="ImageReduction.ModelGap"/> over what it resamples the photo to.
     /// </summary>
     public static DecodeHint DecodeHintFor(CamRequest request, IEnumerable<ModelEntry> models)
     {
         var longSide = !request.Outputs.HasFlag(ResultParts.Overlay) ? 0
             : request.MaxSize == 0 ? int.MaxValue
-            : (int)Math.Ceiling(ImageReduction.DisplayGap * request.MaxSize);
+            : request.MaxSize;
         var modelSide = models.Select(m => m.Model!.Preprocessing).Max(p => Math.Max(p.ResizeSize, Math.Max(p.Width, p.Height)));
         return new DecodeHint(longSide, (int)Math.Ceiling(ImageReduction.ModelGap * modelSide));
     }
