@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of CamService on a fresh Debian/Ubuntu machine: installs what the tests need
-# (Debian's PyTorch to export test models, Chromium for the browser tests, sample photos),
+# (Debian's PyTorch to export test models, Chromium for the browser tests, sample photos,
+# docker-compose to check the compose file),
 # restores NuGet packages, builds, and runs the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,6 +14,7 @@ export CAMSERVICE_PYTHON=/usr/bin/python3
 # in its NuGet package; no browser is downloaded). Chromium brings no fonts of its own.
 install_debian_packages chromium fonts-dejavu-core
 export CAMSERVICE_CHROMIUM=/usr/bin/chromium
+install_debian_packages docker-compose
 
 step "Building (Release)"
 dotnet build CamService.sln -c Release -warnaserror --nologo -v quiet

@@ -12,8 +12,9 @@ namespace CamService.Tests;
 /// <summary>
 /// The container files checked against the code, everywhere the tests run: base images are build
 /// arguments, what the Dockerfile copies exists and is not ignored, every setting the Dockerfile and
-/// docker-compose.yml pass is one the service reads (and its value binds), the ports agree, and the
-/// runtime stages run as a numeric non-root user with a health check on an endpoint the service answers.
+/// docker-compose.yml pass is one the service reads (and its value binds), the ports agree, the
+/// runtime stages run as a numeric non-root user with a health check on an endpoint the service
+/// answers, and docker-compose accepts the compose file.
 /// </summary>
 public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassFixture<CamServiceFactory>
 {
@@ -22,9 +23,6 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
     static readonly string Compose = File.ReadAllText(RepositoryFolder.PathOf("docker-compose.yml"));
     static readonly string[] DockerIgnore = File.ReadAllLines(RepositoryFolder.PathOf(".dockerignore"))
         .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
-
-    /// <summary>The stages a runtime stage may copy from: the published service, the models, the .NET runtime.</summary>
-    static readonly string[] RuntimeSources = ["service-cpu", "service-cuda", "models", "aspnet"];
 
     /// <summary>The options the service binds, by configuration section.</summary>
     static readonly Dictionary<string, Type> Sections = new()
@@ -154,6 +152,28 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
             Assert.True(response.IsSuccessStatusCode, $"The container's health check asks for {path}, which answers {(int)response.StatusCode}.");
         }
     }
+
+    [Fact]
+    public async Task Compose_IsAcceptedByDockerCompose_WithEveryService()
+    {
+        // Debian's docker-compose (test.sh installs it); `config` validates without an engine.
+        var start = new System.Diagnostics.ProcessStartInfo("docker-compose", ["--file", RepositoryFolder.PathOf("docker-compose.yml"), "--profile", "cuda", "config"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var config = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, $"docker-compose config exits with {process.ExitCode}:\n{await errors}");
+        Assert.Contains("  camservice:", config);
+        Assert.Contains("  camservice-cuda:", config);
+    }
+
+    /// <summary>The stages a runtime stage may copy from: the published service, the models, the .NET runtime.</summary>
+    static readonly string[] RuntimeSources = ["service-cpu", "service-cuda", "models", "aspnet"];
 
     /// <summary>A stage's instructions: from its FROM line to the next stage's.</summary>
     static string StageText(string name)
