@@ -10,11 +10,12 @@ using Microsoft.Extensions.Configuration;
 namespace CamService.Tests;
 
 /// <summary>
-/// The container files checked against the code, everywhere the tests run: base images are build
-/// arguments, what the Dockerfile copies exists and is not ignored, every setting the Dockerfile and
-/// docker-compose.yml pass is one the service reads (and its value binds), the ports agree, the
-/// runtime stages run as a numeric non-root user with a health check on an endpoint the service
-/// answers, and docker-compose accepts the compose file.
+/// The container files checked against the code, everywhere the tests run (ContainerTests builds and
+/// runs the image where a Docker engine can run): base images are build arguments, what the
+/// Dockerfile copies exists and is not ignored, every setting the Dockerfile and docker-compose.yml
+/// pass is one the service reads (and its value binds), the ports agree, the runtime stages run as
+/// a numeric non-root user with a health check on an endpoint the service answers, and
+/// docker-compose accepts the compose file.
 /// </summary>
 public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassFixture<CamServiceFactory>
 {
