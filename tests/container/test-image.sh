@@ -6,10 +6,11 @@
 # 2. Base images: the Dockerfile's defaults where they can be pulled, else stand-ins made here
 #    (debootstrap from this machine's Debian archive, this machine's .NET), cached by what they are
 #    made of and passed as build arguments; the Dockerfile itself is what a user builds.
-# 3. Builds the CPU image, runs it with a read-only root file system on a loopback port of the host
-#    network, waits until Docker reports it healthy, explains a real photo with the three default
-#    models, checks the service runs as a non-root user in an image without the SDK or PyTorch,
-#    and stops it with SIGTERM, expecting exit status 0.
+# 3. Builds the CPU image and the CUDA target's .NET stage; runs the CPU image with a read-only
+#    root file system on a loopback port of the host network, waits until Docker reports it
+#    healthy, explains a real photo with the three default models, checks the service runs as a
+#    non-root user in an image without the SDK or PyTorch, and stops it with SIGTERM, expecting
+#    exit status 0.
 # Exit status: 0 passed, 77 skipped (no Docker engine can run here; the reason is printed), else failed.
 # Logs and the figures (image size, build and test time) go to artifacts/container-test/.
 set -euo pipefail
@@ -163,6 +164,15 @@ build_seconds=$(seconds_since "$build_started")
 size_mb=$(( $("${docker[@]}" image inspect -f '{{.Size}}' "$image") / 1000000 ))
 grep -E 'exporting .* (with|instead)|weights\) written' "$logs/build.log" | sed 's/^#[0-9]* [0-9.]* //' || true
 echo "Built in $build_seconds s; the image is $size_mb MB"
+
+# The CUDA target's runtime image may not be pullable, but its .NET stage builds wherever the SDK does,
+# and is the only build of the service against ONNX Runtime's CUDA package.
+step "Building the CUDA target's .NET stage (service-cuda)"
+cuda_started=$(date +%s)
+"${docker[@]}" build --network host --progress plain -f docker/Dockerfile "${build_args[@]}" --target service-cuda \
+  -t camservice:container-test-service-cuda . >"$logs/build-service-cuda.log" 2>&1 ||
+  fail "the service-cuda stage does not build: $(tail -n 20 "$logs/build-service-cuda.log")"
+echo "Built in $(seconds_since "$cuda_started") s"
 
 photos=$(bash scripts/fetch-sample-images.sh "${CAMSERVICE_SAMPLES:-.cache/samples}")
 # A free loopback port: the service listens on the host network, on 127.0.0.1 only.
