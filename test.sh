@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of CamService on a fresh Debian/Ubuntu machine: installs what the tests need
-# (Debian's PyTorch to export test models, Chromium for the browser tests, sample photos),
-# restores NuGet packages, builds, and runs the whole suite.
+# (Debian's PyTorch to export test models, Chromium for the browser tests, sample photos,
+# docker-compose to check the compose file), restores NuGet packages, builds, and runs the whole
+# suite, then the container test on its own (which installs Docker where it can run at all).
+#   ./test.sh --filter DeploymentTests      # extra arguments go to dotnet test
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/common.sh
@@ -13,15 +15,27 @@ export CAMSERVICE_PYTHON=/usr/bin/python3
 # in its NuGet package; no browser is downloaded). Chromium brings no fonts of its own.
 install_debian_packages chromium fonts-dejavu-core
 export CAMSERVICE_CHROMIUM=/usr/bin/chromium
+install_debian_packages docker-compose
 
 step "Building (Release)"
 dotnet build CamService.sln -c Release -warnaserror --nologo -v quiet
 
-step "Running the tests"
+run_tests() {
+  dotnet test "$@" -c Release --no-build --nologo --logger "console;verbosity=normal" --logger trx \
+    --results-directory artifacts/test-results --blame
+}
 rm -rf artifacts/test-results
 status=0
-dotnet test CamService.sln -c Release --no-build --nologo --logger "console;verbosity=normal" --logger trx \
-  --results-directory artifacts/test-results --blame "$@" || status=$?
+if [[ " $* " == *" --filter"[\ =]* ]]; then
+  step "Running the tests that match the filter"
+  run_tests CamService.sln "$@" || status=$?
+else
+  step "Running the tests"
+  run_tests CamService.sln --filter "FullyQualifiedName!~CamService.Container.Tests" "$@" || status=$?
+  # Alone, after the others: it builds and runs the image on every core for minutes.
+  step "Running the container test"
+  run_tests tests/CamService.Container.Tests "$@" || status=$?
+fi
 
 step "Summary"
 /usr/bin/python3 scripts/test-summary.py artifacts/test-results || true

@@ -4,10 +4,12 @@ using CamService.Testing;
 namespace CamService.Tests;
 
 /// <summary>
-/// No Docker engine runs where the tests do, so the container files are checked against the code
-/// instead: what the Dockerfile copies exists and is not ignored, every setting the Dockerfile and
-/// docker-compose.yml pass is one the service reads (and its value binds), the ports agree, and the
-/// health checks ask for endpoints the service answers.
+/// The container files checked against the code, everywhere the tests run (ContainerTests builds and
+/// runs the image where a Docker engine can run): base images are build arguments, what the
+/// Dockerfile copies exists and is not ignored, every setting the Dockerfile and docker-compose.yml
+/// pass is one the service reads (and its value binds), the ports agree, the runtime stages run as
+/// a numeric non-root user with a health check on an endpoint the service answers, and
+/// docker-compose accepts the compose file.
 /// </summary>
 public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassFixture<CamServiceFactory>
 {
@@ -16,6 +18,41 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
     static readonly string Compose = File.ReadAllText(RepositoryFolder.PathOf("docker-compose.yml"));
     static readonly string[] DockerIgnore = File.ReadAllLines(RepositoryFolder.PathOf(".dockerignore"))
         .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
+
+    [Fact]
+    public void Dockerfile_TakesEveryBaseImageAsABuildArgument_WithTheOfficialImageAsDefault()
+    {
+        var defaults = BaseImageArgument().Matches(Dockerfile).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["image"].Value);
+        var stages = new List<string>();
+
+        Assert.Equal(["ASPNET_IMAGE", "CUDA_IMAGE", "EXPORT_IMAGE", "SDK_IMAGE"], defaults.Keys.Order());
+        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", defaults["SDK_IMAGE"]);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", defaults["ASPNET_IMAGE"]);
+        Assert.StartsWith("debian:", defaults["EXPORT_IMAGE"]);
+        Assert.StartsWith("nvidia/cuda:", defaults["CUDA_IMAGE"]);
+        foreach (Match stage in Stage().Matches(Dockerfile))
+        {
+            var from = stage.Groups["from"].Value;
+            Assert.True(stages.Contains(from) || defaults.ContainsKey(from.TrimStart('$', '{').TrimEnd('}')),
+                $"Stage {stage.Groups["name"].Value} starts from {from}, neither an earlier stage nor a base-image argument.");
+            stages.Add(stage.Groups["name"].Value);
+        }
+    }
+
+    [Theory]
+    [InlineData("cpu", "${ASPNET_IMAGE}")]
+    [InlineData("cuda", "${CUDA_IMAGE}")]
+    public void RuntimeStages_RunAsTheNumericNonRootUser_WithNeitherSdkNorPyTorch(string name, string baseImage)
+    {
+        var stage = StageText(name);
+
+        Assert.StartsWith($"FROM {baseImage} AS {name}", stage);
+        // Numeric, so Kubernetes can check runAsNonRoot; the ASP.NET Core images define APP_UID.
+        Assert.Matches(@"(?m)^USER \$APP_UID$", stage);
+        Assert.Matches(@"(?m)^HEALTHCHECK ", stage);
+        Assert.All(Regex.Matches(stage, @"--from=(?<stage>[\w-]+)").Select(m => m.Groups["stage"].Value),
+            from => Assert.Contains(from, RuntimeSources));
+    }
 
     [Fact]
     public void Dockerfile_CopiesFromTheContextOnlyPathsThatExistAndAreNotIgnored()
@@ -78,13 +115,14 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
         Assert.Matches($@"ASPNETCORE_HTTP_PORTS={Port}\b", Dockerfile);
         Assert.Matches($@"(?m)^\s+- ""{Port}:{Port}""$", Compose);
         Assert.Contains($"http://localhost:{Port}", File.ReadAllText(RepositoryFolder.PathOf("run.sh")));
-        Assert.All(HealthUrl().Matches(Dockerfile + Compose), m => Assert.Equal(Port, m.Groups["port"].Value));
+        // The health checks follow the port, also when a run listens on another one.
+        Assert.Equal(Regex.Count(Dockerfile, "(?m)^HEALTHCHECK "), HealthCheck().Count(Dockerfile));
     }
 
     [Fact]
     public async Task HealthChecks_AskForEndpointsTheServiceAnswers()
     {
-        var paths = HealthUrl().Matches(Dockerfile + Compose).Select(m => m.Groups["path"].Value).Distinct().ToList();
+        var paths = HealthCheck().Matches(Dockerfile).Select(m => m.Groups["path"].Value).Distinct().ToList();
         Assert.NotEmpty(paths);
         var client = await factory.ReadyClientAsync();
 
@@ -95,6 +133,38 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
         }
     }
 
+    [Fact]
+    public async Task Compose_IsAcceptedByDockerCompose_WithEveryService()
+    {
+        // Debian's docker-compose (test.sh installs it); `config` validates without an engine.
+        var start = new System.Diagnostics.ProcessStartInfo("docker-compose", ["--file", RepositoryFolder.PathOf("docker-compose.yml"), "--profile", "cuda", "config"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var config = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, $"docker-compose config exits with {process.ExitCode}:\n{await errors}");
+        Assert.Contains("  camservice:", config);
+        Assert.Contains("  camservice-cuda:", config);
+    }
+
+    /// <summary>The stages a runtime stage may copy from: the published service, the models, the .NET runtime.</summary>
+    static readonly string[] RuntimeSources = ["service-cpu", "service-cuda", "models", "aspnet"];
+
+    /// <summary>A stage's instructions: from its FROM line to the next stage's.</summary>
+    static string StageText(string name)
+    {
+        var stages = Stage().Matches(Dockerfile).ToList();
+        var index = stages.FindIndex(m => m.Groups["name"].Value == name);
+        Assert.True(index >= 0, $"The Dockerfile has no stage {name}.");
+        var end = index + 1 < stages.Count ? stages[index + 1].Index : Dockerfile.Length;
+        return Dockerfile[stages[index].Index..end];
+    }
+
     /// <summary>COPY [--flags] source... destination, one instruction per line.</summary>
     [GeneratedRegex(@"(?m)^COPY (?<flags>(?:--\S+ )*)(?<paths>.+)$")]
     private static partial Regex CopyLine();
@@ -103,10 +173,15 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
     [GeneratedRegex(@"(?m)(?<![A-Z_])(?<section>[A-Z][A-Za-z]+)__(?<key>[A-Za-z]+)\s*[=:]\s*(?<value>""[^""]*""|[^\s\\]+)")]
     private static partial Regex Setting();
 
-    [GeneratedRegex(@"http://localhost:(?<port>\d+)(?<path>/[\w/]+)")]
-    private static partial Regex HealthUrl();
+    /// <summary>A health check's probe of the port the service listens on.</summary>
+    [GeneratedRegex(@"(?m)^\s+CMD curl -fsS ""http://127\.0\.0\.1:\$\{ASPNETCORE_HTTP_PORTS\}(?<path>/[\w/]+)""")]
+    private static partial Regex HealthCheck();
 
-    [GeneratedRegex(@"(?m)^FROM \S+ AS (?<name>[\w-]+)\s*$")]
+    /// <summary>ARG NAME_IMAGE=default, before the first stage.</summary>
+    [GeneratedRegex(@"(?m)^ARG (?<name>[A-Z]+_IMAGE)=(?<image>\S+)$")]
+    private static partial Regex BaseImageArgument();
+
+    [GeneratedRegex(@"(?m)^FROM (?<from>\S+) AS (?<name>[\w-]+)\s*$")]
     private static partial Regex Stage();
 
     [GeneratedRegex(@"(?m)^\s+target: (?<name>[\w-]+)\s*$")]
