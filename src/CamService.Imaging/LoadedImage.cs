@@ -1,12 +1,13 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using SixLabors.ImageSharp.Processing.Processors.Transforms;
 
 namespace CamService.Imaging;
 
 /// <summary>
 /// A decoded, upright RGB image: what the model and the heatmap both see. It keeps the smaller
-/// versions made from it (halvings, the size pictures are drawn at), so that several models and
+/// versions made from it (halvings, the models' resized inputs, the size pictures are drawn at), so that several models and
 /// several pictures of one request shrink a large photo once; they are disposed with it. Safe to
 /// share between the threads of one request.
 /// </summary>
@@ -14,7 +15,7 @@ public sealed class LoadedImage : IDisposable
 {
     readonly Lock gate = new();
     readonly List<Image<Rgb24>> halvings = [];
-    readonly Dictionary<(int, int), Image<Rgb24>> resized = [];
+    readonly Dictionary<(int Width, int Height, IResampler Sampler), Image<Rgb24>> resized = [];
 
     internal LoadedImage(Image<Rgb24> pixels, string format, ushort? exifOrientation, int width, int height)
     {
@@ -75,37 +76,42 @@ public sealed class LoadedImage : IDisposable
     /// cost more than the pictures are worth (a 12 MP JPEG decoded at 3/8 rather than 1/2 size: 10 % off the
     /// request).
     /// </summary>
-    public Image<Rgb24> Display(int width, int height)
+    public Image<Rgb24> Display(int width, int height) =>
+        width == Pixels.Width && height == Pixels.Height ? Pixels : Resized(width, height, KnownResamplers.Triangle, gap: 1);
+
+    /// <summary>
+    /// The image resampled to <paramref name="width"/>×<paramref name="height"/> with <paramref name="sampler"/>,
+    /// from the smallest halving that keeps <paramref name="gap"/> (see <see cref="Reduced"/>); made on first use
+    /// and kept, so the models of a request that share a preprocessing (the three default ones do) resize once.
+    /// </summary>
+    public Image<Rgb24> Resized(int width, int height, IResampler sampler, double gap)
     {
-        if (width == Pixels.Width && height == Pixels.Height)
-        {
-            return Pixels;
-        }
+        var key = (width, height, sampler);
         lock (gate)
         {
-            if (resized.TryGetValue((width, height), out var cached))
+            if (resized.TryGetValue(key, out var cached))
             {
                 return cached;
             }
         }
-        var source = Reduced(width, height, gap: 1);
-        var display = source.Clone(x => x.Resize(new ResizeOptions
+        var source = Reduced(width, height, gap);
+        var made = source.Clone(x => x.Resize(new ResizeOptions
         {
             Size = new Size(width, height),
-            Sampler = KnownResamplers.Triangle,
+            Sampler = sampler,
             Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
         }));
         lock (gate)
         {
-            if (resized.TryAdd((width, height), display))
+            if (resized.TryAdd(key, made))
             {
-                return display;
+                return made;
             }
         }
-        display.Dispose();
+        made.Dispose();
         lock (gate)
         {
-            return resized[(width, height)];
+            return resized[key];
         }
     }
 

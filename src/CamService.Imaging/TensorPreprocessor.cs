@@ -36,14 +36,21 @@ public static class TensorPreprocessor
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(preprocessing);
         var geometry = InputGeometry.Create(image.Width, image.Height, preprocessing, mode);
-        Fill(image, geometry, PreprocessingOptions.Parse(preprocessing), destination);
+        var options = PreprocessingOptions.Parse(preprocessing);
+        using var resized = image.Clone(x => x.Resize(new ResizeOptions
+        {
+            Size = new Size(geometry.ResizedWidth, geometry.ResizedHeight),
+            Sampler = options.Sampler,
+            Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
+        }));
+        Fill(resized, geometry, options, destination);
         return geometry;
     }
 
     /// <summary>
     /// As <see cref="Fill(Image{Rgb24}, Preprocessing, ResizeMode, Span{float})"/>, resampling from the smallest
-    /// halving of a large photo that keeps <see cref="ImageReduction.ModelGap"/> (see <see cref="LoadedImage.Reduced"/>);
-    /// the geometry is the full image's.
+    /// halving of a large photo that keeps <see cref="ImageReduction.ModelGap"/> (see <see cref="LoadedImage.Resized"/>,
+    /// which keeps the resized image for the request's other models); the geometry is the full image's.
     /// </summary>
     public static InputGeometry Fill(LoadedImage image, Preprocessing preprocessing, ResizeMode mode, Span<float> destination)
     {
@@ -51,12 +58,13 @@ public static class TensorPreprocessor
         ArgumentNullException.ThrowIfNull(preprocessing);
         var options = PreprocessingOptions.Parse(preprocessing);
         var geometry = InputGeometry.Create(image.Width, image.Height, preprocessing, mode);
-        Fill(image.Reduced(geometry.ResizedWidth, geometry.ResizedHeight, ImageReduction.ModelGap), geometry, options, destination);
+        Fill(image.Resized(geometry.ResizedWidth, geometry.ResizedHeight, options.Sampler, ImageReduction.ModelGap), geometry, options, destination);
         return geometry;
     }
 
+    /// <summary>Crops, pads and normalises <paramref name="resized"/>, the image at the geometry's resized size, into the input.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Fill(Image<Rgb24> image, InputGeometry geometry, PreprocessingOptions options, Span<float> destination)
+    static void Fill(Image<Rgb24> resized, InputGeometry geometry, PreprocessingOptions options, Span<float> destination)
     {
         var (width, height) = (geometry.InputWidth, geometry.InputHeight);
         if (destination.Length != 3 * width * height)
@@ -64,12 +72,6 @@ public static class TensorPreprocessor
             throw new ArgumentException($"The destination holds {destination.Length} floats; a 3×{height}×{width} input needs {3 * width * height}.", nameof(destination));
         }
 
-        using var resized = image.Clone(x => x.Resize(new ResizeOptions
-        {
-            Size = new Size(geometry.ResizedWidth, geometry.ResizedHeight),
-            Sampler = options.Sampler,
-            Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
-        }));
         // The resized image is small (a few hundred pixels a side), so one copy into a pooled buffer gives
         // plain span access without a per-row delegate that could not capture the destination span anyway.
         var (resizedWidth, resizedHeight) = (geometry.ResizedWidth, geometry.ResizedHeight);

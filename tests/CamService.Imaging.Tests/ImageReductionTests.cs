@@ -3,6 +3,7 @@ using CamService.Onnx.CamReady;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace CamService.Imaging.Tests;
 
@@ -60,6 +61,27 @@ public sealed class ImageReductionTests
         Assert.Same(loaded.Pixels, loaded.Display(900, 600));
         // A horizontal gradient stays one: the left is darker than the right.
         Assert.True(display[10, 100].R < display[290, 100].R);
+    }
+
+    [Fact]
+    public void Resized_IsMadeOncePerSizeAndSampler_ForEveryModelOfARequest()
+    {
+        using var loaded = Load(TestImages.Gradient(900, 600));
+
+        var bilinear = loaded.Resized(256, 171, KnownResamplers.Triangle, gap: 3);
+        var bicubic = loaded.Resized(256, 171, KnownResamplers.Bicubic, gap: 3);
+
+        Assert.Equal((256, 171), (bilinear.Width, bilinear.Height));
+        Assert.Same(bilinear, loaded.Resized(256, 171, KnownResamplers.Triangle, gap: 3));
+        Assert.NotSame(bilinear, bicubic);
+        Assert.Same(bilinear, loaded.Display(256, 171));
+
+        // Two models with the same preprocessing get the same input, the second from the kept resize.
+        var preprocessing = Preprocessing.ImageNet(224, 224) with { ResizeSize = 256 };
+        var (first, second) = (new float[3 * 224 * 224], new float[3 * 224 * 224]);
+        TensorPreprocessor.Fill(loaded, preprocessing, ResizeMode.Crop, first);
+        TensorPreprocessor.Fill(loaded, preprocessing, ResizeMode.Crop, second);
+        Assert.Equal(first, second);
     }
 
     [Theory]
