@@ -15,7 +15,7 @@ public sealed class LoadedImage : IDisposable
 {
     readonly Lock gate = new();
     readonly List<Image<Rgb24>> halvings = [];
-    readonly Dictionary<(int Width, int Height, IResampler Sampler), Image<Rgb24>> resized = [];
+    readonly Dictionary<(int Width, int Height, IResampler Sampler, double Gap), Image<Rgb24>> resized = [];
 
     internal LoadedImage(Image<Rgb24> pixels, string format, ushort? exifOrientation, int width, int height)
     {
@@ -86,7 +86,8 @@ public sealed class LoadedImage : IDisposable
     /// </summary>
     public Image<Rgb24> Resized(int width, int height, IResampler sampler, double gap)
     {
-        var key = (width, height, sampler);
+        // The gap is part of the key: a model's input and a picture of the same size come from different halvings.
+        var key = (width, height, sampler, gap);
         lock (gate)
         {
             if (resized.TryGetValue(key, out var cached))

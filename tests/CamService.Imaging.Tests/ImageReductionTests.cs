@@ -74,7 +74,9 @@ public sealed class ImageReductionTests
         Assert.Equal((256, 171), (bilinear.Width, bilinear.Height));
         Assert.Same(bilinear, loaded.Resized(256, 171, KnownResamplers.Triangle, gap: 3));
         Assert.NotSame(bilinear, bicubic);
-        Assert.Same(bilinear, loaded.Display(256, 171));
+        // A picture of the same size is drawn from a smaller halving than a model's input keeps.
+        Assert.NotSame(bilinear, loaded.Display(256, 171));
+        Assert.Same(loaded.Resized(256, 171, KnownResamplers.Triangle, gap: 1), loaded.Display(256, 171));
 
         // Two models with the same preprocessing get the same input, the second from the kept resize.
         var preprocessing = Preprocessing.ImageNet(224, 224) with { ResizeSize = 256 };
