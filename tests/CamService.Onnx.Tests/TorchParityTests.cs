@@ -100,7 +100,7 @@ public sealed class TorchParityTests(TorchExports exports) : IClassFixture<Torch
         {
             for (var t = 0; t < 2; t++)
             {
-                new GradCam().Compute(new CamInput(outputs.ActivationsOf(n), outputs.GradientsOf(n, t), outputs.Channels, outputs.Height, outputs.Width), map);
+                new GradCam().Compute(new CamContext(outputs.ActivationsOf(n), outputs.GradientsOf(n, t), outputs.Channels, outputs.Height, outputs.Width, 0, outputs.LogitsOf(n), default), map);
                 var torch = expected.Floats.AsSpan((n * 2 + t) * positions, positions);
                 var correlation = Compare.Correlation(map, torch);
                 Assert.True(correlation >= 0.9999, $"{arch} {layer} image {n} target {t}: correlation {correlation:F6}");

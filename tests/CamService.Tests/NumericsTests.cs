@@ -1,3 +1,4 @@
+using CamService.Inference.Explanations;
 using System.Text.Json;
 using CamService.Cam;
 using CamService.Problems;
@@ -53,7 +54,7 @@ public sealed class NumericsTests(NumericsTests.Factory factory) : IClassFixture
     [Fact]
     public void TopK_OfHugeLogits_IsFiniteAndSumsToOne()
     {
-        var predictions = CamExplainer.TopK([1000f, 999f, -1000f, 88.8f], 4, i => $"class {i}");
+        var predictions = CamEngine.TopK([1000f, 999f, -1000f, 88.8f], 4, i => $"class {i}");
         Assert.Equal([0, 1, 3, 2], predictions.Select(p => p.Index));
         Assert.Equal(1 / (1 + MathF.Exp(-1)), predictions[0].Probability, 5);
         Assert.Equal(1f, predictions.Sum(p => p.Probability), 5);
@@ -73,13 +74,13 @@ public sealed class NumericsTests(NumericsTests.Factory factory) : IClassFixture
     [MemberData(nameof(Outputs))]
     public void NonFiniteOutput_IsFound_InAnyOutput(float[] values, string? expected)
     {
-        var thrown = Record.Exception(() => NonFiniteOutput.Check("m", "gradients", values));
+        var thrown = Record.Exception(() => CamEngine.CheckFinite("m", "gradients", values));
         if (expected is null)
         {
             Assert.Null(thrown);
             return;
         }
-        var problem = Assert.IsType<RequestException>(thrown);
+        var problem = NonFiniteOutput.Problem("m", Assert.IsType<NonFiniteOutputException>(thrown));
         Assert.Equal(422, problem.Status);
         Assert.Contains($"produced {expected} in its gradients", problem.Message);
         Assert.Equal("gradients", problem.Extensions!["output"]);

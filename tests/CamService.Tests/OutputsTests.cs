@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using CamService.Cam;
 using CamService.Imaging;
+using CamService.Inference.Explanations;
 using CamService.Models;
 using Microsoft.Extensions.DependencyInjection;
 using CamService.Testing;
@@ -136,7 +137,7 @@ public sealed class OutputsTests(CamServiceFactory factory) : IClassFixture<CamS
         await factory.ReadyClientAsync();
         var registry = factory.Services.GetRequiredService<ModelRegistry>();
         var models = new[] { registry.Find("colour32")!, registry.Find("colour48")! };
-        var request = new CamRequest(TestImages.RedTopLeftPng(), null, TargetChoice.TopOne, 5, Colormap.Jet, 0.5f, ResizeMode.Stretch, "gradcam",
+        var request = new CamRequest(TestImages.RedTopLeftPng(), null, ExplanationTarget.TopOne, 5, Colormap.Jet, 0.5f, ResizeMode.Stretch, "gradcam",
             ResultParts.All, MaxSize: 100);
 
         var withOverlay = CamExplainer.DecodeHintFor(request, models);

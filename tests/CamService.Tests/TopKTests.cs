@@ -1,3 +1,4 @@
+using CamService.Inference.Explanations;
 using System.Numerics.Tensors;
 using CamService.Cam;
 
@@ -15,7 +16,7 @@ public sealed class TopKTests
         logits[996] = 4e-14f;
         logits[3] = 2e-14f;
 
-        var top = CamExplainer.TopK(logits, 5, Label);
+        var top = CamEngine.TopK(logits, 5, Label);
 
         Assert.Equal(TensorPrimitives.IndexOfMax(logits), top[0].Index);
         Assert.Equal([996, 3, 0, 1, 2], top.Select(p => p.Index));
@@ -25,7 +26,7 @@ public sealed class TopKTests
     [Fact]
     public void EqualLogits_ComeInIndexOrder()
     {
-        var top = CamExplainer.TopK(new float[1000], 4, Label);
+        var top = CamEngine.TopK(new float[1000], 4, Label);
         Assert.Equal([0, 1, 2, 3], top.Select(p => p.Index));
         Assert.Equal(["class 0", "class 1", "class 2", "class 3"], top.Select(p => p.Label));
     }
@@ -34,7 +35,7 @@ public sealed class TopKTests
     public void DistinctLogits_MostProbableFirst()
     {
         float[] logits = [0.5f, 2f, -1f, 1f];
-        var top = CamExplainer.TopK(logits, 4, Label);
+        var top = CamEngine.TopK(logits, 4, Label);
         Assert.Equal([1, 3, 0, 2], top.Select(p => p.Index));
         Assert.Equal(1f, top.Sum(p => p.Probability), 5);
     }

@@ -1,39 +1,35 @@
 namespace CamService.Inference.Methods;
 
-/// <summary>One image's target layer and the gradient of one class score with respect to it.</summary>
-public readonly ref struct CamInput(ReadOnlySpan<float> activations, ReadOnlySpan<float> gradients, int channels, int height, int width)
+/// <summary>What a method costs beyond the one run that gives activations and gradients.</summary>
+public enum CostClass
 {
-    /// <summary>[K, h, w].</summary>
-    public ReadOnlySpan<float> Activations { get; } = activations;
+    /// <summary>Nothing: a formula over the activations (and gradients) of that run.</summary>
+    OnePass,
 
-    /// <summary>[K, h, w]; empty for methods that do not use gradients.</summary>
-    public ReadOnlySpan<float> Gradients { get; } = gradients;
+    /// <summary>Batched runs of the head alone (target layer → logits): a few MFLOPs each.</summary>
+    HeadOnly,
 
-    public int Channels { get; } = channels;
-
-    public int Height { get; } = height;
-
-    public int Width { get; } = width;
-
-    public int Positions => Height * Width;
-
-    public ReadOnlySpan<float> ActivationChannel(int k) => Activations.Slice(k * Positions, Positions);
-
-    public ReadOnlySpan<float> GradientChannel(int k) => Gradients.Slice(k * Positions, Positions);
+    /// <summary>Batched forward passes of the whole model on modified inputs.</summary>
+    ManyForwards,
 }
 
 /// <summary>
-/// A class activation map method. Methods are stateless and shared: everything a call needs
-/// comes in through <see cref="CamInput"/>.
+/// A class activation map method. Methods are stateless and shared: everything a call needs comes in
+/// through <see cref="CamContext"/>, including the model runs it may ask for.
 /// </summary>
 public abstract class CamMethod
 {
-    /// <summary>The name requests use ("gradcam").</summary>
+    /// <summary>The name requests use, as pytorch-grad-cam names the method ("gradcam").</summary>
     public abstract string Name { get; }
 
-    /// <summary>Whether the method needs the gradients output (Grad-CAM does; Eigen-CAM would not).</summary>
+    /// <summary>One line for GET /methods and the CLI: what the map is, and its paper.</summary>
+    public abstract string Description { get; }
+
+    public virtual CostClass Cost => CostClass.OnePass;
+
+    /// <summary>Whether the method reads <see cref="CamContext.Gradients"/> (Eigen-CAM does not).</summary>
     public virtual bool UsesGradients => true;
 
     /// <summary>Writes the raw, unnormalised map ([h, w]) into <paramref name="map"/>.</summary>
-    public abstract void Compute(in CamInput input, Span<float> map);
+    public abstract void Compute(in CamContext context, Span<float> map);
 }

@@ -10,6 +10,8 @@ public sealed class CamMethods
 
     public static CamMethods Default { get; } = new([new GradCam()]);
 
+    public IEnumerable<CamMethod> All => Names.Select(n => methods[n]);
+
     public IEnumerable<string> Names => methods.Keys.Order(StringComparer.Ordinal);
 
     public CamMethod? Find(string name) => methods.GetValueOrDefault(name);

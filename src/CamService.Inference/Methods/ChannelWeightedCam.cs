@@ -10,9 +10,9 @@ namespace CamService.Inference.Methods;
 public abstract class ChannelWeightedCam : CamMethod
 {
     /// <summary>Writes one weight per channel into <paramref name="weights"/>.</summary>
-    protected abstract void ComputeWeights(in CamInput input, Span<float> weights);
+    protected abstract void ComputeWeights(in CamContext input, Span<float> weights);
 
-    public sealed override void Compute(in CamInput input, Span<float> map)
+    public sealed override void Compute(in CamContext input, Span<float> map)
     {
         var rented = ArrayPool<float>.Shared.Rent(input.Channels);
         try

@@ -7,7 +7,9 @@ public sealed class GradCam : ChannelWeightedCam
 {
     public override string Name => "gradcam";
 
-    protected override void ComputeWeights(in CamInput input, Span<float> weights)
+    public override string Description => "Grad-CAM (Selvaraju et al., arXiv 1610.02391): channels weighted by the spatial mean of their gradient.";
+
+    protected override void ComputeWeights(in CamContext input, Span<float> weights)
     {
         for (var k = 0; k < input.Channels; k++)
         {

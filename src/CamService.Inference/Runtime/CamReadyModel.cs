@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Graph;
 using CamService.Onnx.Model;
+using CamService.Inference.Methods;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 
@@ -15,7 +17,7 @@ namespace CamService.Inference.Runtime;
 /// its most efficient one keeps a second session for when runs queue up (see <see cref="CoreScheduler"/>).
 /// </para>
 /// </summary>
-public sealed class CamReadyModel : IDisposable
+public sealed class CamReadyModel : ICamModel, IDisposable
 {
     readonly InferenceSession session;
     readonly InferenceSession? underLoadSession;
@@ -50,6 +52,18 @@ public sealed class CamReadyModel : IDisposable
     public string InputName { get; }
 
     public IReadOnlyList<string>? Labels { get; }
+
+    /// <summary>The label of a class, or "class N" for a model without labels.</summary>
+    public string LabelOf(int index) => Labels is { } labels ? labels[index] : $"class {index}";
+
+    /// <summary>Floats in one preprocessed image.</summary>
+    public int ImageLength => 3 * Preprocessing.Height * Preprocessing.Width;
+
+    int ICamModel.Classes => NumClasses;
+
+    IReadOnlyList<int> ICamModel.ActivationShape => ActivationShape;
+
+    IReadOnlyList<int> ICamModel.ImageShape => ImageShape(Preprocessing, 1).Skip(1).Select(d => (int)d).ToArray();
 
     public int NumClasses { get; }
 
@@ -133,7 +147,7 @@ public sealed class CamReadyModel : IDisposable
         var p = info.Preprocessing ?? throw new CamReadyException("The model's metadata lacks its preprocessing (cam.input_size).");
         var images = new float[batch * 3 * p.Height * p.Width];
         Array.Fill(images, 0.1f);
-        var targets = Enumerable.Repeat(-1L, batch).ToArray();
+        var targets = Enumerable.Repeat(CamReadyContract.TopOne, batch).ToArray();
         return new NamedOrtValues(
             [info.Input ?? throw new CamReadyException("The model's metadata does not name its image input (cam.input)."), CamReadyContract.Targets],
             [OrtValue.CreateTensorValueFromMemory(images, ImageShape(p, batch)), OrtValue.CreateTensorValueFromMemory(targets, [batch, 1])]);
@@ -164,17 +178,38 @@ public sealed class CamReadyModel : IDisposable
     /// <paramref name="targetsPerImage"/> targets each (negative = top-1).
     /// </summary>
     /// <param name="underLoad">Run on the session for when runs queue up (its <see cref="ServingThreads.UnderLoad"/> threads), where there is one.</param>
-    public CamOutputs Run(Memory<float> images, int batch, Memory<long> targets, int targetsPerImage, RunOptions? runOptions = null, bool underLoad = false)
+    public CamOutputs Run(ReadOnlyMemory<float> images, int batch, Memory<long> targets, int targetsPerImage, RunOptions? runOptions = null, bool underLoad = false)
     {
         var session = underLoad ? underLoadSession ?? this.session : this.session;
         var p = Preprocessing;
-        using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, images[..(batch * 3 * p.Height * p.Width)], ImageShape(p, batch));
+        using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(images[..(batch * 3 * p.Height * p.Width)]), ImageShape(p, batch));
         using var target = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, targets[..(batch * targetsPerImage)], [batch, targetsPerImage]);
         string[] inputNames = [InputName, CamReadyContract.Targets];
         var results = runOptions is null
             ? session.RunWithOwnOptions(inputNames, [image, target], outputNames)
             : session.Run(runOptions, inputNames, [image, target], outputNames);
         return new CamOutputs(results, batch, targetsPerImage, NumClasses, ActivationShape);
+    }
+
+    /// <summary>Not yet: the head session comes with Ablation-CAM.</summary>
+    public bool HeadIsLinear => false;
+
+    public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This model has no head session.");
+
+    /// <summary>
+    /// Whole forward passes through the CAM-ready session, logits only: with the top-1 as each image's
+    /// one target, the gradient part of the graph is the head's backward, a few MFLOPs.
+    /// </summary>
+    public void Forward(ReadOnlyMemory<float> images, int batch, Span<float> logits, CancellationToken cancellationToken)
+    {
+        var targets = new long[batch];
+        Array.Fill(targets, CamReadyContract.TopOne);
+        using var runOptions = new RunOptions();
+        using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
+        using var outputs = Run(images, batch, targets, 1, runOptions);
+        cancellationToken.ThrowIfCancellationRequested();
+        outputs.Logits.CopyTo(logits);
     }
 
     public void Dispose()

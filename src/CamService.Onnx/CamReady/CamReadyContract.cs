@@ -9,6 +9,9 @@ public static class CamReadyContract
     /// <summary>Input, int64 [N, T]: the classes whose gradients are wanted per image; negative = top-1.</summary>
     public const string Targets = "targets";
 
+    /// <summary>The <see cref="Targets"/> value that stands for each image's own top-1 class.</summary>
+    public const long TopOne = -1;
+
     /// <summary>Output [N, C]: class scores before any final Softmax/LogSoftmax.</summary>
     public const string Logits = "logits";
 

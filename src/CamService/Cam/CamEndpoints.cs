@@ -54,7 +54,10 @@ public static class CamEndpoints
     {
         var camRequest = await reader.ReadAsync(request, cancellationToken);
         var models = explainer.Resolve(camRequest.Models);
-        var targets = models.Select(m => CamExplainer.TargetIndex(m, camRequest.Target)).ToList();
+        foreach (var model in models)
+        {
+            CamExplainer.TargetIndex(model, camRequest.Target);
+        }
 
         var picture = WantedPicture(request);
         if (picture is { } pictureFormat)
@@ -84,7 +87,7 @@ public static class CamEndpoints
             var threads = models[i].Model!.Threads;
             var preferred = underLoad ? threads.UnderLoad.Threads : threads.Fastest.Threads;
             return cores.RunAsync(preferred, threads.UnderLoad.Threads,
-                lease => explainer.Infer(image, models[i], targets[i], camRequest, underLoad || lease.UnderLoad, cancellationToken), cancellationToken);
+                lease => explainer.Infer(image, models[i], camRequest, underLoad || lease.UnderLoad, cancellationToken), cancellationToken);
         }
         Task<CamResult> Render(Explanation explanation) =>
             cores.RunAsync(() => CamExplainer.Render(image, explanation, camRequest, size, quality), cancellationToken);

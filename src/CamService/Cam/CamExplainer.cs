@@ -1,13 +1,12 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Numerics.Tensors;
 using CamService.Imaging;
+using CamService.Inference.Explanations;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
 using CamService.Metrics;
 using CamService.Models;
 using CamService.Problems;
-using Microsoft.ML.OnnxRuntime;
 
 namespace CamService.Cam;
 
@@ -48,107 +47,70 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, Cam
     }
 
     /// <summary>Checks the target against every model before any work is done.</summary>
-    public static int? TargetIndex(ModelEntry entry, TargetChoice target)
+    public static int? TargetIndex(ModelEntry entry, ExplanationTarget target)
     {
-        var model = entry.Model!;
-        if (target.Index is { } index)
+        try
         {
-            return index < model.NumClasses
-                ? index
-                : throw RequestException.BadField("target", $"Class {index} is out of range for model '{entry.Id}' ({model.NumClasses} classes).");
+            return target.Resolve(entry.Model!, entry.Id);
         }
-        if (target.Label is { } label)
+        catch (TargetException e)
         {
-            var found = model.Labels?.ToList().IndexOf(label) ?? -1;
-            return found >= 0
-                ? found
-                : throw RequestException.BadField("target", $"Model '{entry.Id}' has no class labelled '{label}' (labels are matched exactly; see /models/{entry.Id}/labels).");
+            throw RequestException.BadField("target", e.Message);
         }
-        return null;
     }
 
     /// <summary>
-    /// Preprocesses the image for one model, runs it, and computes the map: everything but the
-    /// pictures, which <see cref="Render"/> draws (off the request's thread, while the next model runs).
+    /// Preprocesses the image for one model and explains it with the engine: everything but the pictures,
+    /// which <see cref="Render"/> draws (off the request's thread, while the next model runs).
     /// With <paramref name="underLoad"/>, it runs on the model's session for when runs queue up (see <see cref="CoreLease.UnderLoad"/>).
     /// </summary>
-    public Explanation Infer(LoadedImage image, ModelEntry entry, int? targetIndex, CamRequest request, bool underLoad, CancellationToken cancellationToken)
+    public Explanation Infer(LoadedImage image, ModelEntry entry, CamRequest request, bool underLoad, CancellationToken cancellationToken)
     {
         var model = entry.Model!;
         var method = methods.Find(request.Method)!;
-        var p = model.Preprocessing;
-        var inputLength = 3 * p.Height * p.Width;
+        var inputLength = model.ImageLength;
         var input = ArrayPool<float>.Shared.Rent(inputLength);
         try
         {
             var clock = Stopwatch.StartNew();
-            var geometry = TensorPreprocessor.Fill(image, p, request.Resize, input.AsSpan(0, inputLength));
+            var geometry = TensorPreprocessor.Fill(image, model.Preprocessing, request.Resize, input.AsSpan(0, inputLength));
             var preprocessMs = clock.Elapsed.TotalMilliseconds;
 
-            clock.Restart();
-            long[] targets = [targetIndex ?? -1];
-            using var outputs = Run(entry, input.AsMemory(0, inputLength), targets, underLoad, cancellationToken);
-            var inference = clock.Elapsed;
-            metrics.ModelRan(entry.Id, underLoad, inference);
-
-            // Nothing non-finite may reach the answer: a NaN or an infinity has no JSON form, and a
-            // map made from one means nothing.
-            var logits = outputs.LogitsOf(0);
-            var activations = outputs.ActivationsOf(0);
-            var gradients = method.UsesGradients ? outputs.GradientsOf(0, 0) : default;
-            NonFiniteOutput.Check(entry.Id, "logits", logits);
-            NonFiniteOutput.Check(entry.Id, "activations", activations);
-            NonFiniteOutput.Check(entry.Id, "gradients", gradients);
-            var chosen = targetIndex ?? TensorPrimitives.IndexOfMax(logits);
-            var predictions = TopK(logits, Math.Min(request.TopK, model.NumClasses), i => LabelOf(model, i));
-
-            clock.Restart();
-            var map = new float[outputs.Height * outputs.Width];
-            method.Compute(new CamInput(activations, gradients, outputs.Channels, outputs.Height, outputs.Width), map);
-            NonFiniteOutput.Check(entry.Id, "map", map);
-            var camMs = clock.Elapsed.TotalMilliseconds;
+            var settings = new ExplainSettings { TopK = request.TopK, UnderLoad = underLoad };
+            ImageExplanation explained;
+            try
+            {
+                explained = CamEngine.Explain(model, entry.Id, input.AsMemory(0, inputLength), 1, [request.Target], [method], settings, cancellationToken)[0];
+            }
+            catch (NonFiniteOutputException e)
+            {
+                throw NonFiniteOutput.Problem(entry.Id, e);
+            }
+            catch (TargetException e)
+            {
+                throw RequestException.BadField("target", e.Message);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                logger.LogInformation("{Model}: run stopped after {Milliseconds:F0} ms because its request was cancelled", entry.Id, clock.Elapsed.TotalMilliseconds);
+                throw;
+            }
+            metrics.ModelRan(entry.Id, underLoad, TimeSpan.FromMilliseconds(explained.InferenceMs));
+            var map = explained.Maps[0];
 
             return new Explanation(
                 entry.Id,
                 model.Info.Weights == Onnx.CamReady.WeightsKind.Random,
-                predictions,
-                new TargetScore(chosen, LabelOf(model, chosen), logits[chosen]),
-                method.Name,
-                new CamMap(outputs.Width, outputs.Height, map),
+                explained.Predictions,
+                map.Target,
+                map.Method,
+                map.Map,
                 geometry,
-                new Timings(Round(preprocessMs), Round(inference.TotalMilliseconds), Round(camMs), 0));
+                new Timings(Round(preprocessMs), Round(explained.InferenceMs), Round(map.CamMs), 0));
         }
         finally
         {
             ArrayPool<float>.Shared.Return(input);
-        }
-    }
-
-    /// <summary>
-    /// One ONNX Runtime run that stops between operators once the request is cancelled — by the
-    /// client going away or by its deadline — rather than finishing work nobody will read.
-    /// </summary>
-    CamOutputs Run(ModelEntry entry, Memory<float> input, long[] targets, bool underLoad, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var clock = Stopwatch.StartNew();
-        using var runOptions = new RunOptions();
-        using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
-        try
-        {
-            var outputs = entry.Model!.Run(input, 1, targets, 1, runOptions, underLoad);
-            if (cancellationToken.IsCancellationRequested)
-            {
-                // Cancelled as the run ended: nobody will read the rest.
-                outputs.Dispose();
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-            return outputs;
-        }
-        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
-        {
-            logger.LogInformation("{Model}: run stopped after {Milliseconds:F0} ms because its request was cancelled", entry.Id, clock.Elapsed.TotalMilliseconds);
-            throw new OperationCanceledException($"The run of '{entry.Id}' was stopped: its request was cancelled.", e, cancellationToken);
         }
     }
 
@@ -227,25 +189,6 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, Cam
         var scale = (double)maxSize / longer;
         return new ImageSize(Math.Max(1, (int)Math.Round(width * scale)), Math.Max(1, (int)Math.Round(height * scale)));
     }
-
-    /// <summary>
-    /// The k most probable classes, most probable first. Ordered by logit, then by index: softmax
-    /// rounds near-equal logits (an untrained model's) to the same probability, and an unstable sort
-    /// of those would put some other class first than the top-1 that is explained.
-    /// </summary>
-    internal static List<Prediction> TopK(ReadOnlySpan<float> logits, int k, Func<int, string> labelOf)
-    {
-        // Softmax of the logits less their maximum: exp of a logit in the hundreds overflows a float.
-        var probabilities = new float[logits.Length];
-        TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), probabilities);
-        TensorPrimitives.SoftMax(probabilities, probabilities);
-        var scores = logits.ToArray();
-        var order = Enumerable.Range(0, scores.Length).ToArray();
-        Array.Sort(order, (a, b) => scores[a] != scores[b] ? scores[b].CompareTo(scores[a]) : a.CompareTo(b));
-        return order.Take(k).Select(i => new Prediction(i, labelOf(i), probabilities[i])).ToList();
-    }
-
-    static string LabelOf(CamReadyModel model, int index) => model.Labels is { } labels ? labels[index] : $"class {index}";
 
     static double Round(double milliseconds) => Math.Round(milliseconds, 2);
 }

@@ -1,14 +1,7 @@
 using CamService.Imaging;
+using CamService.Inference.Explanations;
 
 namespace CamService.Cam;
-
-/// <summary>What to explain: the class index or exact label, or each model's own top-1 when neither.</summary>
-public sealed record TargetChoice(int? Index, string? Label)
-{
-    public static readonly TargetChoice TopOne = new(null, null);
-
-    public override string ToString() => Index?.ToString() ?? Label ?? "top-1";
-}
 
 /// <summary>The parts of each result besides predictions and target.</summary>
 [Flags]
@@ -36,7 +29,7 @@ public enum ResultParts
 public sealed record CamRequest(
     ReadOnlyMemory<byte> Image,
     IReadOnlyList<string>? Models,
-    TargetChoice Target,
+    ExplanationTarget Target,
     int TopK,
     Colormap Colormap,
     float Alpha,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using CamService.Imaging;
+using CamService.Inference.Explanations;
 using CamService.Inference.Methods;
 using CamService.Problems;
 using Microsoft.AspNetCore.Http.Features;
@@ -164,11 +165,11 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
 
         var target = Field("target") switch
         {
-            null => TargetChoice.TopOne,
-            var t when int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var index) => new TargetChoice(index, null),
+            null => ExplanationTarget.TopOne,
+            var t when int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var index) => new ExplanationTarget(index, null),
             var t when t.StartsWith('-') && int.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) =>
                 throw RequestException.BadField("target", "A class index cannot be negative; leave 'target' out for each model's top-1."),
-            var label => new TargetChoice(null, label),
+            var label => new ExplanationTarget(null, label),
         };
 
         var topK = Field("topk") is { } k

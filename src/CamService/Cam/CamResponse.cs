@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using CamService.Inference.Explanations;
 
 namespace CamService.Cam;
 
@@ -40,15 +41,6 @@ public sealed record CamResult(
     [JsonIgnore]
     public byte[]? Overlay => OverlayPng ?? OverlayJpeg ?? OverlayWebp;
 }
-
-/// <summary>A class and its softmax probability.</summary>
-public sealed record Prediction(int Index, string Label, float Probability);
-
-/// <summary>The class a map explains and its score before softmax.</summary>
-public sealed record TargetScore(int Index, string Label, float Score);
-
-/// <summary>A raw class activation map.</summary>
-public sealed record CamMap(int Width, int Height, float[] Data);
 
 /// <summary>Milliseconds per stage of one model's result.</summary>
 public sealed record Timings(double Preprocess, double Inference, double Cam, double Render);

@@ -1,4 +1,5 @@
 using CamService.Imaging;
+using CamService.Inference.Explanations;
 using CamService.Inference.Runtime;
 using CamService.Models;
 using SixLabors.ImageSharp;
@@ -17,7 +18,7 @@ public sealed class CamWarmUp(ModelRegistry registry, CamExplainer explainer, Im
     {
         await registry.Loaded.WaitAsync(stoppingToken);
         var photo = SyntheticPhoto();
-        var request = new CamRequest(photo, null, TargetChoice.TopOne, 5, Colormap.Jet, 0.5f, ResizeMode.Crop, "gradcam");
+        var request = new CamRequest(photo, null, ExplanationTarget.TopOne, 5, Colormap.Jet, 0.5f, ResizeMode.Crop, "gradcam");
         try
         {
             await ComputeThreads.Run(() =>
@@ -25,7 +26,7 @@ public sealed class CamWarmUp(ModelRegistry registry, CamExplainer explainer, Im
                 using var image = loader.Load(photo);
                 foreach (var entry in registry.Ready)
                 {
-                    var explanation = explainer.Infer(image, entry, null, request, underLoad: false, stoppingToken);
+                    var explanation = explainer.Infer(image, entry, request, underLoad: false, stoppingToken);
                     CamExplainer.Render(image, explanation, request, CamExplainer.RenderedSize(image.Width, image.Height, 0), 85);
                     CamExplainer.Render(image, explanation, request with { Format = OverlayFormat.Jpeg }, CamExplainer.RenderedSize(image.Width, image.Height, 100), 85);
                 }
