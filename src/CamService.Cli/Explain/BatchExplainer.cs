@@ -53,7 +53,7 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
                 {
                     for (var t = 0; t < options.Targets.Count; t++)
                     {
-                        var file = $"grids/{options.Methods[m].Name}.{options.Targets[t].Key}.png";
+                        var file = $"{Inputs.GridsFolder}/{options.Methods[m].Name}.{options.Targets[t].Key}.png";
                         Write(file, grids[m, t].ToPng());
                         gridSummaries.Add(new GridSummary(file, options.Methods[m].Name, options.Targets[t].Key, options.GridCell, GridWriter.Gap,
                             options.Images.Select(i => i.Id).ToList(), names));
@@ -225,7 +225,7 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
                     for (var t = 0; t < options.Targets.Count; t++)
                     {
                         var map = result.Maps[m * options.Targets.Count + t];
-                        var file = $"overlays/{id}/{entry.Name}.{map.Method}.{options.Targets[t].Key}.{Extension(options.Format)}";
+                        var file = $"{Inputs.OverlaysFolder}/{id}/{entry.Name}.{map.Method}.{options.Targets[t].Key}.{Extension(options.Format)}";
                         var clock = Stopwatch.StartNew();
                         Render(image, map.Map, geometries[i], file, out var cell);
                         grids[m, t].Place(row, column, cell);

@@ -6,19 +6,22 @@ public sealed record ImageInput(string Path, string Id);
 /// <summary>Finds the images and models a command line names.</summary>
 public static class Inputs
 {
+    /// <summary>Where in the output folder a run writes its overlays, and its grids.</summary>
+    public const string OverlaysFolder = "overlays", GridsFolder = "grids";
+
     /// <summary>What a folder is searched for; a file named on the command line is tried whatever its name.</summary>
     public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp"];
 
     /// <summary>
     /// The images of <paramref name="paths"/>, in order: a file as it is, a folder's images (by extension,
     /// hidden files left out) sorted by path — only the files directly in it unless <paramref name="recursive"/>,
-    /// and never those under <paramref name="outputDirectory"/>, so a run's own overlays are not explained by
-    /// the next. An image's id is its file name without extension (its path below the folder with
+    /// and never the pictures a run writes in <paramref name="outputDirectory"/> (its overlays and grids
+    /// folders), so a run's own overlays are not explained by the next. An image's id is its file name without extension (its path below the folder with
     /// <paramref name="recursive"/>), with "-2", "-3" … added where two images would share one.
     /// </summary>
     public static IReadOnlyList<ImageInput> FindImages(IEnumerable<string> paths, bool recursive, string outputDirectory)
     {
-        var output = Path.GetFullPath(outputDirectory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        var written = new[] { OverlaysFolder, GridsFolder }.Select(f => Path.Combine(Path.GetFullPath(outputDirectory), f) + Path.DirectorySeparatorChar).ToArray();
         var found = new List<(string Path, string Id)>();
         foreach (var path in paths)
         {
@@ -31,7 +34,7 @@ public static class Inputs
                 var files = Directory.EnumerateFiles(path, "*", recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
                     .Where(f => ImageExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
                     .Where(f => !Path.GetFileName(f).StartsWith('.'))
-                    .Where(f => !Path.GetFullPath(f).StartsWith(output, StringComparison.Ordinal))
+                    .Where(f => !written.Any(w => Path.GetFullPath(f).StartsWith(w, StringComparison.Ordinal)))
                     .Order(StringComparer.Ordinal);
                 foreach (var file in files)
                 {

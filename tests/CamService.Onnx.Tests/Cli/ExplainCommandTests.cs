@@ -182,13 +182,15 @@ public sealed class ExplainCommandTests
         var model = TestModels.WriteCamReady(directory.Path, "colour", 16);
         var output = directory.File("out");
 
-        var (code, log) = Repository.Cli("explain", photos, "--models", model, "--out", output, "--grid-cell", "32");
+        var (code, log) = Repository.Cli("explain", photos, "--models", model, "--out", output, "--grid-cell", "32", "--format", "jpeg", "--max-size", "16");
 
         Assert.True(code == 1, log);
         Assert.Contains("skipped " + Path.Combine(photos, "truncated.png") + ": The PNG image cannot be decoded", log);
         Assert.Contains("skipped " + Path.Combine(photos, "text.jpg") + ": Unsupported image format", log);
         Assert.Contains("error: 2 of 3 images could not be explained", log);
-        Assert.True(File.Exists(Path.Combine(output, "overlays", "good", "colour.gradcam.top1.png")));
+        // A JPEG at most 16 px on its long side.
+        var overlay = Image.Identify(Path.Combine(output, "overlays", "good", "colour.gradcam.top1.jpg"));
+        Assert.Equal((16, 16, "JPEG"), (overlay.Width, overlay.Height, Image.DetectFormat(Path.Combine(output, "overlays", "good", "colour.gradcam.top1.jpg")).Name));
         Assert.False(Directory.Exists(Path.Combine(output, "overlays", "truncated")));
         // The grid keeps a row, empty, for each image that failed: rows are the inputs in order.
         var grid = Image.Identify(Path.Combine(output, "grids", "gradcam.top1.png"));

@@ -15,7 +15,7 @@ public sealed class ExplainPartsTests
     {
         using var directory = new TemporaryDirectory();
         var photos = Directory.CreateDirectory(directory.File("photos")).FullName;
-        foreach (var name in new[] { "b.JPG", "a.png", "c.webp", "d.jpeg", "notes.txt", ".hidden.png", "sub/e.png", "out/overlay.png" })
+        foreach (var name in new[] { "b.JPG", "a.png", "c.webp", "d.jpeg", "notes.txt", ".hidden.png", "sub/e.png", "out/overlays/a/m.gradcam.top1.png", "out/grids/gradcam.top1.png", "out/kept.png" })
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(photos, name))!);
             File.WriteAllText(Path.Combine(photos, name), "");
@@ -24,10 +24,12 @@ public sealed class ExplainPartsTests
 
         var flat = Inputs.FindImages([photos], recursive: false, output);
         var deep = Inputs.FindImages([photos], recursive: true, output);
+        var intoItself = Inputs.FindImages([photos], recursive: true, photos);
 
         Assert.Equal(["a", "b", "c", "d"], flat.Select(i => i.Id));
-        // The output folder is never read: a second run does not explain the first one's overlays.
-        Assert.Equal(["a", "b", "c", "d", "sub/e"], deep.Select(i => i.Id));
+        // A run's own pictures are never read: a second run does not explain the first one's overlays.
+        Assert.Equal(["a", "b", "c", "d", "out/kept", "sub/e"], deep.Select(i => i.Id));
+        Assert.Equal(["a", "b", "c", "d", "out/grids/gradcam.top1", "out/kept", "out/overlays/a/m.gradcam.top1", "sub/e"], intoItself.Select(i => i.Id));
         Assert.Equal(Path.Combine(photos, "sub", "e.png"), deep[^1].Path);
     }
 
