@@ -201,6 +201,28 @@ public sealed class ExplainCommandTests
         Assert.Null(summary.Images.Single(i => i.Id == "good").Error);
     }
 
+    [Fact]
+    public void NonFiniteModelOutput_SkipsThatModelsMaps_WhileTheOtherModelExplainsEveryImage()
+    {
+        using var directory = new TemporaryDirectory();
+        var photos = Folder(directory, "photos");
+        WritePng(photos, "a.png", TestImages.RedPatch(32, 32, new Rectangle(0, 0, 8, 8)));
+        WritePng(photos, "b.png", TestImages.RedPatch(32, 32, new Rectangle(8, 8, 8, 8)));
+        var models = Folder(directory, "models");
+        TestModels.WriteCamReady(models, "fine", 16);
+        TestModels.WriteCamReady(models, "nan", 16, logitScale: float.NaN);
+        var output = directory.File("out");
+
+        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--out", output, "--batch", "2");
+
+        Assert.True(code == 1, log);
+        Assert.Contains($"skipped {Path.Combine(photos, "a.png")} with nan: Model 'nan' produced NaN in its logits", log);
+        Assert.Contains("error: 2 of 2 images could not be explained", log);
+        var summary = Summary.FromJson(File.ReadAllText(Path.Combine(output, "summary.json")));
+        Assert.Equal([("a", "nan"), ("b", "nan")], summary.Failures.Select(f => (f.Image, f.Model)));
+        Assert.Equal([("a", "fine"), ("b", "fine")], summary.Explanations.Select(e => (e.Image, e.Model)));
+    }
+
     [Theory]
     [InlineData("no --out", "error: --out names the folder to write to.")]
     [InlineData("--method nosuchcam", "error: Unknown method 'nosuchcam'. Methods: ")]
