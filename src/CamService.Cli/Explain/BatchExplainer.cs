@@ -26,10 +26,10 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
     /// <summary>Runs everything and writes the summary; returns the number of images that failed (with any model).</summary>
     public int Run()
     {
-        Directory.CreateDirectory(options.OutputDirectory);
         var models = LoadModels();
         try
         {
+            Directory.CreateDirectory(options.OutputDirectory);
             var names = models.Select(m => m.Name).ToList();
             var grids = new GridWriter[options.Methods.Count, options.Targets.Count];
             try
