@@ -12,6 +12,24 @@ public sealed class CamMethodTests : IDisposable
     const int Size = 16;
     readonly CamReadyModel model = CamReadyModel.Create(new CamReadyBuilder().Prepare(TestModels.ColourClassifier(Size)).Model, new ExecutionSettings());
 
+    // K = 3 channels of 2×2, signs mixed so that every ReLU in the formulas bites somewhere.
+    const int Channels = 3;
+    const int Positions = 4;
+
+    static readonly float[] Activations =
+    [
+        1.0f, 0.5f, 0.0f, 2.0f,
+        0.2f, 1.5f, 0.8f, 0.1f,
+        -0.3f, 0.4f, 1.2f, 0.6f,
+    ];
+
+    static readonly float[] Gradients =
+    [
+        0.3f, -0.2f, 0.5f, 0.1f,
+        -0.4f, 0.6f, -0.1f, -0.3f,
+        0.2f, 0.2f, -0.5f, 0.4f,
+    ];
+
     public static TheoryData<string> Registered => new(CamMethods.Default.Names);
 
     /// <summary>The methods that are a formula over activations and gradients alone, so need no model.</summary>
@@ -20,6 +38,22 @@ public sealed class CamMethodTests : IDisposable
     /// <summary>The one-pass methods that explain a class (all but Eigen-CAM).</summary>
     public static TheoryData<string> OnePassWithGradients =>
         new(CamMethods.Default.All.Where(m => m.Cost == CostClass.OnePass && m.UsesGradients).Select(m => m.Name));
+
+    [Fact]
+    public void Registry_NamesTheMethodsAsPytorchGradCamDoes()
+    {
+        Assert.Subset(CamMethods.Default.Names.ToHashSet(), new HashSet<string> { "gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam" });
+        Assert.Same(CamMethods.Default.Find("eigencam"), CamMethods.Default.Find("EigenCAM"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Registered))]
+    public void EveryMethod_HasOneLineCitingItsPaper(string name)
+    {
+        var description = CamMethods.Default.Find(name)!.Description;
+        Assert.DoesNotContain('\n', description);
+        Assert.Matches(@"arXiv \d{4}\.\d{4,5}|doi 10\.", description);
+    }
 
     [Theory]
     [MemberData(nameof(Registered))]
@@ -64,24 +98,6 @@ public sealed class CamMethodTests : IDisposable
         CamMethods.Default.Find(name)!.Compute(Context(new float[Channels * Positions], Gradients), map);
         Assert.All(map, v => Assert.Equal(0f, v));
     }
-
-    // K = 3 channels of 2×2, signs mixed so that every ReLU in the formulas bites somewhere.
-    const int Channels = 3;
-    const int Positions = 4;
-
-    static readonly float[] Activations =
-    [
-        1.0f, 0.5f, 0.0f, 2.0f,
-        0.2f, 1.5f, 0.8f, 0.1f,
-        -0.3f, 0.4f, 1.2f, 0.6f,
-    ];
-
-    static readonly float[] Gradients =
-    [
-        0.3f, -0.2f, 0.5f, 0.1f,
-        -0.4f, 0.6f, -0.1f, -0.3f,
-        0.2f, 0.2f, -0.5f, 0.4f,
-    ];
 
     [Theory]
     [InlineData("gradcam")]
