@@ -7,7 +7,7 @@ using CamService.Models;
 using CamService.Problems;
 using CamService.Traffic;
 
-// CamService: Grad-CAM for several image classifiers side by side, in ONNX Runtime.
+// CamService: class activation maps (Grad-CAM and its kin) for several image classifiers side by side, in ONNX Runtime.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
     Args = args,
@@ -36,6 +36,7 @@ app.MapHealth();
 app.MapPrometheusMetrics();
 app.MapModels();
 app.MapCam();
+app.MapCamMethods();
 
 app.Run();
 

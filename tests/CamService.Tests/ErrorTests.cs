@@ -23,6 +23,13 @@ public sealed class ErrorTests(CamServiceFactory factory) : IClassFixture<CamSer
         { "alpha", "half", "alpha" },
         { "resize", "squash", "resize" },
         { "method", "magic", "Unknown method" },
+        { "method", "gradcam,magic", "Unknown method 'magic'. Methods: " },
+        { "method", "gradcam,GradCAM", "twice" },
+        { "target", "1,1", "twice" },
+        { "target", "1,green", "same class" },
+        { "target", "0,-2", "cannot be negative" },
+        { "scoreCamChannels", "-1", "scoreCamChannels" },
+        { "scoreCamChannels", "all", "scoreCamChannels" },
         { "models", "colour32,colour32", "twice" },
         { "modles", "colour32", "Unknown field" },
     };

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CamService.Cam;
 using CamService.Imaging;
 using CamService.Inference.Explanations;
+using CamService.Inference.Methods;
 using CamService.Models;
 using Microsoft.Extensions.DependencyInjection;
 using CamService.Testing;
@@ -137,8 +138,8 @@ public sealed class OutputsTests(CamServiceFactory factory) : IClassFixture<CamS
         await factory.ReadyClientAsync();
         var registry = factory.Services.GetRequiredService<ModelRegistry>();
         var models = new[] { registry.Find("colour32")!, registry.Find("colour48")! };
-        var request = new CamRequest(TestImages.RedTopLeftPng(), null, ExplanationTarget.TopOne, 5, Colormap.Jet, 0.5f, ResizeMode.Stretch, "gradcam",
-            ResultParts.All, MaxSize: 100);
+        var request = new CamRequest(TestImages.RedTopLeftPng(), null, ExplanationTarget.TopOneOnly, [CamMethods.Default.Find("gradcam")!], 5, Colormap.Jet, 0.5f,
+            ResizeMode.Stretch, ResultParts.All, MaxSize: 100);
 
         var withOverlay = CamExplainer.DecodeHintFor(request, models);
         var heatmapOnly = CamExplainer.DecodeHintFor(request with { Outputs = ResultParts.Heatmap | ResultParts.Cam }, models);

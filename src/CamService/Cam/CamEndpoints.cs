@@ -11,7 +11,7 @@ using Microsoft.Net.Http.Headers;
 
 namespace CamService.Cam;
 
-/// <summary>POST /cam: explain one image with one or more models.</summary>
+/// <summary>POST /cam: explain one image with one or more models, methods and targets.</summary>
 public static class CamEndpoints
 {
     public static IServiceCollection AddCam(this IServiceCollection services, IConfiguration configuration)
@@ -33,9 +33,10 @@ public static class CamEndpoints
         app.MapPost("/cam", Explain)
             .WithName("ExplainImage")
             .WithTags("CAM")
-            .WithSummary("Grad-CAM maps of one image for one or more models, with predictions, PNGs and timings.")
+            .WithSummary("CAM maps of one image for one or more models, methods and targets, with predictions, PNGs and timings.")
             .WithDescription("multipart/form-data with an 'image' file and optional fields, or application/json with 'image' as base64 " +
-                             "and the same fields. With 'Accept: image/png' (or image/jpeg, image/webp) and one model, the answer is the overlay itself.")
+                             "and the same fields. One result per model, method and target (models outer, then methods, then targets). " +
+                             "With 'Accept: image/png' (or image/jpeg, image/webp) and one map, the answer is the overlay itself.")
             .Produces<CamResponse>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -54,18 +55,17 @@ public static class CamEndpoints
     {
         var camRequest = await reader.ReadAsync(request, cancellationToken);
         var models = explainer.Resolve(camRequest.Models);
-        foreach (var model in models)
-        {
-            CamExplainer.TargetIndex(model, camRequest.Target);
-        }
+        explainer.Check(camRequest, models);
 
         var picture = WantedPicture(request);
         if (picture is { } pictureFormat)
         {
-            if (models.Count != 1)
+            var maps = models.Count * camRequest.MapsPerModel;
+            if (maps != 1)
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status406NotAcceptable, title: "Not acceptable",
-                    detail: $"An image answer holds one overlay; this request explains {models.Count} models. Name one in 'models' or accept application/json.");
+                    detail: $"An image answer holds one overlay; this request asks for {maps} maps ({models.Count} model(s) × {camRequest.Methods.Count} method(s) × " +
+                            $"{camRequest.Targets.Count} target(s)). Name one model, one method and one target, or accept application/json.");
             }
             // The answer is the overlay itself, in the accepted encoding.
             camRequest = camRequest with { Outputs = ResultParts.Overlay, Format = pictureFormat };
@@ -82,6 +82,8 @@ public static class CamEndpoints
         var quality = options.Value.OverlayQuality;
         var plan = RunPlan.For(models.Select(m => m.Model!.Threads).ToList(), cores.Cores);
 
+        // One engine call per model computes all its maps: a many-forwards method (Score-CAM) keeps the run's
+        // cores for its whole time, and the request's deadline stops it as it stops a run.
         Task<Explanation> Infer(int i, bool underLoad)
         {
             var threads = models[i].Model!.Threads;
@@ -89,14 +91,15 @@ public static class CamEndpoints
             return cores.RunAsync(preferred, threads.UnderLoad.Threads,
                 lease => explainer.Infer(image, models[i], camRequest, underLoad || lease.UnderLoad, cancellationToken), cancellationToken);
         }
-        Task<CamResult> Render(Explanation explanation) =>
-            cores.RunAsync(() => CamExplainer.Render(image, explanation, camRequest, size, quality), cancellationToken);
+        // Each map's pictures are drawn on a core of their own, side by side.
+        Task<CamResult[]> Render(Explanation explanation) => Task.WhenAll(explanation.Maps.Select(map =>
+            cores.RunAsync(() => CamExplainer.Render(image, explanation, map, camRequest, size, quality), cancellationToken)));
 
         // WhenAll ends only when every run and drawing has: none still uses the image when it is disposed.
-        var results = new CamResult[models.Count];
+        var results = new CamResult[models.Count][];
         if (plan.SideBySide)
         {
-            // Each run asks for its cores in the plan's order, and its pictures are drawn on the core it frees.
+            // Each run asks for its cores in the plan's order, and its pictures are drawn on the cores it frees.
             await Task.WhenAll(plan.Order.Select(async i => results[i] = await Render(await Infer(i, underLoad: true))));
         }
         else
@@ -112,9 +115,11 @@ public static class CamEndpoints
             results = await Task.WhenAll(explanations.Select(Render));
         }
 
+        // Models outer, then methods, then targets: the engine's maps are in method-then-target order already.
+        var answer = results.SelectMany(r => r).ToList();
         return picture is { } format
-            ? TypedResults.File(results[0].Overlay!, MediaTypes[format])
-            : CompleteJson(new CamResponse(new ImageSize(image.Width, image.Height), size, results), json.Value.SerializerOptions);
+            ? TypedResults.File(answer[0].Overlay!, MediaTypes[format])
+            : CompleteJson(new CamResponse(new ImageSize(image.Width, image.Height), size, answer), json.Value.SerializerOptions);
     }
 
     /// <summary>

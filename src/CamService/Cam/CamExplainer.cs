@@ -7,25 +7,26 @@ using CamService.Inference.Runtime;
 using CamService.Metrics;
 using CamService.Models;
 using CamService.Problems;
+using Microsoft.Extensions.Options;
 
 namespace CamService.Cam;
 
-/// <summary>One model's explanation before its pictures are drawn.</summary>
+/// <summary>One model's explanation before its pictures are drawn: its predictions and a map per method and target.</summary>
 public sealed record Explanation(
     string Model,
     bool Untrained,
     IReadOnlyList<Prediction> Predictions,
-    TargetScore Target,
-    string Method,
-    CamMap Cam,
+    IReadOnlyList<MapExplanation> Maps,
     InputGeometry Geometry,
-    Timings Timings);
+    double PreprocessMs,
+    double InferenceMs);
 
 /// <summary>
-/// Explains one decoded image with each requested model: preprocess, one ONNX Runtime run
-/// (logits, activations, gradients), the CAM method, and the PNGs mapped back onto the image.
+/// Explains one decoded image with each requested model: preprocess, then the engine (one ONNX Runtime run
+/// for logits, activations and the gradients of every target, and each method's maps), and the PNGs mapped
+/// back onto the image.
 /// </summary>
-public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, CamMetrics metrics, ILogger<CamExplainer> logger)
+public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOptions<CamOptions> options, ILogger<CamExplainer> logger)
 {
     /// <summary>The ready models a request names, in its order (all ready models when it names none).</summary>
     public IReadOnlyList<ModelEntry> Resolve(IReadOnlyList<string>? ids)
@@ -46,28 +47,53 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, Cam
         }).ToList();
     }
 
-    /// <summary>Checks the target against every model before any work is done.</summary>
-    public static int? TargetIndex(ModelEntry entry, ExplanationTarget target)
+    /// <summary>
+    /// Checks, before any work is done, that the request's maps are within Cam:MaxMapsPerRequest and that
+    /// every model has every target, each a class of its own (281 and "tabby" would be one map twice).
+    /// </summary>
+    public void Check(CamRequest request, IReadOnlyList<ModelEntry> models)
     {
-        try
+        var maps = models.Count * request.MapsPerModel;
+        var limit = options.Value.MaxMapsPerRequest;
+        if (maps > limit)
         {
-            return target.Resolve(entry.Model!, entry.Id);
+            var message = $"This request asks for {models.Count} model(s) × {request.Methods.Count} method(s) × {request.Targets.Count} target(s) = {maps} maps; " +
+                          $"the limit is {limit} (Cam:MaxMapsPerRequest). Send several requests.";
+            // Every list that could be shortened is named.
+            var fields = new[] { ("models", models.Count), ("method", request.Methods.Count), ("target", request.Targets.Count) }
+                .Where(f => f.Item2 > 1).ToDictionary(f => f.Item1, _ => new[] { message });
+            throw new RequestException(StatusCodes.Status400BadRequest, "Invalid request", message, fields);
         }
-        catch (TargetException e)
+        foreach (var entry in models)
         {
-            throw RequestException.BadField("target", e.Message);
+            var classes = new Dictionary<int, ExplanationTarget>();
+            foreach (var target in request.Targets)
+            {
+                try
+                {
+                    if (target.Resolve(entry.Model!, entry.Id) is { } index && !classes.TryAdd(index, target))
+                    {
+                        throw RequestException.BadField("target",
+                            $"Targets '{classes[index]}' and '{target}' are the same class (#{index}) of model '{entry.Id}'; list it once.");
+                    }
+                }
+                catch (TargetException e)
+                {
+                    throw RequestException.BadField("target", e.Message);
+                }
+            }
         }
     }
 
     /// <summary>
-    /// Preprocesses the image for one model and explains it with the engine: everything but the pictures,
-    /// which <see cref="Render"/> draws (off the request's thread, while the next model runs).
-    /// With <paramref name="underLoad"/>, it runs on the model's session for when runs queue up (see <see cref="CoreLease.UnderLoad"/>).
+    /// Preprocesses the image for one model and explains it with the engine, every method and target from one
+    /// model run: everything but the pictures, which <see cref="Render"/> draws (off the request's thread, while
+    /// the next model runs). With <paramref name="underLoad"/>, it runs on the model's session for when runs
+    /// queue up (see <see cref="CoreLease.UnderLoad"/>).
     /// </summary>
     public Explanation Infer(LoadedImage image, ModelEntry entry, CamRequest request, bool underLoad, CancellationToken cancellationToken)
     {
         var model = entry.Model!;
-        var method = methods.Find(request.Method)!;
         var inputLength = model.ImageLength;
         var input = ArrayPool<float>.Shared.Rent(inputLength);
         try
@@ -75,12 +101,13 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, Cam
             var clock = Stopwatch.StartNew();
             var geometry = TensorPreprocessor.Fill(image, model.Preprocessing, request.Resize, input.AsSpan(0, inputLength));
             var preprocessMs = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
 
-            var settings = new ExplainSettings { TopK = request.TopK, UnderLoad = underLoad };
+            var settings = new ExplainSettings { TopK = request.TopK, UnderLoad = underLoad, Methods = request.MethodOptions ?? MethodOptions.Default };
             ImageExplanation explained;
             try
             {
-                explained = CamEngine.Explain(model, entry.Id, input.AsMemory(0, inputLength), 1, [request.Target], [method], settings, cancellationToken)[0];
+                explained = CamEngine.Explain(model, entry.Id, input.AsMemory(0, inputLength), 1, request.Targets, request.Methods, settings, cancellationToken)[0];
             }
             catch (NonFiniteOutputException e)
             {
@@ -90,23 +117,19 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, Cam
             {
                 throw RequestException.BadField("target", e.Message);
             }
+            catch (NotSupportedException e)
+            {
+                throw MethodUnavailable.Problem(entry.Id, e);
+            }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 logger.LogInformation("{Model}: run stopped after {Milliseconds:F0} ms because its request was cancelled", entry.Id, clock.Elapsed.TotalMilliseconds);
                 throw;
             }
             metrics.ModelRan(entry.Id, underLoad, TimeSpan.FromMilliseconds(explained.InferenceMs));
-            var map = explained.Maps[0];
 
-            return new Explanation(
-                entry.Id,
-                model.Info.Weights == Onnx.CamReady.WeightsKind.Random,
-                explained.Predictions,
-                map.Target,
-                map.Method,
-                map.Map,
-                geometry,
-                new Timings(Round(preprocessMs), Round(explained.InferenceMs), Round(map.CamMs), 0));
+            return new Explanation(entry.Id, model.Info.Weights == Onnx.CamReady.WeightsKind.Random, explained.Predictions, explained.Maps,
+                geometry, preprocessMs, explained.InferenceMs);
         }
         finally
         {
@@ -115,14 +138,14 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, Cam
     }
 
     /// <summary>
-    /// Draws the pictures <see cref="CamRequest.Outputs"/> asks for at <paramref name="size"/> (see
+    /// Draws one map's pictures that <see cref="CamRequest.Outputs"/> asks for at <paramref name="size"/> (see
     /// <see cref="RenderedSize"/>), mapped back through the model's resize or crop; the overlay over the
     /// image shrunk to that size once per request (<see cref="LoadedImage.Display"/>).
     /// </summary>
-    public static CamResult Render(LoadedImage image, Explanation explanation, CamRequest request, ImageSize size, int quality)
+    public static CamResult Render(LoadedImage image, Explanation explanation, MapExplanation map, CamRequest request, ImageSize size, int quality)
     {
         var clock = Stopwatch.StartNew();
-        var cam = explanation.Cam;
+        var cam = map.Map;
         var format = request.Format ?? AutoFormat(image);
         byte[]? heatmap = null, overlay = null;
         if ((request.Outputs & (ResultParts.Heatmap | ResultParts.Overlay)) != 0)
@@ -149,13 +172,13 @@ public sealed class CamExplainer(ModelRegistry registry, CamMethods methods, Cam
         }
         var renderMs = clock.Elapsed.TotalMilliseconds;
 
-        return new CamResult(explanation.Model, explanation.Untrained, explanation.Predictions, explanation.Target, explanation.Method,
+        return new CamResult(explanation.Model, explanation.Untrained, explanation.Predictions, map.Target, map.Method,
             request.Outputs.HasFlag(ResultParts.Cam) ? cam : null,
             heatmap,
             format == OverlayFormat.Png ? overlay : null,
             format == OverlayFormat.Jpeg ? overlay : null,
             format == OverlayFormat.Webp ? overlay : null,
-            explanation.Timings with { Render = Round(renderMs) });
+            new Timings(Round(explanation.PreprocessMs), Round(explanation.InferenceMs), Round(map.CamMs), Round(renderMs)));
     }
 
     /// <summary>The overlay's encoding when the request leaves it to the service: PNG for a PNG upload, JPEG for a photo that was lossy already.</summary>

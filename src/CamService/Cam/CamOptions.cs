@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using CamService.Imaging;
+using CamService.Inference.Methods;
 
 namespace CamService.Cam;
 
@@ -19,6 +20,21 @@ public sealed class CamOptions
     /// <summary>Largest number of top predictions a request may ask for.</summary>
     [Range(1, 100_000)]
     public int MaxTopK { get; set; } = 1000;
+
+    /// <summary>
+    /// Largest number of maps one request may ask for: models × methods × targets (default 32, e.g. four
+    /// models by all eight methods). Each map is one more picture to draw, and a many-forwards method's
+    /// map holds its cores for seconds; beyond, 400.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxMapsPerRequest { get; set; } = 32;
+
+    /// <summary>
+    /// Score-CAM's channels with a forward pass each when a request does not say (scoreCamChannels): those
+    /// most activated; 0 = all, the method as published. Default: the engine's (<see cref="MethodOptions.Default"/>).
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int DefaultScoreCamChannels { get; set; } = MethodOptions.Default.ScoreCamChannels;
 
     /// <summary>
     /// Explanations worked on at once; 0 (default) means one per core. Their decoding, model runs and

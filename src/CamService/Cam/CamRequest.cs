@@ -1,5 +1,6 @@
 using CamService.Imaging;
 using CamService.Inference.Explanations;
+using CamService.Inference.Methods;
 
 namespace CamService.Cam;
 
@@ -22,49 +23,57 @@ public enum ResultParts
 }
 
 /// <summary>
-/// A parsed, validated POST /cam request (field by field, as documented in the API). MaxSize is the
-/// long side of the pictures in pixels; 0 = the image's own size (never larger). Format null is auto:
-/// the overlay is encoded like the upload (<see cref="CamExplainer.AutoFormat"/>).
+/// A parsed, validated POST /cam request (field by field, as documented in the API). Every model explains
+/// every target with every method: <see cref="MapsPerModel"/> maps each. MaxSize is the long side of the
+/// pictures in pixels; 0 = the image's own size (never larger). Format null is auto: the overlay is encoded
+/// like the upload (<see cref="CamExplainer.AutoFormat"/>). MethodOptions null is the methods' defaults.
 /// </summary>
 public sealed record CamRequest(
     ReadOnlyMemory<byte> Image,
     IReadOnlyList<string>? Models,
-    ExplanationTarget Target,
+    IReadOnlyList<ExplanationTarget> Targets,
+    IReadOnlyList<CamMethod> Methods,
     int TopK,
     Colormap Colormap,
     float Alpha,
     ResizeMode Resize,
-    string Method,
     ResultParts Outputs = ResultParts.All,
     int MaxSize = 0,
-    OverlayFormat? Format = OverlayFormat.Png);
+    OverlayFormat? Format = OverlayFormat.Png,
+    MethodOptions? MethodOptions = null)
+{
+    public int MapsPerModel => Targets.Count * Methods.Count;
+}
 
 /// <summary>The fields of POST /cam as they arrive, for documentation (multipart/form-data).</summary>
 /// <param name="Image">The photo: JPEG, PNG or WebP.</param>
-/// <param name="Models">Comma-separated model ids, one result each in this order (default: every ready model).</param>
-/// <param name="Target">A class index or an exact label (default: each model's own top-1).</param>
+/// <param name="Models">Comma-separated model ids (default: every ready model).</param>
+/// <param name="Target">Comma-separated class indices or exact labels, e.g. "281,285" (default: each model's own top-1).</param>
 /// <param name="Topk">How many top predictions to list (default 5).</param>
 /// <param name="Colormap">jet (default), turbo, viridis or inferno.</param>
 /// <param name="Alpha">Overlay opacity from 0 to 1 (default 0.5).</param>
 /// <param name="Resize">stretch (default: the whole image to the model input) or crop (shorter side, then centre crop).</param>
-/// <param name="Method">The CAM method (default gradcam).</param>
+/// <param name="Method">Comma-separated CAM methods, e.g. "gradcam,scorecam" (default gradcam); GET /methods lists them.</param>
 /// <param name="Outputs">Comma-separated parts of each result: any of cam, heatmap, overlay (default all three).</param>
 /// <param name="MaxSize">Long side of the heatmap and overlay in pixels (default 1280, Cam:DefaultMaxSize); 0 = the image's size. Never larger than the image.</param>
 /// <param name="Format">The overlay's encoding: auto (default: like the upload, PNG for a PNG, JPEG for a JPEG or WebP), png (overlayPng), jpeg (overlayJpeg) or webp (overlayWebp).</param>
+/// <param name="ScoreCamChannels">Score-CAM: how many channels, those most activated, get a forward pass each; 0 = all (default Cam:DefaultScoreCamChannels).</param>
+/// <remarks>The answer holds one result per model, method and target: models outer, then methods, then targets, each in the order asked.</remarks>
 public sealed record CamFormFields(IFormFile Image, string? Models, string? Target, int? Topk, string? Colormap, float? Alpha, string? Resize, string? Method,
-    string? Outputs, int? MaxSize, string? Format);
+    string? Outputs, int? MaxSize, string? Format, int? ScoreCamChannels);
 
 /// <summary>The JSON form of POST /cam: the same fields, with the image as base64 (a data: URL is accepted too).</summary>
 /// <param name="Image">Base64 of a JPEG, PNG or WebP file.</param>
 /// <param name="Models">Comma-separated model ids (or a JSON array of ids).</param>
-/// <param name="Target">A class index or an exact label.</param>
+/// <param name="Target">Comma-separated class indices or exact labels (or a JSON array of them).</param>
 /// <param name="Topk">How many top predictions to list (default 5).</param>
 /// <param name="Colormap">jet (default), turbo, viridis or inferno.</param>
 /// <param name="Alpha">Overlay opacity from 0 to 1 (default 0.5).</param>
 /// <param name="Resize">stretch (default) or crop.</param>
-/// <param name="Method">The CAM method (default gradcam).</param>
+/// <param name="Method">Comma-separated CAM methods (or a JSON array of names; default gradcam).</param>
 /// <param name="Outputs">Comma-separated parts: any of cam, heatmap, overlay (default all three).</param>
 /// <param name="MaxSize">Long side of the pictures in pixels (default 1280); 0 = the image's size.</param>
 /// <param name="Format">The overlay's encoding: auto (default: like the upload), png, jpeg or webp.</param>
+/// <param name="ScoreCamChannels">Score-CAM's channels with a forward pass each; 0 = all.</param>
 public sealed record CamJsonBody(string Image, string? Models, string? Target, int? Topk, string? Colormap, float? Alpha, string? Resize, string? Method,
-    string? Outputs, int? MaxSize, string? Format);
+    string? Outputs, int? MaxSize, string? Format, int? ScoreCamChannels);

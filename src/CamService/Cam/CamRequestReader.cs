@@ -15,7 +15,13 @@ namespace CamService.Cam;
 /// </summary>
 public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods methods)
 {
-    static readonly string[] Fields = ["image", "models", "target", "topk", "colormap", "alpha", "resize", "method", "outputs", "maxSize", "format"];
+    /// <summary>The method when a request names none.</summary>
+    public const string DefaultMethod = "gradcam";
+
+    static readonly string[] Fields = ["image", "models", "target", "topk", "colormap", "alpha", "resize", "method", "outputs", "maxSize", "format", "scoreCamChannels"];
+
+    /// <summary>The fields that take a list: comma-separated, or in JSON an array.</summary>
+    static readonly string[] ListFields = ["models", "target", "method"];
 
     public async Task<CamRequest> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -103,9 +109,9 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
                     JsonValueKind.String => property.Value.GetString(),
                     JsonValueKind.Number => property.Value.GetRawText(),
                     JsonValueKind.Null => null,
-                    JsonValueKind.Array when property.Name.Equals("models", StringComparison.OrdinalIgnoreCase)
-                        && property.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
-                        string.Join(",", property.Value.EnumerateArray().Select(e => e.GetString())),
+                    JsonValueKind.Array when ListFields.Contains(property.Name, StringComparer.OrdinalIgnoreCase)
+                        && property.Value.EnumerateArray().All(e => e.ValueKind is JsonValueKind.String or JsonValueKind.Number) =>
+                        string.Join(",", property.Value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
                     _ => throw RequestException.BadField(property.Name, $"'{property.Name}' must be a string or a number."),
                 };
             }
@@ -163,14 +169,16 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
             throw RequestException.BadField("models", "A model is listed twice.");
         }
 
-        var target = Field("target") switch
+        var targetList = Field("target")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
+        if (targetList.FirstOrDefault(t => t.StartsWith('-') && int.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)) is { } negative)
         {
-            null => ExplanationTarget.TopOne,
-            var t when int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var index) => new ExplanationTarget(index, null),
-            var t when t.StartsWith('-') && int.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) =>
-                throw RequestException.BadField("target", "A class index cannot be negative; leave 'target' out for each model's top-1."),
-            var label => new ExplanationTarget(null, label),
-        };
+            throw RequestException.BadField("target", $"A class index cannot be negative ('{negative}'); leave 'target' out for each model's top-1.");
+        }
+        var targets = ExplanationTarget.ParseList(Field("target"));
+        if (targets.Distinct().Count() != targets.Count)
+        {
+            throw RequestException.BadField("target", "A target is listed twice.");
+        }
 
         var topK = Field("topk") is { } k
             ? int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed >= 1 && parsed <= options.Value.MaxTopK
@@ -197,10 +205,12 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
             _ => throw RequestException.BadField("resize", "'resize' must be 'stretch' or 'crop'."),
         };
 
-        var method = Field("method") ?? "gradcam";
-        if (methods.Find(method) is null)
+        var methodNames = Field("method")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
+        var chosen = methodNames.Length == 0 ? [methods.Find(DefaultMethod)!] : methodNames.Select(name => methods.Find(name)
+            ?? throw RequestException.BadField("method", $"Unknown method '{name}'. Methods: {string.Join(", ", methods.Names)} (see GET /methods).")).ToList();
+        if (chosen.Distinct().Count() != chosen.Count)
         {
-            throw RequestException.BadField("method", $"Unknown method '{method}'. Methods: {string.Join(", ", methods.Names)}.");
+            throw RequestException.BadField("method", "A method is listed twice.");
         }
 
         var outputs = ResultParts.All;
@@ -234,7 +244,14 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
             _ => throw RequestException.BadField("format", "'format' must be auto, png, jpeg or webp."),
         };
 
-        return new CamRequest(image, models, target, topK, colormap, alpha, resize, method.ToLowerInvariant(), outputs, maxSize, format);
+        var scoreCamChannels = Field("scoreCamChannels") is { } n
+            ? int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var channels)
+                ? channels
+                : throw RequestException.BadField("scoreCamChannels", "'scoreCamChannels' must be a whole number of channels, 0 for all of them.")
+            : options.Value.DefaultScoreCamChannels;
+
+        return new CamRequest(image, models, targets, chosen, topK, colormap, alpha, resize, outputs, maxSize, format,
+            MethodOptions.Default with { ScoreCamChannels = scoreCamChannels });
     }
 
     static RequestException TooLarge(long limit) => new(StatusCodes.Status413PayloadTooLarge, "Request too large",

@@ -1,5 +1,6 @@
 using CamService.Imaging;
 using CamService.Inference.Explanations;
+using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
 using CamService.Models;
 using SixLabors.ImageSharp;
@@ -8,17 +9,19 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace CamService.Cam;
 
 /// <summary>
-/// Once the models are loaded, runs one whole explanation per ready model on a synthetic photo —
-/// decode, preprocess, inference, map and both PNGs — so the first real request does not pay for
-/// just-in-time compilation and first-use initialisation (some hundreds of milliseconds).
+/// Once the models are loaded, explains a synthetic photo with each ready model the way a request does —
+/// decode, preprocess, the engine with every one-pass method, a heatmap and overlays as PNG and JPEG — so
+/// the first real request does not pay for just-in-time compilation and first-use initialisation (some
+/// hundreds of milliseconds). Head-only and many-forwards methods are left out: they add model runs of
+/// their own, and a model without a head would fail the warm-up of the others.
 /// </summary>
-public sealed class CamWarmUp(ModelRegistry registry, CamExplainer explainer, ImageLoader loader, ILogger<CamWarmUp> logger) : BackgroundService
+public sealed class CamWarmUp(ModelRegistry registry, CamMethods methods, ImageLoader loader, ILogger<CamWarmUp> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await registry.Loaded.WaitAsync(stoppingToken);
         var photo = SyntheticPhoto();
-        var request = new CamRequest(photo, null, ExplanationTarget.TopOne, 5, Colormap.Jet, 0.5f, ResizeMode.Crop, "gradcam");
+        var onePass = methods.All.Where(m => m.Cost == CostClass.OnePass).ToList();
         try
         {
             await ComputeThreads.Run(() =>
@@ -26,9 +29,7 @@ public sealed class CamWarmUp(ModelRegistry registry, CamExplainer explainer, Im
                 using var image = loader.Load(photo);
                 foreach (var entry in registry.Ready)
                 {
-                    var explanation = explainer.Infer(image, entry, request, underLoad: false, stoppingToken);
-                    CamExplainer.Render(image, explanation, request, CamExplainer.RenderedSize(image.Width, image.Height, 0), 85);
-                    CamExplainer.Render(image, explanation, request with { Format = OverlayFormat.Jpeg }, CamExplainer.RenderedSize(image.Width, image.Height, 100), 85);
+                    WarmUp(image, entry, onePass, stoppingToken);
                 }
             }, stoppingToken);
             logger.LogInformation("Explanation pipeline warmed up on {Count} models", registry.Ready.Count());
@@ -38,6 +39,24 @@ public sealed class CamWarmUp(ModelRegistry registry, CamExplainer explainer, Im
             // A warm-up is an optimisation: the service serves without it (for example when the
             // configured pixel limit is below the synthetic photo's size).
             logger.LogWarning("Explanation warm-up skipped: {Reason}", e.Message);
+        }
+    }
+
+    static void WarmUp(LoadedImage image, ModelEntry entry, IReadOnlyList<CamMethod> onePass, CancellationToken cancellationToken)
+    {
+        var model = entry.Model!;
+        var input = new float[model.ImageLength];
+        var geometry = TensorPreprocessor.Fill(image, model.Preprocessing, ResizeMode.Crop, input);
+        var explained = CamEngine.Explain(model, entry.Id, input, 1, ExplanationTarget.TopOneOnly, onePass, cancellationToken: cancellationToken)[0];
+        var cam = explained.Maps[0].Map;
+        // At the photo's size as a PNG, and shrunk as a JPEG: both of a request's drawing paths.
+        foreach (var (size, format) in new[] { (CamExplainer.RenderedSize(image.Width, image.Height, 0), OverlayFormat.Png),
+                                               (CamExplainer.RenderedSize(image.Width, image.Height, 100), OverlayFormat.Jpeg) })
+        {
+            var pixels = new float[size.Width * size.Height];
+            CamRenderer.Project(cam.Data, cam.Height, cam.Width, geometry, pixels, size.Width, size.Height);
+            CamRenderer.HeatmapPng(pixels, size.Width, size.Height, Colormap.Jet);
+            CamRenderer.Overlay(image.Display(size.Width, size.Height), pixels, Colormap.Jet, 0.5f, format, 85);
         }
     }
 
