@@ -1,7 +1,8 @@
-// The page: the images, the models and the settings flow into the grid. Each part is a component
-// in components/; this file only wires them together and keeps the models list fresh.
+// The page: the images, the models, the methods and the settings flow into the grid. Each part is a
+// component in components/; this file only wires them together and keeps the models list fresh.
 import './components/image-picker/image-picker.js';
 import './components/model-picker/model-picker.js';
+import './components/method-picker/method-picker.js';
 import './components/cam-controls/cam-controls.js';
 import './components/cam-grid/cam-grid.js';
 import * as api from './lib/api.js';
@@ -10,6 +11,7 @@ import { downloadCanvas } from './lib/pictures.js';
 
 const picker = document.querySelector('image-picker');
 const models = document.querySelector('model-picker');
+const methods = document.querySelector('method-picker');
 const controls = document.querySelector('cam-controls');
 const grid = document.querySelector('cam-grid');
 const progress = document.querySelector('[data-progress]');
@@ -19,7 +21,7 @@ const downloadGrid = document.querySelector('[data-download-grid]');
 const labels = new Map();
 
 function render() {
-  grid.update(picker.images, models.columns, controls.settings);
+  grid.update(picker.images, models.columns, methods.chosen, controls.settings);
   showProgress();
 }
 
@@ -60,11 +62,22 @@ async function refreshModels() {
   }
 }
 
+/** Reads GET /methods once; again after a while if the service could not be asked. */
+async function loadMethods() {
+  try {
+    methods.methods = await api.listMethods();
+  } catch (error) {
+    methods.showError(error);
+    setTimeout(loadMethods, 5000);
+  }
+}
+
 picker.addEventListener('images-change', render);
 models.addEventListener('models-change', () => {
   render();
   suggestLabels();
 });
+methods.addEventListener('methods-change', render);
 controls.addEventListener('settings-change', render);
 grid.addEventListener('cell-state', showProgress);
 downloadGrid.addEventListener('click', async () => {
@@ -73,3 +86,4 @@ downloadGrid.addEventListener('click', async () => {
 
 render();
 refreshModels();
+loadMethods();

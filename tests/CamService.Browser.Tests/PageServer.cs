@@ -1,8 +1,10 @@
+using CamService.Inference.Methods;
 using CamService.Models;
 using CamService.Onnx.CamReady;
 using CamService.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CamService.Browser.Tests;
@@ -10,7 +12,8 @@ namespace CamService.Browser.Tests;
 /// <summary>
 /// The real service, page included, listening on a free loopback port (Kestrel, in process) over
 /// a temporary models folder: three ready colour classifiers of different sizes (the 48-pixel one
-/// with random weights, so "untrained") and a broken file that fails to load.
+/// with random weights, so "untrained") and a broken file that fails to load. Beside the registered
+/// CAM methods it serves <see cref="MeanActivationCam"/>, so that the page always has two methods to compare.
 /// </summary>
 public sealed class PageServer : WebApplicationFactory<Program>
 {
@@ -20,6 +23,9 @@ public sealed class PageServer : WebApplicationFactory<Program>
     public const string UntrainedModel = "colour48";
 
     public const string BrokenModel = "broken";
+
+    /// <summary>The methods the service offers, in GET /methods order.</summary>
+    public static readonly CamMethods Methods = new([.. CamMethods.Default.All, new MeanActivationCam()]);
 
     readonly string modelsDirectory = Path.Combine(Path.GetTempPath(), $"camservice-page-{Guid.NewGuid():N}");
 
@@ -52,6 +58,7 @@ public sealed class PageServer : WebApplicationFactory<Program>
         builder.UseSetting("Cam:QueueLimit", "64");
         // A line per request would bury the test results.
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        builder.ConfigureTestServices(services => services.AddSingleton(Methods));
     }
 
     public override async ValueTask DisposeAsync()
@@ -65,5 +72,27 @@ public sealed class PageServer : WebApplicationFactory<Program>
         {
             // The OS cleans its temporary folder.
         }
+    }
+}
+
+/// <summary>A test method, one pass without gradients: the activations' mean over channels.</summary>
+public sealed class MeanActivationCam : CamMethod
+{
+    public const string Id = "meancam";
+
+    public override string Name => Id;
+
+    public override string Description => "Test method: the mean of the target layer's activations over channels.";
+
+    public override bool UsesGradients => false;
+
+    public override void Compute(in CamContext context, Span<float> map)
+    {
+        map.Clear();
+        for (var k = 0; k < context.Channels; k++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Add(map, context.ActivationChannel(k), map);
+        }
+        System.Numerics.Tensors.TensorPrimitives.Divide(map, context.Channels, map);
     }
 }

@@ -84,6 +84,10 @@ public sealed class PageSession : IAsyncDisposable
     /// <summary>The cell of the row-th image (from 0) and the model.</summary>
     public ILocator Cell(int row, string model) => Page.Locator($"cam-grid tbody tr:nth-child({row + 1}) cam-cell[data-model-id='{model}']");
 
+    /// <summary>The cell of the row-th image (from 0), the model and the method.</summary>
+    public ILocator Cell(int row, string model, string method) =>
+        Page.Locator($"cam-grid tbody tr:nth-child({row + 1}) cam-cell[data-model-id='{model}'][data-method='{method}']");
+
     /// <summary>Waits until the grid has <paramref name="count"/> cells and none is still waiting or running.</summary>
     public Task WaitForSettledCellsAsync(int count) =>
         Page.WaitForFunctionAsync(

@@ -241,7 +241,7 @@ public sealed class PageTests(PageFixture fixture)
 
         using var overlay = Photos.Decode(path);
         Assert.Equal((64, 48), (overlay.Width, overlay.Height));
-        Assert.Equal("red_colour64_red.png", download.SuggestedFilename);
+        Assert.Equal("red_colour64_gradcam_red.png", download.SuggestedFilename);
         // The grid's heatmaps are only as large as the grid shows them: the download asks for the full size.
         Assert.Equal(3, session.CamRequests);
         session.AssertNoErrors();

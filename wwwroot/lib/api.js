@@ -69,19 +69,27 @@ export function modelLabels(id) {
   return request(`models/${encodeURIComponent(id)}/labels`, { headers: { accept: 'application/json' } });
 }
 
+/** GET methods: every CAM method with its description, cost class and whether it uses gradients. */
+export function listMethods() {
+  return request('methods', { headers: { accept: 'application/json' } });
+}
+
 /** How often an explanation is sent again while the service says it is busy. */
 const BUSY_RETRIES = 20;
 
 /**
- * POST cam for one image and one or more models (their results come back in this order); retried while
- * the service is busy. target: null for each model's top-1, a class index (number) or an exact label (string).
- * outputs: the parts of each result (cam, heatmap, overlay); maxSize: the pictures' long side (0: the
- * image's size); format: the overlay's encoding; alpha: the overlay's opacity. Left out, the service's defaults apply.
+ * POST cam for one image and one or more models and methods; the answer has a result per model and method
+ * (models outer, each in the order given). Retried while the service is busy. target: null for each model's
+ * top-1, a class index (number) or an exact label (string). methods: CAM method names (left out: the
+ * service's default, gradcam). outputs: the parts of each result (cam, heatmap, overlay); maxSize: the
+ * pictures' long side (0: the image's size); format: the overlay's encoding; alpha: the overlay's opacity.
+ * Left out, the service's defaults apply.
  */
-export function explain({ file, models, target, colormap, alpha, resize, topk = 5, outputs, maxSize, format, signal }) {
+export function explain({ file, models, methods, target, colormap, alpha, resize, topk = 5, outputs, maxSize, format, signal }) {
   const form = new FormData();
   form.append('image', file, file.name);
   form.append('models', [].concat(models).join(','));
+  if (methods) form.append('method', [].concat(methods).join(','));
   if (target !== null && target !== undefined) form.append('target', String(target));
   form.append('topk', String(topk));
   form.append('colormap', colormap);

@@ -1,11 +1,11 @@
-// The whole grid as one PNG, drawn on a canvas with its labels: a title line, a header per model
-// (name, untrained badge, family, parameters · GFLOPs · latency), then a row per image: its name on
-// the left and, per model, the overlay as shown (current opacity) with top-1, target and time.
+// The whole grid as one PNG, drawn on a canvas with its labels: a title line, a header per column
+// (model name, untrained badge, method and family, parameters · GFLOPs · latency), then a row per image:
+// its name on the left and, per column, the overlay as shown (current opacity) with top-1, target and time.
 import * as format from './format.js';
 
 /**
  * Layout rules, in pixels:
- *   width  = padding + rowHeaderWidth + models · (cellSize + padding)
+ *   width  = padding + rowHeaderWidth + columns · (cellSize + padding)
  *   height = titleHeight + headerHeight + images · (cellSize + captionHeight + padding)
  * Each overlay is scaled to fit a cellSize × cellSize box, keeping its aspect ratio, at the box's top.
  */
@@ -18,10 +18,10 @@ export const LAYOUT = Object.freeze({
   captionHeight: 60,
 });
 
-export function gridSize(models, images) {
+export function gridSize(columns, images) {
   const { padding, rowHeaderWidth, cellSize, titleHeight, headerHeight, captionHeight } = LAYOUT;
   return {
-    width: padding + rowHeaderWidth + models * (cellSize + padding),
+    width: padding + rowHeaderWidth + columns * (cellSize + padding),
     height: titleHeight + headerHeight + images * (cellSize + captionHeight + padding),
   };
 }
@@ -30,9 +30,9 @@ const COLORS = { text: '#1b1f27', muted: '#5b6472', rule: '#dde1e8', badge: '#b4
 const FONT = 'system-ui, "DejaVu Sans", sans-serif';
 
 /** Draws grid.snapshot with the page's settings; returns the canvas. */
-export function drawGrid({ models, rows }, settings) {
+export function drawGrid({ columns, rows }, settings) {
   const { padding, rowHeaderWidth, cellSize, titleHeight, headerHeight, captionHeight } = LAYOUT;
-  const size = gridSize(models.length, rows.length);
+  const size = gridSize(columns.length, rows.length);
   const canvas = document.createElement('canvas');
   canvas.width = size.width;
   canvas.height = size.height;
@@ -43,17 +43,18 @@ export function drawGrid({ models, rows }, settings) {
 
   const target = settings.target === null ? 'each model’s top-1' : `target ${typeof settings.target === 'number' ? `#${settings.target}` : `“${settings.target}”`}`;
   const half = size.width / 2 - padding;
-  text(context, 'CamService · Grad-CAM side by side', padding, 30, `700 18px ${FONT}`, COLORS.text, half);
+  text(context, 'CamService · class activation maps side by side', padding, 30, `700 18px ${FONT}`, COLORS.text, half);
   text(context, `${target} · ${settings.colormap} · opacity ${Math.round(settings.alpha * 100)}% · ${settings.resize}`,
     size.width - padding, 30, `13px ${FONT}`, COLORS.muted, half, 'right');
 
   const columnX = (i) => padding + rowHeaderWidth + i * (cellSize + padding);
-  models.forEach((model, i) => {
+  columns.forEach(({ model, method }, i) => {
     const x = columnX(i);
     const top = titleHeight;
     const nameWidth = text(context, model.id, x, top + 20, `700 15px ${FONT}`, COLORS.text, model.untrained ? cellSize - 90 : cellSize);
     if (model.untrained) badge(context, 'UNTRAINED', x + nameWidth + 8, top + 7);
-    text(context, [model.family, model.architecture].filter(Boolean).join(' · '), x, top + 39, `13px ${FONT}`, COLORS.muted, cellSize);
+    const methodWidth = text(context, method, x, top + 39, `700 13px ${FONT}`, COLORS.text, cellSize / 2);
+    text(context, [model.family, model.architecture].filter(Boolean).join(' · '), x + methodWidth + 8, top + 39, `13px ${FONT}`, COLORS.muted, cellSize - methodWidth - 8);
     text(context, `${format.parameters(model.parameters)} parameters · ${format.gflops(model.gflops)} GFLOPs`, x, top + 58, `13px ${FONT}`, COLORS.text, cellSize);
     text(context, `${format.milliseconds(model.latencyMs)} measured latency`, x, top + 76, `13px ${FONT}`, COLORS.text, cellSize);
   });
@@ -86,7 +87,7 @@ function drawCell(context, cell, x, y) {
     const probability = format.probability(top.probability);
     const probabilityWidth = text(context, probability, x + cellSize, captionY + 18, `600 13px ${FONT}`, COLORS.text, cellSize / 3, 'right');
     text(context, top.label, x, captionY + 18, `600 13px ${FONT}`, COLORS.text, cellSize - probabilityWidth - 8);
-    text(context, `explains ${target.label} #${target.index}${cell.chosen ? ' (chosen)' : ''}`, x, captionY + 36, `12px ${FONT}`, COLORS.muted, cellSize);
+    text(context, `${cell.method} · explains ${target.label} #${target.index}${cell.chosen ? ' (chosen)' : ''}`, x, captionY + 36, `12px ${FONT}`, COLORS.muted, cellSize);
     text(context, `${format.milliseconds(format.totalMs(timingsMs))} on the service`, x, captionY + 53, `12px ${FONT}`, COLORS.muted, cellSize);
     return;
   }

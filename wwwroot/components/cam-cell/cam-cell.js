@@ -1,4 +1,4 @@
-// <cam-cell>: one image explained by one model. The cell owns its request: it asks the service
+// <cam-cell>: one image explained by one model with one method. The cell owns its request: it asks the service
 // again only when what it shows would change (sharing the photo's upload with the other cells of its
 // row, see explain-batch.js), shows its own progress and its own error, and re-blends the heatmap over
 // the photo in the browser when only the opacity changes. Clicking one of its top-5 predictions
@@ -12,6 +12,7 @@ import { blend, decodeHeatmap, downloadBlob, fileName, fitWithin, pngBlob, PREVI
 export class CamCell extends HTMLElement {
   #image;
   #model;
+  #method;
   #settings;
   /** The class index picked from this cell's top-5; null follows the page's target. */
   #override = null;
@@ -44,6 +45,7 @@ export class CamCell extends HTMLElement {
       state: this.#state,
       image: this.#image,
       model: this.#model,
+      method: this.#method,
       result: this.#result,
       chosen: this.#override !== null,
       error: this.#error,
@@ -52,13 +54,14 @@ export class CamCell extends HTMLElement {
     };
   }
 
-  /** Shows `image` explained by `model` with the page's settings, asking the service only if needed. */
-  show(image, model, settings) {
+  /** Shows `image` explained by `model` with `method` and the page's settings, asking the service only if needed. */
+  show(image, model, method, settings) {
     this.#build();
     if (this.#settings && settings.target !== this.#settings.target) this.#override = null;
     const alphaChanged = this.#settings?.alpha !== settings.alpha;
     this.#image = image;
     this.#model = model;
+    this.#method = method;
     this.#settings = settings;
     if (this.#key() !== this.#requestKey) this.#request();
     else if (alphaChanged && this.#heatmap) this.#paint();
@@ -73,7 +76,7 @@ export class CamCell extends HTMLElement {
 
   #key() {
     const { target, colormap, resize } = this.#settings;
-    return JSON.stringify([this.#override ?? target, colormap, resize]);
+    return JSON.stringify([this.#method, this.#override ?? target, colormap, resize]);
   }
 
   #build() {
@@ -105,10 +108,11 @@ export class CamCell extends HTMLElement {
     this.#error = null;
     const image = this.#image;
     const model = this.#model;
+    const method = this.#method;
     const { target, colormap, resize } = this.#settings;
     this.#setState('waiting');
     explainCell({
-      image, model: model.id, target: this.#override ?? target, colormap, resize, signal: controller.signal,
+      image, model: model.id, method, target: this.#override ?? target, colormap, resize, signal: controller.signal,
       onStart: () => { if (controller === this.#controller) this.#setState('running'); },
     })
       .then(async ({ image: imageSize, rendered, result }) => {
@@ -146,7 +150,7 @@ export class CamCell extends HTMLElement {
 
   #render() {
     const busy = this.#state === 'waiting' || this.#state === 'running';
-    const doing = `${this.#model.id} on ${this.#image.name}`;
+    const doing = `${this.#model.id} (${this.#method}) on ${this.#image.name}`;
     this.#busy.hidden = !busy;
     this.#busyText.textContent = this.#state === 'waiting' ? 'Waiting…' : 'Explaining…';
     this.#busy.title = `${this.#busyText.textContent} ${doing}`;
@@ -173,7 +177,7 @@ export class CamCell extends HTMLElement {
       this.#renderCaption();
       this.#renderPredictions();
     } else {
-      this.#caption.replaceChildren(h('p', { class: 'cell-model' }, this.#model.id));
+      this.#caption.replaceChildren(h('p', { class: 'cell-model' }, `${this.#model.id} · ${this.#method}`));
       this.#predictions.replaceChildren();
     }
   }
@@ -192,13 +196,13 @@ export class CamCell extends HTMLElement {
     const { predictions, target, timingsMs, untrained } = this.#result;
     const top = predictions[0];
     this.#canvas.setAttribute('aria-label',
-      `Grad-CAM of ${this.#model.id}${untrained ? ' (untrained)' : ''} for “${target.label}” on ${this.#image.name}`);
+      `${this.#method} of ${this.#model.id}${untrained ? ' (untrained)' : ''} for “${target.label}” on ${this.#image.name}`);
     this.#caption.replaceChildren(
       h('p', { class: 'cell-top1', 'data-top1': true },
         h('span', { class: 'cell-top1-label' }, top.label),
         h('span', { class: 'cell-top1-probability' }, format.probability(top.probability))),
       h('p', { class: 'cell-target', 'data-target': true },
-        'Explains ', h('strong', {}, target.label), ` #${target.index}`,
+        h('span', { class: 'cell-method', 'data-method': true }, this.#method), ' · Explains ', h('strong', {}, target.label), ` #${target.index}`,
         this.#override !== null ? h('span', { class: 'badge badge-chosen' }, 'chosen') : null),
       h('p', { class: 'cell-time', 'data-time': true },
         `${format.milliseconds(format.totalMs(timingsMs))} on the service`,
@@ -208,7 +212,7 @@ export class CamCell extends HTMLElement {
   #renderPredictions() {
     const { predictions, target } = this.#result;
     const focused = this.#predictions.contains(document.activeElement) ? document.activeElement.dataset.index : null;
-    this.#predictions.setAttribute('aria-label', `Top ${predictions.length} of ${this.#model.id} on ${this.#image.name}; choose one to explain it`);
+    this.#predictions.setAttribute('aria-label', `Top ${predictions.length} of ${this.#model.id} on ${this.#image.name}; choose one to explain it with ${this.#method}`);
     this.#predictions.replaceChildren(...predictions.map((prediction) => {
       const fill = h('span', { class: 'prediction-fill' });
       fill.style.width = `${(prediction.probability * 100).toFixed(1)}%`;
@@ -239,10 +243,10 @@ export class CamCell extends HTMLElement {
     this.#download.disabled = true;
     try {
       const answer = await api.explain({
-        file: this.#image.file, models: this.#model.id, target: target.index, colormap, alpha, resize,
+        file: this.#image.file, models: this.#model.id, methods: this.#method, target: target.index, colormap, alpha, resize,
         outputs: 'overlay', maxSize: 0, format: 'png',
       });
-      downloadBlob(pngBlob(answer.results[0].overlayPng), fileName(this.#image.name, this.#model.id, target.label));
+      downloadBlob(pngBlob(answer.results[0].overlayPng), fileName(this.#image.name, this.#model.id, this.#method, target.label));
     } catch (error) {
       this.#error = error instanceof api.ProblemError ? error : new api.ProblemError(0, 'Could not download the overlay', error.message);
       this.#setState('failed');

@@ -1,6 +1,7 @@
-// <cam-grid>: a row per image, a column per model. The header lines the models up by size and
-// speed (parameters, GFLOPs, measured latency, with bars relative to the largest shown); each
-// body cell is a <cam-cell>, kept across updates so that only what changed is asked for again.
+// <cam-grid>: a row per image, a column per model and method: with one method it compares models, with
+// one model it compares methods. The header lines the models up by size and speed (parameters, GFLOPs,
+// measured latency, with bars relative to the largest shown), each over its methods' columns; each body
+// cell is a <cam-cell>, kept across updates so that only what changed is asked for again.
 import { h } from '../../lib/dom.js';
 import * as format from '../../lib/format.js';
 import '../cam-cell/cam-cell.js';
@@ -16,8 +17,9 @@ export class CamGrid extends HTMLElement {
   #body;
   #empty;
   #table;
-  /** imageId → { row, cells: Map(modelId → cam-cell) } */
+  /** imageId → { row, cells: Map(column key → cam-cell) } */
   #rows = new Map();
+  /** { model, method, key } in column order: models outer, then methods. */
   #columns = [];
   #images = [];
 
@@ -26,7 +28,7 @@ export class CamGrid extends HTMLElement {
     this.#head = h('thead');
     this.#body = h('tbody');
     this.#table = h('table', { class: 'cam-grid', hidden: true },
-      h('caption', { class: 'visually-hidden' }, 'Grad-CAM of each image (rows) by each model (columns)'),
+      h('caption', { class: 'visually-hidden' }, 'Maps of each image (rows) by each model and method (columns)'),
       this.#head, this.#body);
     this.#empty = h('p', { class: 'grid-empty' });
     this.append(this.#empty, h('div', { class: 'grid-scroll' }, this.#table));
@@ -37,32 +39,33 @@ export class CamGrid extends HTMLElement {
     return [...this.#rows.values()].flatMap(({ cells }) => [...cells.values()]);
   }
 
-  /** What the exported PNG draws: the columns' models and each row's cells in column order. */
+  /** What the exported PNG draws: the columns' models and methods, and each row's cells in column order. */
   get snapshot() {
     return {
-      models: this.#columns,
+      columns: this.#columns.map(({ model, method }) => ({ model, method })),
       rows: this.#images.map((image) => ({
         image,
-        cells: this.#columns.map((model) => this.#rows.get(image.id).cells.get(model.id).snapshot),
+        cells: this.#columns.map(({ key }) => this.#rows.get(image.id).cells.get(key).snapshot),
       })),
     };
   }
 
   /**
-   * Shows images × models. Cells whose request would not change keep their answer; when only the
-   * opacity changed, every cell re-blends in the browser and nothing is asked of the service.
+   * Shows images × (models × methods). Cells whose request would not change keep their answer; when only
+   * the opacity changed, every cell re-blends in the browser and nothing is asked of the service.
    */
-  update(images, models, settings) {
+  update(images, models, methods, settings) {
     this.#images = images;
-    this.#columns = models;
-    this.#empty.hidden = images.length > 0 && models.length > 0;
+    this.#columns = models.flatMap((model) => methods.map((method) => ({ model, method, key: JSON.stringify([model.id, method]) })));
+    this.#empty.hidden = images.length > 0 && this.#columns.length > 0;
     this.#empty.textContent = images.length === 0 && models.length === 0
       ? 'Add images and choose at least one model to see where each model looks.'
       : images.length === 0 ? 'Add images to see where each model looks.'
-        : 'Choose at least one ready model.';
+        : models.length === 0 ? 'Choose at least one ready model.'
+          : 'Choose at least one method.';
     this.#table.hidden = !this.#empty.hidden;
-    this.style.setProperty('--columns', String(Math.max(1, models.length)));
-    this.#renderHead(models);
+    this.style.setProperty('--columns', String(Math.max(1, this.#columns.length)));
+    this.#renderHead(models, methods);
 
     const keep = new Set(images.map((image) => image.id));
     for (const [id, { row, cells }] of this.#rows) {
@@ -74,7 +77,7 @@ export class CamGrid extends HTMLElement {
     for (const image of images) {
       const entry = this.#rows.get(image.id) ?? this.#newRow(image);
       this.#body.append(entry.row);
-      this.#updateRow(entry, image, models, settings);
+      this.#updateRow(entry, image, settings);
     }
   }
 
@@ -89,44 +92,49 @@ export class CamGrid extends HTMLElement {
     return entry;
   }
 
-  #updateRow(entry, image, models, settings) {
-    const wanted = new Set(models.map((model) => model.id));
-    for (const [id, cell] of entry.cells) {
-      if (wanted.has(id)) continue;
+  #updateRow(entry, image, settings) {
+    const wanted = new Set(this.#columns.map(({ key }) => key));
+    for (const [key, cell] of entry.cells) {
+      if (wanted.has(key)) continue;
       cell.dispose();
       cell.parentElement.remove();
-      entry.cells.delete(id);
+      entry.cells.delete(key);
     }
-    for (const model of models) {
-      let cell = entry.cells.get(model.id);
+    for (const { model, method, key } of this.#columns) {
+      let cell = entry.cells.get(key);
       if (!cell) {
         cell = document.createElement('cam-cell');
         cell.dataset.modelId = model.id;
-        entry.cells.set(model.id, cell);
+        cell.dataset.method = method;
+        entry.cells.set(key, cell);
       }
       // Appending in column order also moves existing cells when the order changes.
       entry.row.append(cell.parentElement ?? h('td', {}, cell));
-      cell.show(image, model, settings);
+      cell.show(image, model, method, settings);
     }
   }
 
-  #renderHead(models) {
+  #renderHead(models, methods) {
     const largest = FACTS.map((fact) => Math.max(...models.map((model) => fact.value(model) ?? 0)));
-    this.#head.replaceChildren(h('tr', {},
-      h('th', { scope: 'col', class: 'corner' }, 'Image'),
-      models.map((model) => h('th', { scope: 'col', class: 'model-head', dataset: { modelId: model.id } },
-        h('div', { class: 'model-head-title' },
-          h('span', { class: 'model-head-name' }, model.id),
-          model.untrained ? h('span', { class: 'badge badge-untrained', title: 'Random weights: its predictions and maps mean nothing' }, 'untrained') : null),
-        h('div', { class: 'model-head-family' }, [model.family, model.inputSize && `${model.inputSize.width}×${model.inputSize.height}`].filter(Boolean).join(' · ')),
-        h('dl', { class: 'model-bars' }, FACTS.map((fact, i) => {
-          const fill = h('span', { class: 'bar-fill' });
-          const value = fact.value(model);
-          fill.style.width = largest[i] > 0 && value != null ? `${Math.max(2, (100 * value) / largest[i])}%` : '0';
-          return h('div', { class: 'bar-row' },
-            h('dt', {}, fact.name),
-            h('dd', {}, h('span', { class: 'bar', 'aria-hidden': 'true' }, fill), h('span', { class: 'bar-value' }, fact.text(model))));
-        }))))));
+    this.#head.replaceChildren(
+      h('tr', {},
+        h('th', { scope: 'col', class: 'corner', rowspan: '2' }, 'Image'),
+        models.map((model) => h('th', { scope: 'colgroup', colspan: String(methods.length), class: 'model-head', dataset: { modelId: model.id } },
+          h('div', { class: 'model-head-title' },
+            h('span', { class: 'model-head-name' }, model.id),
+            model.untrained ? h('span', { class: 'badge badge-untrained', title: 'Random weights: its predictions and maps mean nothing' }, 'untrained') : null),
+          h('div', { class: 'model-head-family' }, [model.family, model.inputSize && `${model.inputSize.width}×${model.inputSize.height}`].filter(Boolean).join(' · ')),
+          h('dl', { class: 'model-bars' }, FACTS.map((fact, i) => {
+            const fill = h('span', { class: 'bar-fill' });
+            const value = fact.value(model);
+            fill.style.width = largest[i] > 0 && value != null ? `${Math.max(2, (100 * value) / largest[i])}%` : '0';
+            return h('div', { class: 'bar-row' },
+              h('dt', {}, fact.name),
+              h('dd', {}, h('span', { class: 'bar', 'aria-hidden': 'true' }, fill), h('span', { class: 'bar-value' }, fact.text(model))));
+          }))))),
+      // Each column's method, under its model.
+      h('tr', { class: 'method-heads' },
+        this.#columns.map(({ model, method }) => h('th', { scope: 'col', class: 'method-head', dataset: { modelId: model.id, method } }, method))));
   }
 }
 
