@@ -15,7 +15,7 @@ public static class ApiDocumentationExtensions
             {
                 Title = "CamService",
                 Version = "v1",
-                Description = "Grad-CAM explanations of image classifiers, several architectures side by side, in ONNX Runtime.",
+                Description = "Class activation maps of image classifiers (Grad-CAM and its kin), several architectures and methods side by side, in ONNX Runtime.",
             });
             options.OperationFilter<CamOperationFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
