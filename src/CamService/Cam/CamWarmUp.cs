@@ -2,6 +2,7 @@ using CamService.Imaging;
 using CamService.Inference.Explanations;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
+using CamService.Metrics;
 using CamService.Models;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -15,7 +16,7 @@ namespace CamService.Cam;
 /// hundreds of milliseconds). Head-only and many-forwards methods are left out: they add model runs of
 /// their own, and a model without a head would fail the warm-up of the others.
 /// </summary>
-public sealed class CamWarmUp(ModelRegistry registry, CamMethods methods, ImageLoader loader, ILogger<CamWarmUp> logger) : BackgroundService
+public sealed class CamWarmUp(ModelRegistry registry, CamMethods methods, ImageLoader loader, CamMetrics metrics, ILogger<CamWarmUp> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,12 +43,14 @@ public sealed class CamWarmUp(ModelRegistry registry, CamMethods methods, ImageL
         }
     }
 
-    static void WarmUp(LoadedImage image, ModelEntry entry, IReadOnlyList<CamMethod> onePass, CancellationToken cancellationToken)
+    void WarmUp(LoadedImage image, ModelEntry entry, IReadOnlyList<CamMethod> onePass, CancellationToken cancellationToken)
     {
         var model = entry.Model!;
         var input = new float[model.ImageLength];
         var geometry = TensorPreprocessor.Fill(image, model.Preprocessing, ResizeMode.Crop, input);
         var explained = CamEngine.Explain(model, entry.Id, input, 1, ExplanationTarget.TopOneOnly, onePass, cancellationToken: cancellationToken)[0];
+        // A run like any other: the run-duration histogram counts it, as its description says.
+        metrics.ModelRan(entry.Id, underLoad: false, TimeSpan.FromMilliseconds(explained.InferenceMs));
         var cam = explained.Maps[0].Map;
         // At the photo's size as a PNG, and shrunk as a JPEG: both of a request's drawing paths.
         foreach (var (size, format) in new[] { (CamExplainer.RenderedSize(image.Width, image.Height, 0), OverlayFormat.Png),
