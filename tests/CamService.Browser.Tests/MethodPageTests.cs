@@ -104,13 +104,13 @@ public sealed class MethodPageTests(PageFixture fixture)
         Assert.NotEqual(await session.OverlayCentreAsync(session.Cell(1, Models[0], "gradcam")),
             await session.OverlayCentreAsync(session.Cell(1, Models[0], Other)));
 
+        await session.ScreenshotAsync("methods");
+
         // Unticking every method empties the grid and says why.
         await page.Locator(".method-card[data-method='gradcam'] input").UncheckAsync();
         await page.Locator($".method-card[data-method='{Other}'] input").UncheckAsync();
         await Assertions.Expect(page.Locator(".grid-empty")).ToHaveTextAsync("Choose at least one method.");
         Assert.Equal(4, session.CamRequests);
-
-        await session.ScreenshotAsync("methods");
         session.AssertNoErrors();
     }
 
