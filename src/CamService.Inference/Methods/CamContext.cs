@@ -62,11 +62,20 @@ public sealed record MethodOptions
 {
     public static readonly MethodOptions Default = new();
 
+    /// <summary>The default of <see cref="ScoreCamChannels"/>: measured below.</summary>
+    public const int DefaultScoreCamChannels = 64;
+
     /// <summary>
     /// Score-CAM: how many channels, those with the highest mean activation, get a forward pass each;
     /// 0 = all (the method as published). The rest weigh nothing.
     /// </summary>
-    public int ScoreCamChannels { get; init; }
+    public int ScoreCamChannels { get; init; } = DefaultScoreCamChannels;
+
+    /// <summary>
+    /// Ablation-CAM: take the score drops from the gradients where the head is linear (exact there, and free);
+    /// false re-evaluates the head for every channel anyway, to check one against the other.
+    /// </summary>
+    public bool AblationClosedForm { get; init; } = true;
 
     /// <summary>Images per batched run of the head or the whole model.</summary>
     public int BatchSize { get; init; } = 32;

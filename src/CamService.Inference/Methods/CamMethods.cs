@@ -8,7 +8,12 @@ public sealed class CamMethods
     public CamMethods(IEnumerable<CamMethod> methods) =>
         this.methods = methods.ToDictionary(m => m.Name, StringComparer.OrdinalIgnoreCase);
 
-    public static CamMethods Default { get; } = new([new GradCam()]);
+    public static CamMethods Default { get; } = new(
+    [
+        new GradCam(),
+        new AblationCam(),
+        new ScoreCam(),
+    ]);
 
     public IEnumerable<CamMethod> All => Names.Select(n => methods[n]);
 
