@@ -11,8 +11,8 @@ namespace CamService.Inference.Methods;
 /// <para>
 /// With <see cref="MethodOptions.ScoreCamChannels"/> = N only the N channels of highest mean activation get a
 /// forward pass, and the softmax runs over their N scores: the weights are the full method's restricted to those
-/// channels and renormalised, as if the others had scored −∞. A channel of low mean activation adds little to
-/// Σ w_k A_k whatever its weight, which is why so few channels keep the map (see the option for figures).
+/// channels and renormalised, as if the others had scored −∞. That keeps the map only where the best-scoring
+/// channels are among the most active ones, which is why the default is all (see the option for figures).
 /// </para>
 /// </summary>
 public sealed class ScoreCam : ChannelWeightedCam
@@ -24,7 +24,7 @@ public sealed class ScoreCam : ChannelWeightedCam
 
     public override string Description =>
         "Score-CAM (Wang et al., arXiv 1910.01279): channels weighted by the softmax of the target's score on the image masked " +
-        $"by each upsampled channel; one forward pass per channel, by default only the {MethodOptions.DefaultScoreCamChannels} most active.";
+        "by each upsampled channel; one forward pass per channel, all channels by default (an option takes the N most active).";
 
     public override CostClass Cost => CostClass.ManyForwards;
 
