@@ -60,6 +60,23 @@ public sealed class Arguments
         ? double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw new UsageException($"--{name} must be a number.")
         : fallback;
 
+    /// <summary>An enum member by name, any case ("crop", "jet"); the error lists the names.</summary>
+    public TEnum Choice<TEnum>(string name, TEnum fallback) where TEnum : struct, Enum
+    {
+        if (Option(name) is not { } value)
+        {
+            return fallback;
+        }
+        foreach (var choice in Enum.GetValues<TEnum>())
+        {
+            if (string.Equals(choice.ToString(), value, StringComparison.OrdinalIgnoreCase))
+            {
+                return choice;
+            }
+        }
+        throw new UsageException($"--{name} must be one of {string.Join(", ", Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()))}.");
+    }
+
     /// <summary>Fails on options the command never asked about (typos).</summary>
     public void RejectUnknown(int maxPositional)
     {

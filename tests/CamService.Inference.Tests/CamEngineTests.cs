@@ -12,7 +12,7 @@ public sealed class CamEngineTests : IDisposable
     readonly CamReadyModel model = CamReadyModel.Create(new CamReadyBuilder().Prepare(TestModels.ColourClassifier(Size)).Model, new ExecutionSettings());
 
     /// <summary>Two images, normalised: the first red on the left half and green on the right, the second all blue.</summary>
-    static float[] Images()
+    internal static float[] Images()
     {
         var images = new float[2 * 3 * Size * Size];
         for (var y = 0; y < Size; y++)

@@ -15,6 +15,9 @@ namespace CamService.Onnx.Tests;
 /// </summary>
 public sealed class TorchExports : IDisposable
 {
+    /// <summary>The test classes that share one export: it takes minutes, so it is made once for all of them.</summary>
+    public const string Collection = "Torch exports";
+
     const int Seed = 0;
     readonly TemporaryDirectory directory = new("camservice-torch");
     readonly Lazy<string> models;
@@ -49,7 +52,11 @@ public sealed class TorchExports : IDisposable
     public void Dispose() => directory.Dispose();
 }
 
-public sealed class TorchParityTests(TorchExports exports) : IClassFixture<TorchExports>
+[CollectionDefinition(TorchExports.Collection)]
+public sealed class TorchExportsCollection : ICollectionFixture<TorchExports>;
+
+[Collection(TorchExports.Collection)]
+public sealed class TorchParityTests(TorchExports exports)
 {
     public static TheoryData<string, string> Layers => new()
     {

@@ -4,7 +4,9 @@
 Rebuilds a model exactly as onnx/export.py does (same architecture, seed and random weights), runs a
 seeded random batch through it, and writes what the ONNX model must reproduce as .npy files:
 input, targets, chosen (targets with -1 resolved to top-1), logits, activations at the target layer,
-gradients d logits[n, chosen[n, t]] / d activations[n], and the raw Grad-CAM maps.
+gradients d logits[n, chosen[n, t]] / d activations[n], and each one-pass CAM method's raw maps
+[N, T, h, w] in METHOD.npy (gradcam.npy, gradcam++.npy, ...), computed from those activations and
+gradients with pytorch-grad-cam's formulas.
 
   torch_reference.py --arch resnet50 --seed 0 --layer auto --out DIR
   torch_reference.py --arch resnet50 --seed 0 --layer layer4.1 --onnx plain.onnx --out DIR
@@ -57,6 +59,63 @@ def split_model(classifier: export.Classifier, layer: str):
     return forward
 
 
+def channel_weighted(activations, weights):
+    """ReLU(sum_k w_k A_k) for weights [N, T, K]: the shape of Grad-CAM and its kin (base_cam.get_cam_image)."""
+    return F.relu((weights[..., None, None] * activations.unsqueeze(1)).sum(dim=2))
+
+
+def gradcam(activations, gradients):
+    return channel_weighted(activations, gradients.mean(dim=(-2, -1)))
+
+
+def gradcam_plusplus(activations, gradients):
+    squared = gradients**2
+    cubed = squared * gradients
+    activation_sums = activations.sum(dim=(-2, -1))[:, None, :, None, None]
+    alpha = squared / (2 * squared + activation_sums * cubed + 1e-6)
+    alpha = torch.where(gradients != 0, alpha, torch.zeros_like(alpha))
+    return channel_weighted(activations, (F.relu(gradients) * alpha).sum(dim=(-2, -1)))
+
+
+def xgradcam(activations, gradients):
+    activation_sums = activations.sum(dim=(-2, -1))[:, None, :]
+    return channel_weighted(activations, (gradients * activations.unsqueeze(1)).sum(dim=(-2, -1)) / (activation_sums + 1e-7))
+
+
+def hirescam(activations, gradients):
+    return F.relu((gradients * activations.unsqueeze(1)).sum(dim=2))
+
+
+def layercam(activations, gradients):
+    return F.relu((F.relu(gradients) * activations.unsqueeze(1)).sum(dim=2))
+
+
+def eigencam(activations, gradients):
+    """First principal component of the centred [h*w, K] activations (svd_on_activations.get_2d_projection),
+    with CamService's sign convention: the projection correlates non-negatively with sum_k A_k."""
+    n, k, h, w = activations.shape
+    maps = []
+    for image in activations:
+        positions = image.reshape(k, h * w).T
+        positions = positions - positions.mean(dim=0)
+        _, _, vh = torch.linalg.svd(positions, full_matrices=False)
+        projection = positions @ vh[0]
+        if projection @ positions.sum(dim=1) < 0:
+            projection = -projection
+        maps.append(F.relu(projection).reshape(h, w))
+    return torch.stack(maps).unsqueeze(1).expand(n, gradients.shape[1], h, w).contiguous()
+
+
+METHODS = {
+    "gradcam": gradcam,
+    "gradcam++": gradcam_plusplus,
+    "xgradcam": xgradcam,
+    "hirescam": hirescam,
+    "layercam": layercam,
+    "eigencam": eigencam,
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--arch", required=True)
@@ -89,9 +148,6 @@ def main() -> int:
         gradients.append(grad)
     gradients = torch.stack(gradients, dim=1)  # [N, T, K, h, w]
 
-    weights = gradients.mean(dim=(-2, -1), keepdim=True)
-    cams = F.relu((weights * activations.unsqueeze(1)).sum(dim=2))  # [N, T, h, w]
-
     def save(name, tensor):
         np.save(args.out / f"{name}.npy", tensor.detach().cpu().numpy())
 
@@ -101,7 +157,9 @@ def main() -> int:
     save("logits", logits)
     save("activations", activations)
     save("gradients", gradients)
-    save("gradcam", cams)
+    # In doubles: the reference should be the formula, not float32's rounding of it.
+    for name, method in METHODS.items():
+        save(name, method(activations.detach().double(), gradients.double()).float())
     print(f"{args.arch} {args.layer}: activations {tuple(activations.shape)}, chosen {chosen.tolist()}")
     return 0
 

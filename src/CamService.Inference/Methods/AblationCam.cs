@@ -22,7 +22,7 @@ public sealed class AblationCam : ChannelWeightedCam
     public override string Name => "ablationcam";
 
     public override string Description =>
-        "Ablation-CAM (Desai & Ramaswamy, WACV 2020): channels weighted by how much the target's score drops when each is zeroed; " +
+        "Ablation-CAM (Desai & Ramaswamy, WACV 2020, doi 10.1109/WACV45572.2020.9093360): channels weighted by how much the target's score drops when each is zeroed; " +
         "free where the head is linear, else batched runs of the head.";
 
     public override CostClass Cost => CostClass.HeadOnly;

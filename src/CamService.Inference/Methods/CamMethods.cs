@@ -11,6 +11,11 @@ public sealed class CamMethods
     public static CamMethods Default { get; } = new(
     [
         new GradCam(),
+        new GradCamPlusPlus(),
+        new XGradCam(),
+        new HiResCam(),
+        new LayerCam(),
+        new EigenCam(),
         new AblationCam(),
         new ScoreCam(),
     ]);

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CamService.Inference.Explanations;
+
+namespace CamService.Cli.Explain;
+
+/// <summary>summary.json: what was run, on what, and one entry per (image, model, method, target).</summary>
+public sealed record Summary(
+    SummarySettings Settings,
+    IReadOnlyList<ModelSummary> Models,
+    IReadOnlyList<ImageSummary> Images,
+    IReadOnlyList<GridSummary> Grids,
+    IReadOnlyList<ExplanationSummary> Explanations,
+    IReadOnlyList<Failure> Failures)
+{
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static Summary FromJson(string json) => JsonSerializer.Deserialize<Summary>(json, Json)!;
+
+    /// <summary>
+    /// summary.csv: one row per explanation with the same fields as the JSON, the predictions spread over
+    /// pred1_index, pred1_label, pred1_probability … up to the most any row has. RFC 4180 quoting; invariant numbers.
+    /// </summary>
+    public string ToCsv()
+    {
+        var k = Explanations.Count == 0 ? 0 : Explanations.Max(e => e.Predictions.Count);
+        var header = new List<string>
+        {
+            "image", "model", "method", "target", "target_index", "target_label", "target_score", "target_probability", "untrained", "overlay",
+            "decode_ms", "preprocess_ms", "inference_ms", "batch_images", "cam_ms", "render_ms",
+        };
+        for (var i = 1; i <= k; i++)
+        {
+            header.AddRange([$"pred{i}_index", $"pred{i}_label", $"pred{i}_probability"]);
+        }
+        var csv = new StringBuilder();
+        AppendRow(csv, header);
+        foreach (var e in Explanations)
+        {
+            var t = e.Timings;
+            var row = new List<string>
+            {
+                e.Image, e.Model, e.Method, e.Target, Number(e.TargetIndex), e.TargetLabel, Number(e.TargetScore), Number(e.TargetProbability),
+                e.Untrained ? "true" : "false", e.Overlay,
+                Number(t.DecodeMs), Number(t.PreprocessMs), Number(t.InferenceMs), Number(t.BatchImages), Number(t.CamMs), Number(t.RenderMs),
+            };
+            for (var i = 0; i < k; i++)
+            {
+                row.AddRange(i < e.Predictions.Count
+                    ? [Number(e.Predictions[i].Index), e.Predictions[i].Label, Number(e.Predictions[i].Probability)]
+                    : ["", "", ""]);
+            }
+            AppendRow(csv, row);
+        }
+        return csv.ToString();
+    }
+
+    static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    static string Number(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    static void AppendRow(StringBuilder csv, IEnumerable<string> fields)
+    {
+        csv.AppendJoin(',', fields.Select(Quote)).Append("\r\n");
+    }
+
+    static string Quote(string field) => field.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
+}
+
+/// <summary>The settings the pictures were made with.</summary>
+public sealed record SummarySettings(
+    IReadOnlyList<string> Methods,
+    IReadOnlyList<string> Targets,
+    int Batch,
+    string Resize,
+    int MaxSize,
+    int TopK,
+    string Colormap,
+    float Alpha,
+    string Format,
+    int GridCell,
+    int ScoreCamChannels);
+
+/// <summary>A model as loaded: its name (file name), input size, and whether its weights are random.</summary>
+public sealed record ModelSummary(string Name, string Path, string? Architecture, bool Untrained, string Device, int InputWidth, int InputHeight);
+
+/// <summary>An input image: its size and format once decoded, or why it could not be.</summary>
+public sealed record ImageSummary(string Id, string Path, int? Width, int? Height, string? Format, double? DecodeMs, string? Error);
+
+/// <summary>A grid picture's legend: its rows are images, its columns models, in these orders.</summary>
+public sealed record GridSummary(string File, string Method, string Target, int Cell, int Gap, IReadOnlyList<string> Rows, IReadOnlyList<string> Columns);
+
+/// <summary>One map: the image's top-k, the target explained with its score and probability, the overlay and the timings.</summary>
+/// <param name="Target">The target as asked ("top1", an index or a label made file-safe).</param>
+/// <param name="TargetIndex">The class explained (for "top1", this model's top-1 on this image).</param>
+/// <param name="TargetScore">Its logit.</param>
+/// <param name="Overlay">The overlay's path inside the output folder.</param>
+public sealed record ExplanationSummary(
+    string Image,
+    string Model,
+    string Method,
+    string Target,
+    int TargetIndex,
+    string TargetLabel,
+    float TargetScore,
+    float TargetProbability,
+    bool Untrained,
+    IReadOnlyList<Prediction> Predictions,
+    string Overlay,
+    Timings Timings);
+
+/// <summary>Milliseconds of each stage of one map.</summary>
+/// <param name="DecodeMs">Reading and decoding the image (once for every model).</param>
+/// <param name="PreprocessMs">The image to this model's input tensor.</param>
+/// <param name="InferenceMs">The model run that gave logits, activations and gradients for the whole batch.</param>
+/// <param name="BatchImages">How many images shared that run.</param>
+/// <param name="CamMs">The method's map.</param>
+/// <param name="RenderMs">The overlay (mapped back, blended, encoded, written) and its grid cell.</param>
+public sealed record Timings(double DecodeMs, double PreprocessMs, double InferenceMs, int BatchImages, double CamMs, double RenderMs);
+
+/// <summary>An image that could not be explained: unreadable (no model), or a model's output for it was not finite.</summary>
+public sealed record Failure(string Image, string? Model, string Error);

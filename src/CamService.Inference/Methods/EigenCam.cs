@@ -1,0 +1,150 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+
+namespace CamService.Inference.Methods;
+
+/// <summary>
+/// Eigen-CAM (arXiv 2008.00299): the activations' first principal component, as pytorch-grad-cam computes
+/// it — the positions' channel vectors X [h·w, K], centred per channel, projected onto X's first right
+/// singular vector v — then ReLU. It ignores the target: one map per image, whatever the class.
+/// </summary>
+/// <remarks>
+/// <para>
+/// No LAPACK: the projection X·v equals σ·u, with u the leading eigenvector of the Gram matrix X·Xᵀ
+/// ([h·w, h·w], 49×49 at 7×7) and σ² its eigenvalue, which power iteration finds from a deterministic start.
+/// </para>
+/// <para>
+/// Sign convention: a principal component's sign is arbitrary (numpy's SVD returns either). Ours is the one
+/// whose projection correlates non-negatively with the channel sum Σ_k A_k — equivalently, whose channel
+/// loadings v sum to ≥ 0 — so the map lights where the layer is active overall, the same on every platform.
+/// </para>
+/// </remarks>
+public sealed class EigenCam : CamMethod
+{
+    /// <summary>Power iteration stops once an iteration moves the unit eigenvector less than this.</summary>
+    const double Tolerance = 1e-9;
+
+    /// <summary>
+    /// Enough for any gap that matters: when the two largest eigenvalues are nearly tied, the "first"
+    /// component is not well defined anyway, and any vector of their plane is as principal as another.
+    /// </summary>
+    const int MaxIterations = 2000;
+
+    public override string Name => "eigencam";
+
+    public override string Description =>
+        "Eigen-CAM (Muhammad & Yeasin, arXiv 2008.00299): the activations' first principal component, signed to agree with the channel sum; class-agnostic, no gradients.";
+
+    public override bool UsesGradients => false;
+
+    public override void Compute(in CamContext input, Span<float> map)
+    {
+        var (positions, channels) = (input.Positions, input.Channels);
+        var centredRented = ArrayPool<float>.Shared.Rent(positions * channels);
+        var gramRented = ArrayPool<double>.Shared.Rent(positions * positions + 3 * positions);
+        try
+        {
+            var centred = centredRented.AsSpan(0, positions * channels);
+            var gram = gramRented.AsSpan(0, positions * positions);
+            var vector = gramRented.AsSpan(positions * positions, positions);
+            var next = gramRented.AsSpan(positions * positions + positions, positions);
+            var channelSum = gramRented.AsSpan(positions * positions + 2 * positions, positions);
+
+            Centre(input, centred);
+            for (var p = 0; p < positions; p++)
+            {
+                var row = centred.Slice(p * channels, channels);
+                channelSum[p] = TensorPrimitives.Sum(row);
+                for (var q = p; q < positions; q++)
+                {
+                    gram[p * positions + q] = gram[q * positions + p] = TensorPrimitives.Dot(row, centred.Slice(q * channels, channels));
+                }
+            }
+
+            var eigenvalue = LeadingEigenvector(gram, positions, vector, next);
+            if (eigenvalue <= 0)
+            {
+                // Activations constant over the positions: no variance, no component.
+                map.Clear();
+                return;
+            }
+            var scale = Math.Sqrt(eigenvalue);
+            if (TensorPrimitives.Dot(vector, (ReadOnlySpan<double>)channelSum) < 0)
+            {
+                scale = -scale;
+            }
+            for (var p = 0; p < positions; p++)
+            {
+                map[p] = (float)Math.Max(scale * vector[p], 0);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(centredRented);
+            ArrayPool<double>.Shared.Return(gramRented);
+        }
+    }
+
+    /// <summary>X [h·w, K]: each position's channel vector less the channel's mean over the positions.</summary>
+    static void Centre(in CamContext input, Span<float> centred)
+    {
+        var (positions, channels) = (input.Positions, input.Channels);
+        for (var k = 0; k < input.Channels; k++)
+        {
+            var activations = input.ActivationChannel(k);
+            var mean = TensorPrimitives.Sum(activations) / positions;
+            for (var p = 0; p < positions; p++)
+            {
+                centred[p * channels + k] = activations[p] - mean;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Power iteration on the symmetric positive semi-definite <paramref name="gram"/>: leaves the unit leading
+    /// eigenvector in <paramref name="vector"/> and returns its eigenvalue (0 for a zero matrix).
+    /// </summary>
+    static double LeadingEigenvector(ReadOnlySpan<double> gram, int size, Span<double> vector, Span<double> next)
+    {
+        // Start from the column of the position farthest from the mean: deterministic, and inside the column
+        // space (unlike a constant vector, which centring makes orthogonal to every component).
+        var start = 0;
+        for (var p = 1; p < size; p++)
+        {
+            if (gram[p * size + p] > gram[start * size + start])
+            {
+                start = p;
+            }
+        }
+        gram.Slice(start * size, size).CopyTo(vector);
+        var norm = TensorPrimitives.Norm((ReadOnlySpan<double>)vector);
+        if (norm == 0)
+        {
+            return 0;
+        }
+        TensorPrimitives.Divide(vector, norm, vector);
+
+        var eigenvalue = 0.0;
+        for (var iteration = 0; iteration < MaxIterations; iteration++)
+        {
+            for (var p = 0; p < size; p++)
+            {
+                next[p] = TensorPrimitives.Dot(gram.Slice(p * size, size), vector);
+            }
+            eigenvalue = TensorPrimitives.Norm((ReadOnlySpan<double>)next);
+            if (eigenvalue == 0)
+            {
+                return 0;
+            }
+            TensorPrimitives.Divide(next, eigenvalue, next);
+            // G is positive semi-definite, so the iterate never flips sign: the step's length measures convergence.
+            var moved = TensorPrimitives.Distance((ReadOnlySpan<double>)next, vector);
+            next.CopyTo(vector);
+            if (moved < Tolerance)
+            {
+                break;
+            }
+        }
+        return eigenvalue;
+    }
+}

@@ -1,0 +1,360 @@
+using System.Globalization;
+using System.Text.Json;
+using CamService.Cli.Explain;
+using CamService.Inference.Methods;
+using CamService.Onnx.CamReady;
+using CamService.Onnx.Tests.Support;
+using CamService.Testing;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace CamService.Onnx.Tests.Cli;
+
+/// <summary>camservice explain: images and folders in; overlays, grids and summaries out; failures and usage errors.</summary>
+public sealed class ExplainCommandTests
+{
+    [Fact]
+    public void Folder_SeveralModelsMethodsAndTargets_WritesEveryOverlayTheGridsAndTheSummaries()
+    {
+        using var directory = new TemporaryDirectory();
+        var photos = Folder(directory, "photos");
+        WritePng(photos, "a.png", TestImages.RedPatch(32, 32, new Rectangle(0, 0, 30, 30)));
+        WritePng(photos, "b.png", TestImages.RedPatch(48, 32, new Rectangle(30, 10, 8, 8)));
+        WritePng(photos, "c.png", TestImages.RedPatch(32, 48, new Rectangle(4, 30, 20, 12)));
+        File.WriteAllText(Path.Combine(photos, "notes.txt"), "not an image, and not read: a folder's images are found by extension");
+        var models = Folder(directory, "models");
+        TestModels.WriteCamReady(models, "small", 16);
+        TestModels.WriteCamReady(models, "untrained", 32, weights: WeightsKind.Random);
+        var output = directory.File("out");
+
+        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--method", "all", "--target", "top1,0,green",
+            "--out", output, "--topk", "3", "--grid-cell", "40", "--batch", "2");
+
+        Assert.True(code == 0, log);
+        var methods = CamMethods.Default.Names.ToList();
+        string[] images = ["a", "b", "c"], modelNames = ["small", "untrained"], targets = ["top1", "0", "green"];
+        foreach (var (image, size) in images.Zip(new[] { (32, 32), (48, 32), (32, 48) }))
+        {
+            foreach (var model in modelNames)
+            {
+                foreach (var method in methods)
+                {
+                    foreach (var target in targets)
+                    {
+                        var info = Image.Identify(Path.Combine(output, "overlays", image, $"{model}.{method}.{target}.png"));
+                        Assert.Equal(size, (info.Width, info.Height));
+                    }
+                }
+            }
+        }
+        foreach (var method in methods)
+        {
+            foreach (var target in targets)
+            {
+                // Three rows of images, two columns of models, 40 px cells 2 px apart.
+                var grid = Image.Identify(Path.Combine(output, "grids", $"{method}.{target}.png"));
+                Assert.Equal((2 * 40 + 2, 3 * 40 + 2 * 2), (grid.Width, grid.Height));
+            }
+        }
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+        var root = summary.RootElement;
+        Assert.Equal(modelNames, root.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()));
+        Assert.Equal([false, true], root.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("untrained").GetBoolean()));
+        Assert.Equal(methods.Count * targets.Length, root.GetProperty("grids").GetArrayLength());
+        Assert.Equal(images, root.GetProperty("grids")[0].GetProperty("rows").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(0, root.GetProperty("failures").GetArrayLength());
+        var explanations = root.GetProperty("explanations").EnumerateArray().ToList();
+        Assert.Equal(images.Length * modelNames.Length * methods.Count * targets.Length, explanations.Count);
+        foreach (var e in explanations)
+        {
+            var predictions = e.GetProperty("predictions");
+            Assert.Equal(3, predictions.GetArrayLength());
+            var (index, label) = (e.GetProperty("targetIndex").GetInt32(), e.GetProperty("targetLabel").GetString());
+            switch (e.GetProperty("target").GetString())
+            {
+                case "top1":
+                    Assert.Equal(predictions[0].GetProperty("index").GetInt32(), index);
+                    break;
+                case "0":
+                    Assert.Equal((0, "red"), (index, label));
+                    break;
+                default:
+                    Assert.Equal((1, "green"), (index, label));
+                    break;
+            }
+            Assert.Equal(TestModels.Labels[index], label);
+            Assert.Equal(e.GetProperty("model").GetString() == "untrained", e.GetProperty("untrained").GetBoolean());
+            Assert.True(File.Exists(Path.Combine(output, e.GetProperty("overlay").GetString()!)));
+            var timings = e.GetProperty("timings");
+            Assert.All(new[] { "decodeMs", "preprocessMs", "inferenceMs", "camMs", "renderMs" }, t => Assert.True(timings.GetProperty(t).GetDouble() >= 0, t));
+            // Batches of two: a, b, then c alone.
+            Assert.Equal(e.GetProperty("image").GetString() == "c" ? 1 : 2, timings.GetProperty("batchImages").GetInt32());
+        }
+        // The red patch covers most of a: its red score and probability are the highest of its classes.
+        var redOnA = explanations.First(e => e.GetProperty("image").GetString() == "a" && e.GetProperty("target").GetString() == "0");
+        Assert.Equal(0, redOnA.GetProperty("predictions")[0].GetProperty("index").GetInt32());
+
+        var csv = Csv(File.ReadAllText(Path.Combine(output, "summary.csv")));
+        Assert.Equal(explanations.Count + 1, csv.Count);
+        var header = csv[0];
+        Assert.Equal(["image", "model", "method", "target", "target_index", "target_label", "target_score", "target_probability", "untrained"], header.Take(9));
+        Assert.Equal("pred3_probability", header[^1]);
+        for (var i = 0; i < explanations.Count; i++)
+        {
+            var row = header.Zip(csv[i + 1]).ToDictionary(p => p.First, p => p.Second);
+            var e = explanations[i];
+            Assert.Equal(e.GetProperty("image").GetString(), row["image"]);
+            Assert.Equal(e.GetProperty("method").GetString(), row["method"]);
+            Assert.Equal(e.GetProperty("targetLabel").GetString(), row["target_label"]);
+            Assert.Equal(e.GetProperty("targetScore").GetSingle(), float.Parse(row["target_score"], CultureInfo.InvariantCulture));
+            Assert.Equal(e.GetProperty("predictions")[1].GetProperty("label").GetString(), row["pred2_label"]);
+            Assert.Equal(e.GetProperty("timings").GetProperty("camMs").GetDouble(), double.Parse(row["cam_ms"], CultureInfo.InvariantCulture));
+        }
+        // Results on stdout: the count and each grid's legend.
+        Assert.Contains($"{explanations.Count} overlays of 3 of 3 images", log);
+        Assert.Contains("columns small, untrained", log);
+    }
+
+    [Fact]
+    public void Batching_GivesTheSameMapsAsOneImageAtATime()
+    {
+        using var directory = new TemporaryDirectory();
+        var photos = Folder(directory, "photos");
+        for (var i = 0; i < 5; i++)
+        {
+            WritePng(photos, $"{i}.png", TestImages.RedPatch(40, 32, new Rectangle(i * 6, i * 4, 10, 12)));
+        }
+        var model = TestModels.WriteCamReady(directory.Path, "colour", 16);
+
+        foreach (var batch in new[] { "1", "3" })
+        {
+            var (code, log) = Repository.Cli("explain", photos, "--models", model, "--target", "top1,0", "--out", directory.File($"batch{batch}"), "--batch", batch);
+            Assert.True(code == 0, log);
+        }
+
+        var single = Explanations(directory.File("batch1"));
+        var batched = Explanations(directory.File("batch3"));
+        Assert.Equal(10, single.Count);
+        Assert.Equal(single.Select(e => (e.Image, e.Target, e.TargetIndex)), batched.Select(e => (e.Image, e.Target, e.TargetIndex)));
+        for (var i = 0; i < single.Count; i++)
+        {
+            Assert.Equal(single[i].TargetScore, batched[i].TargetScore, 5);
+            Assert.Equal(1, single[i].Timings.BatchImages);
+            Assert.Equal(single[i].Image is "3" or "4" ? 2 : 3, batched[i].Timings.BatchImages);
+            using var one = Image.Load<Rgb24>(Path.Combine(directory.File("batch1"), single[i].Overlay));
+            using var many = Image.Load<Rgb24>(Path.Combine(directory.File("batch3"), batched[i].Overlay));
+            Assert.True(MaxDifference(one, many) <= 1, $"{single[i].Overlay} differs by {MaxDifference(one, many)}");
+        }
+    }
+
+    [Fact]
+    public void Recursive_ExplainsSubfolders_ButNeverTheOutputFolderInside()
+    {
+        using var directory = new TemporaryDirectory();
+        var photos = Folder(directory, "photos");
+        WritePng(photos, "a.png", TestImages.RedPatch(32, 32, new Rectangle(0, 0, 8, 8)));
+        WritePng(Folder(directory, "photos/sub"), "b.png", TestImages.RedPatch(32, 32, new Rectangle(8, 8, 8, 8)));
+        var output = Path.Combine(photos, "out");
+        WritePng(Folder(directory, "photos/out/overlays/a"), "colour.gradcam.top1.png", TestImages.RedPatch(32, 32, new Rectangle(0, 0, 8, 8)));
+        var model = TestModels.WriteCamReady(directory.Path, "colour", 16);
+
+        var (flatCode, flatLog) = Repository.Cli("explain", photos, "--models", model, "--out", output);
+        var (code, log) = Repository.Cli("explain", photos, "--models", model, "--out", output, "--recursive");
+
+        Assert.True(flatCode == 0, flatLog);
+        Assert.Contains("1 overlays of 1 of 1 images", flatLog);
+        Assert.True(code == 0, log);
+        Assert.Contains("2 overlays of 2 of 2 images", log);
+        Assert.True(File.Exists(Path.Combine(output, "overlays", "sub", "b", "colour.gradcam.top1.png")));
+        Assert.Equal(["a", "sub/b"], Summary.FromJson(File.ReadAllText(Path.Combine(output, "summary.json"))).Images.Select(i => i.Id));
+    }
+
+    [Fact]
+    public void CorruptImage_IsReportedAndSkipped_AndTheExitCodeCountsIt()
+    {
+        using var directory = new TemporaryDirectory();
+        var photos = Folder(directory, "photos");
+        WritePng(photos, "good.png", TestImages.RedPatch(32, 32, new Rectangle(0, 0, 8, 8)));
+        var png = TestImages.RedTopLeftPng();
+        File.WriteAllBytes(Path.Combine(photos, "truncated.png"), png[..(png.Length / 2)]);
+        File.WriteAllText(Path.Combine(photos, "text.jpg"), "a text file with a photo's name");
+        var model = TestModels.WriteCamReady(directory.Path, "colour", 16);
+        var output = directory.File("out");
+
+        var (code, log) = Repository.Cli("explain", photos, "--models", model, "--out", output, "--grid-cell", "32", "--format", "jpeg", "--max-size", "16");
+
+        Assert.True(code == 1, log);
+        Assert.Contains("skipped " + Path.Combine(photos, "truncated.png") + ": The PNG image cannot be decoded", log);
+        Assert.Contains("skipped " + Path.Combine(photos, "text.jpg") + ": Unsupported image format", log);
+        Assert.Contains("error: 2 of 3 images could not be explained", log);
+        // A JPEG at most 16 px on its long side.
+        var overlay = Image.Identify(Path.Combine(output, "overlays", "good", "colour.gradcam.top1.jpg"));
+        Assert.Equal((16, 16, "JPEG"), (overlay.Width, overlay.Height, Image.DetectFormat(Path.Combine(output, "overlays", "good", "colour.gradcam.top1.jpg")).Name));
+        Assert.False(Directory.Exists(Path.Combine(output, "overlays", "truncated")));
+        // The grid keeps a row, empty, for each image that failed: rows are the inputs in order.
+        var grid = Image.Identify(Path.Combine(output, "grids", "gradcam.top1.png"));
+        Assert.Equal(3 * 32 + 2 * 2, grid.Height);
+        var summary = Summary.FromJson(File.ReadAllText(Path.Combine(output, "summary.json")));
+        Assert.Equal(["text", "truncated"], summary.Failures.Select(f => f.Image).Order());
+        Assert.Single(summary.Explanations);
+        Assert.Null(summary.Images.Single(i => i.Id == "good").Error);
+    }
+
+    [Fact]
+    public void NonFiniteModelOutput_SkipsThatModelsMaps_WhileTheOtherModelExplainsEveryImage()
+    {
+        using var directory = new TemporaryDirectory();
+        var photos = Folder(directory, "photos");
+        WritePng(photos, "a.png", TestImages.RedPatch(32, 32, new Rectangle(0, 0, 8, 8)));
+        WritePng(photos, "b.png", TestImages.RedPatch(32, 32, new Rectangle(8, 8, 8, 8)));
+        var models = Folder(directory, "models");
+        TestModels.WriteCamReady(models, "fine", 16);
+        TestModels.WriteCamReady(models, "nan", 16, logitScale: float.NaN);
+        var output = directory.File("out");
+
+        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--out", output, "--batch", "2");
+
+        Assert.True(code == 1, log);
+        Assert.Contains($"skipped {Path.Combine(photos, "a.png")} with nan: Model 'nan' produced NaN in its logits", log);
+        Assert.Contains("error: 2 of 2 images could not be explained", log);
+        var summary = Summary.FromJson(File.ReadAllText(Path.Combine(output, "summary.json")));
+        Assert.Equal([("a", "nan"), ("b", "nan")], summary.Failures.Select(f => (f.Image, f.Model)));
+        Assert.Equal([("a", "fine"), ("b", "fine")], summary.Explanations.Select(e => (e.Image, e.Model)));
+    }
+
+    [Theory]
+    [InlineData("no --out", "error: --out names the folder to write to.")]
+    [InlineData("--method nosuchcam", "error: Unknown method 'nosuchcam'. Methods: ")]
+    [InlineData("--method gradcam,gradcam", "error: --method lists a method twice.")]
+    [InlineData("--target 7", "error: Class 7 is out of range for model 'colour' (4 classes).")]
+    [InlineData("--target 0,0", "error: --target lists '0' twice")]
+    [InlineData("--batch 0", "error: --batch is a whole number from 1 to 1024.")]
+    [InlineData("--colormap purple", "error: --colormap must be one of jet, turbo, viridis, inferno.")]
+    [InlineData("--resize squash", "error: --resize must be one of stretch, crop.")]
+    [InlineData("--alpha 2", "error: --alpha is from 0 to 1.")]
+    [InlineData("--colour red", "error: Unknown option(s): --colour.")]
+    [InlineData("missing.png", "error: No such file or folder: missing.png.")]
+    public void UsageErrors_ExitTwoWithTheReason(string mistake, string message)
+    {
+        using var directory = new TemporaryDirectory();
+        var image = directory.File("photo.png");
+        File.WriteAllBytes(image, TestImages.RedTopLeftPng());
+        var model = TestModels.WriteCamReady(directory.Path, "colour", 16);
+        var arguments = new List<string> { "explain", image, "--models", model };
+        if (mistake != "no --out")
+        {
+            arguments.AddRange(["--out", directory.File("out")]);
+            arguments.AddRange(mistake.Split(' '));
+        }
+
+        var (code, log) = Repository.Cli([.. arguments]);
+
+        Assert.True(code == 2, log);
+        Assert.Contains(message, log);
+        Assert.Contains("Usage: camservice explain <image|folder>", log);
+    }
+
+    [Fact]
+    public void BrokenModel_FailsBeforeAnyImage_NamingTheFile()
+    {
+        using var directory = new TemporaryDirectory();
+        var image = directory.File("photo.png");
+        File.WriteAllBytes(image, TestImages.RedTopLeftPng());
+        var model = TestModels.WriteBroken(directory.Path, "broken");
+
+        var (code, log) = Repository.Cli("explain", image, "--models", model, "--out", directory.File("out"));
+
+        Assert.True(code == 1, log);
+        Assert.Contains($"error: Model {model}: ", log);
+        Assert.False(Directory.Exists(directory.File("out/overlays")));
+    }
+
+    [Fact]
+    public void Explain_IsListedInTheUsage()
+    {
+        var (code, log) = Repository.Cli("--help");
+
+        Assert.True(code == 0, log);
+        Assert.Contains("  explain <image|folder> ... --out DIR", log);
+    }
+
+    static List<ExplanationSummary> Explanations(string output) =>
+        Summary.FromJson(File.ReadAllText(Path.Combine(output, "summary.json"))).Explanations.ToList();
+
+    static int MaxDifference(Image<Rgb24> a, Image<Rgb24> b)
+    {
+        Assert.Equal(a.Size(), b.Size());
+        var most = 0;
+        for (var y = 0; y < a.Height; y++)
+        {
+            for (var x = 0; x < a.Width; x++)
+            {
+                var (p, q) = (a[x, y], b[x, y]);
+                most = Math.Max(most, Math.Max(Math.Abs(p.R - q.R), Math.Max(Math.Abs(p.G - q.G), Math.Abs(p.B - q.B))));
+            }
+        }
+        return most;
+    }
+
+    static string Folder(TemporaryDirectory directory, string name) => Directory.CreateDirectory(directory.File(name)).FullName;
+
+    static void WritePng(string folder, string name, Image<Rgb24> image)
+    {
+        using (image)
+        {
+            File.WriteAllBytes(Path.Combine(folder, name), TestImages.Png(image));
+        }
+    }
+
+    /// <summary>RFC 4180: fields split at commas outside quotes, "" inside quotes is one quote, rows end with CRLF.</summary>
+    static List<string[]> Csv(string text)
+    {
+        var rows = new List<string[]>();
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    field.Append(c);
+                }
+            }
+            else if (c == '"')
+            {
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+                rows.Add([.. fields]);
+                fields.Clear();
+                i++;
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+        return rows;
+    }
+}
