@@ -32,13 +32,13 @@ foreach (var id in ids)
     var random = new Random(0);
     var image = Enumerable.Range(0, model.ImageLength).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
 
-    (double Ms, float[] Map) Time(CamMethod method, IReadOnlyList<ExplanationTarget> targets, MethodOptions options, int calls)
+    (double Ms, float[] Map) Time(CamMethod method, IReadOnlyList<ExplanationTarget> targets, MethodOptions options, int calls, bool warmUp = true)
     {
         var settings = new ExplainSettings { Methods = options };
         var times = new double[calls];
         float[] map = [];
-        // The first call warms up, except for a single call that takes seconds anyway.
-        for (var i = calls == 1 ? 0 : -1; i < calls; i++)
+        // A first call warms up, except where one call takes seconds anyway.
+        for (var i = warmUp ? -1 : 0; i < calls; i++)
         {
             var clock = Stopwatch.StartNew();
             map = CamEngine.Explain(model, id, image, 1, targets, [method], settings)[0].Maps[0].Map.Data;
@@ -63,7 +63,7 @@ foreach (var id in ids)
     Row("ablationcam", "closed form", Time(new AblationCam(), ExplanationTarget.TopOneOnly, MethodOptions.Default, runs).Ms);
     Row("ablationcam", "head runs", Time(new AblationCam(), ExplanationTarget.TopOneOnly, MethodOptions.Default with { AblationClosedForm = false }, runs).Ms);
 
-    var all = Time(new ScoreCam(), ExplanationTarget.TopOneOnly, MethodOptions.Default with { ScoreCamChannels = 0 }, 1);
+    var all = Time(new ScoreCam(), ExplanationTarget.TopOneOnly, MethodOptions.Default with { ScoreCamChannels = 0 }, 1, warmUp: false);
     Row("scorecam", $"all {model.ActivationShape[0]} channels (default), one call", all.Ms, 1);
     foreach (var n in topChannels.Where(n => n < model.ActivationShape[0]))
     {
