@@ -36,6 +36,7 @@ public static class CamEngine
     /// </summary>
     /// <exception cref="TargetException">A target the model does not have.</exception>
     /// <exception cref="NonFiniteOutputException">The model gave NaN or infinity for an image.</exception>
+    /// <exception cref="MethodUnavailableException">A method needs what the model lacks (its head alone).</exception>
     /// <exception cref="OperationCanceledException">Cancelled, before or during the run.</exception>
     public static IReadOnlyList<ImageExplanation> Explain(CamReadyModel model, string modelName, ReadOnlyMemory<float> images, int imageCount,
         IReadOnlyList<ExplanationTarget> targets, IReadOnlyList<CamMethod> methods, ExplainSettings? settings = null, CancellationToken cancellationToken = default)
@@ -46,6 +47,11 @@ public static class CamEngine
             throw new ArgumentException("At least one target and one method are needed.");
         }
         var resolved = targets.Select(t => t.Resolve(model, modelName)).ToArray();
+        // Refused before the run, not after it.
+        if (model.HeadUnavailable is { } reason && methods.FirstOrDefault(m => m.Cost == CostClass.HeadOnly) is { } needsHead)
+        {
+            throw new MethodUnavailableException(needsHead.Name, modelName, reason);
+        }
         var targetIndices = new long[imageCount * resolved.Length];
         for (var n = 0; n < imageCount; n++)
         {

@@ -71,3 +71,14 @@ public sealed class NonFiniteOutputException(string output, string message) : Ex
     /// <summary>logits, activations, gradients or map.</summary>
     public string Output { get; } = output;
 }
+
+/// <summary>A method a model cannot serve (Ablation-CAM on a model whose head cannot run alone); the request's mistake, not a fault.</summary>
+public sealed class MethodUnavailableException(string method, string model, string reason)
+    : Exception($"Method '{method}' is unavailable for model '{model}': {reason}.")
+{
+    public string Method { get; } = method;
+
+    public string Model { get; } = model;
+
+    public string Reason { get; } = reason;
+}

@@ -16,6 +16,8 @@ public sealed class CamMethods
         new HiResCam(),
         new LayerCam(),
         new EigenCam(),
+        new AblationCam(),
+        new ScoreCam(),
     ]);
 
     public IEnumerable<CamMethod> All => Names.Select(n => methods[n]);

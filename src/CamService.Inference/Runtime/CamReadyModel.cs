@@ -21,14 +21,17 @@ public sealed class CamReadyModel : ICamModel, IDisposable
 {
     readonly InferenceSession session;
     readonly InferenceSession? underLoadSession;
+    readonly HeadSession? head;
     readonly string[] outputNames = [CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients];
 
-    CamReadyModel(InferenceSession session, InferenceSession? underLoadSession, ServingThreads threads, string device, CamModelInfo info,
-        IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters, double? gigaFlops)
+    CamReadyModel(InferenceSession session, InferenceSession? underLoadSession, (HeadSession? Session, string? Unavailable) head, ServingThreads threads,
+        string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters, double? gigaFlops)
     {
         GigaFlops = gigaFlops;
         this.session = session;
         this.underLoadSession = underLoadSession;
+        this.head = head.Session;
+        HeadUnavailable = head.Unavailable;
         Threads = threads;
         Device = device;
         Info = info;
@@ -121,18 +124,27 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         var bytes = serialized ?? proto.ToByteArray();
         var (session, device) = CreateSession(bytes, threads.Fastest.Apply(settings), warn);
         InferenceSession? underLoad = null;
+        (HeadSession? Session, string? Unavailable) head = (null, null);
         try
         {
             if (threads.UnderLoad is { } cheaper && cheaper != threads.Fastest)
             {
                 underLoad = CreateSession(bytes, cheaper.Apply(settings), warn).Item1;
             }
-            return new CamReadyModel(session, underLoad, threads, device, info, labels, numClasses, activationShape, parameters, gigaFlops);
+            // On the device the model really got; a model whose head cannot run alone still loads, without head-only methods.
+            var headSettings = device.StartsWith("cuda", StringComparison.Ordinal) ? settings : settings with { Device = ExecutionDevice.Cpu };
+            head = HeadSession.TryCreate(proto, activationShape, numClasses, threads.Fastest.Apply(headSettings));
+            if (head.Unavailable is { } reason)
+            {
+                warn?.Invoke($"Methods that evaluate the head alone are unavailable for this model: {reason}.");
+            }
+            return new CamReadyModel(session, underLoad, head, threads, device, info, labels, numClasses, activationShape, parameters, gigaFlops);
         }
         catch
         {
             session.Dispose();
             underLoad?.Dispose();
+            head.Session?.Dispose();
             throw;
         }
     }
@@ -191,31 +203,49 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         return new CamOutputs(results, batch, targetsPerImage, NumClasses, ActivationShape);
     }
 
-    /// <summary>Not yet: the head session comes with Ablation-CAM.</summary>
-    public bool HeadIsLinear => false;
+    /// <summary>Why the head cannot be evaluated alone (<see cref="HeadSession.TryCreate"/>), or null when it can.</summary>
+    public string? HeadUnavailable { get; }
 
-    public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("This model has no head session.");
+    public bool HeadIsLinear => head?.IsAffine ?? false;
+
+    /// <exception cref="NotSupportedException">The model has no head session (<see cref="HeadUnavailable"/> says why).</exception>
+    public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken)
+    {
+        var session = head ?? throw new NotSupportedException($"The model's head cannot be evaluated alone: {HeadUnavailable}.");
+        session.Evaluate(activations, batch, logits, cancellationToken);
+    }
 
     /// <summary>
-    /// Whole forward passes through the CAM-ready session, logits only: with the top-1 as each image's
-    /// one target, the gradient part of the graph is the head's backward, a few MFLOPs.
+    /// Whole forward passes through the CAM-ready session, logits only: with the top-1 as each image's one
+    /// target, what the gradient part of the graph adds is the head's backward, a few MFLOPs (ONNX Runtime's
+    /// inference builds run every node whatever is fetched: microsoft/onnxruntime#16483).
     /// </summary>
     public void Forward(ReadOnlyMemory<float> images, int batch, Span<float> logits, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var targets = new long[batch];
         Array.Fill(targets, CamReadyContract.TopOne);
+        var p = Preprocessing;
+        using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(images[..(batch * ImageLength)]), ImageShape(p, batch));
+        using var target = OrtValue.CreateTensorValueFromMemory(targets, [batch, 1]);
         using var runOptions = new RunOptions();
         using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
-        using var outputs = Run(images, batch, targets, 1, runOptions);
-        cancellationToken.ThrowIfCancellationRequested();
-        outputs.Logits.CopyTo(logits);
+        try
+        {
+            using var results = session.Run(runOptions, [InputName, CamReadyContract.Targets], [image, target], [CamReadyContract.Logits]);
+            results[0].GetTensorDataAsSpan<float>().CopyTo(logits);
+        }
+        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The forward pass was stopped: its caller cancelled.", e, cancellationToken);
+        }
     }
 
     public void Dispose()
     {
         session.Dispose();
         underLoadSession?.Dispose();
+        head?.Dispose();
     }
 }
 

@@ -79,6 +79,48 @@ public sealed class HeadExtractor
     /// <summary>Backbone tensors (or image inputs) the head reads besides the target.</summary>
     public IReadOnlyList<string> SideInputs { get; }
 
+    /// <summary>
+    /// Whether the scores are an affine function of the target alone: no side inputs, and only operators
+    /// that pool, reshape, add or multiply by constants. Then zeroing part of the target changes a score by
+    /// exactly the gradient times what was zeroed, which Ablation-CAM uses instead of re-running the head.
+    /// </summary>
+    public bool IsAffine
+    {
+        get
+        {
+            if (SideInputs.Count > 0)
+            {
+                return false;
+            }
+            var variable = new HashSet<string> { Target };
+            foreach (var node in nodes)
+            {
+                var varying = node.Input.Select(i => variable.Contains(i)).ToArray();
+                // A shape does not vary with the values (a torch view exports Shape → Gather → Concat → Reshape).
+                if (!varying.Any(v => v) || node.OpType == "Shape")
+                {
+                    continue;
+                }
+                var affine = node.OpType switch
+                {
+                    "GlobalAveragePool" or "ReduceMean" or "ReduceSum" or "AveragePool" or "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze"
+                        or "Transpose" or "Identity" or "Dropout" or "Add" or "Sub" => true,
+                    // A product is affine while only one factor varies; a quotient while its divisor does not.
+                    "Gemm" or "MatMul" or "Mul" => varying.Count(v => v) == 1,
+                    "Div" => !varying.Skip(1).Any(v => v),
+                    _ => false,
+                };
+                if (!affine)
+                {
+                    return false;
+                }
+                // Only the first output carries values (Dropout's second is its mask).
+                variable.Add(node.Output[0]);
+            }
+            return true;
+        }
+    }
+
     /// <summary>The head as a model with inputs target and side inputs (typed as given) and output scores.</summary>
     public ModelProto BuildModel(IReadOnlyDictionary<string, (DataType Type, long[] Shape)> inputTypes)
     {

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Globalization;
+using CamService.Inference.Explanations;
+using CamService.Inference.Methods;
+using CamService.Inference.Runtime;
+
+// Usage: CamService.Methods.Benchmarks <cam-ready models dir> [runs=5] [models=efficientnet_b0,densenet121,resnet50]
+// Per 224×224 image (one seeded random image, the model's own top-1 as target), each figure the median of `runs`
+// engine calls (run + map) after one warm-up call, with ONNX Runtime's default threads:
+//  - Grad-CAM, and every registered method with its ratio to Grad-CAM;
+//  - Ablation-CAM in closed form and by head runs (the general path);
+//  - Score-CAM on all channels (one call: it takes seconds) and on the top N channels, with each map's
+//    correlation with the all-channel map;
+//  - two targets in one call against one target (Grad-CAM).
+if (args.Length < 1)
+{
+    Console.Error.WriteLine("Usage: CamService.Methods.Benchmarks <cam-ready models dir> [runs=5] [models=efficientnet_b0,densenet121,resnet50]");
+    return 2;
+}
+var directory = args[0];
+var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+var ids = (args.Length > 2 ? args[2] : "efficientnet_b0,densenet121,resnet50").Split(',');
+int[] topChannels = [16, 32, 64, 128, 256];
+
+Console.WriteLine(Invariant($"{Environment.ProcessorCount} cores; ONNX Runtime's default threads; medians of {runs} calls; ms per 224×224 image"));
+Console.WriteLine();
+Console.WriteLine("| model | method | variant | ms | × Grad-CAM | correlation with all channels |");
+Console.WriteLine("|---|---|---|---:|---:|---:|");
+foreach (var id in ids)
+{
+    using var model = CamReadyModel.Load(Path.Combine(directory, $"{id}.onnx"), new ExecutionSettings());
+    var random = new Random(0);
+    var image = Enumerable.Range(0, model.ImageLength).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+
+    (double Ms, float[] Map) Time(CamMethod method, IReadOnlyList<ExplanationTarget> targets, MethodOptions options, int calls, bool warmUp = true)
+    {
+        var settings = new ExplainSettings { Methods = options };
+        var times = new double[calls];
+        float[] map = [];
+        // A first call warms up, except where one call takes seconds anyway.
+        for (var i = warmUp ? -1 : 0; i < calls; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            map = CamEngine.Explain(model, id, image, 1, targets, [method], settings)[0].Maps[0].Map.Data;
+            if (i >= 0)
+            {
+                times[i] = clock.Elapsed.TotalMilliseconds;
+            }
+        }
+        return (ThreadTuner.Median(times), map);
+    }
+
+    var gradCam = Time(new GradCam(), ExplanationTarget.TopOneOnly, MethodOptions.Default, runs).Ms;
+    void Row(string method, string variant, double ms, double? correlation = null) =>
+        Console.WriteLine(Invariant($"| {id} | {method} | {variant} | {ms:F2} | {ms / gradCam:F3} | {(correlation is { } c ? c.ToString("F4", CultureInfo.InvariantCulture) : "")} |"));
+
+    // Score-CAM at its default (all channels) is timed once, below.
+    Row("gradcam", "default", gradCam);
+    foreach (var method in CamMethods.Default.All.Where(m => m.Name is not ("gradcam" or "scorecam")))
+    {
+        Row(method.Name, "default", Time(method, ExplanationTarget.TopOneOnly, MethodOptions.Default, runs).Ms);
+    }
+    Row("ablationcam", "closed form", Time(new AblationCam(), ExplanationTarget.TopOneOnly, MethodOptions.Default, runs).Ms);
+    Row("ablationcam", "head runs", Time(new AblationCam(), ExplanationTarget.TopOneOnly, MethodOptions.Default with { AblationClosedForm = false }, runs).Ms);
+
+    var all = Time(new ScoreCam(), ExplanationTarget.TopOneOnly, MethodOptions.Default with { ScoreCamChannels = 0 }, 1, warmUp: false);
+    Row("scorecam", $"all {model.ActivationShape[0]} channels (default), one call", all.Ms, 1);
+    foreach (var n in topChannels.Where(n => n < model.ActivationShape[0]))
+    {
+        var top = Time(new ScoreCam(), ExplanationTarget.TopOneOnly, MethodOptions.Default with { ScoreCamChannels = n }, runs);
+        Row("scorecam", $"top {n}", top.Ms, Correlation(top.Map, all.Map));
+    }
+
+    var one = Time(new GradCam(), ExplanationTarget.ParseList("281"), MethodOptions.Default, runs).Ms;
+    var two = Time(new GradCam(), ExplanationTarget.ParseList("281,285"), MethodOptions.Default, runs).Ms;
+    Row("gradcam", "target 281", one);
+    Row("gradcam", Invariant($"targets 281,285 in one call: {two / one:F3} × one target"), two);
+}
+return 0;
+
+static double Correlation(float[] a, float[] b)
+{
+    var (meanA, meanB) = (a.Average(), b.Average());
+    double cov = 0, varA = 0, varB = 0;
+    for (var i = 0; i < a.Length; i++)
+    {
+        cov += (a[i] - meanA) * (b[i] - meanB);
+        varA += (a[i] - meanA) * (a[i] - meanA);
+        varB += (b[i] - meanB) * (b[i] - meanB);
+    }
+    return cov / Math.Sqrt(varA * varB);
+}
+
+static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
