@@ -33,8 +33,9 @@ public sealed class PerturbationReferences : IDisposable
 /// (the models <see cref="TorchExports"/> exports): Ablation-CAM by zeroing each channel and rerunning the
 /// head in torch, Score-CAM by whole forward passes on the masked input.
 /// </summary>
+[Collection(TorchExports.Collection)]
 public sealed class PerturbationParityTests(TorchExports exports, PerturbationReferences references)
-    : IClassFixture<TorchExports>, IClassFixture<PerturbationReferences>
+    : IClassFixture<PerturbationReferences>
 {
     public static TheoryData<string> Architectures => ["efficientnet_b0", "densenet121", "resnet50"];
 

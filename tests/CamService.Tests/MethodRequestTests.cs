@@ -1,3 +1,4 @@
+using CamService.Inference.Explanations;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
 using CamService.Testing;
@@ -154,7 +155,7 @@ public sealed class UnavailableProbe : CamMethod
 
     public override CostClass Cost => CostClass.HeadOnly;
 
-    public override void Compute(in CamContext context, Span<float> map) => throw new NotSupportedException(Reason);
+    public override void Compute(in CamContext context, Span<float> map) => throw new MethodUnavailableException(Id, "colour32", Reason);
 }
 
 /// <summary>Runs until its request is stopped, as a many-forwards method on a large model runs for seconds.</summary>

@@ -48,8 +48,8 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
     }
 
     /// <summary>
-    /// Checks, before any work is done, that the request's maps are within Cam:MaxMapsPerRequest and that
-    /// every model has every target, each a class of its own (281 and "tabby" would be one map twice).
+    /// Checks, before any work is done, that the request's maps are within Cam:MaxMapsPerRequest, that every
+    /// model can serve every method, and that every model has every target, each a class of its own (281 and "tabby" would be one map twice).
     /// </summary>
     public void Check(CamRequest request, IReadOnlyList<ModelEntry> models)
     {
@@ -66,6 +66,10 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
         }
         foreach (var entry in models)
         {
+            if (entry.Model!.HeadUnavailable is { } reason && request.Methods.FirstOrDefault(m => m.Cost == CostClass.HeadOnly) is { } needsHead)
+            {
+                throw MethodUnavailable.Problem(entry.Id, new MethodUnavailableException(needsHead.Name, entry.Id, reason));
+            }
             var classes = new Dictionary<int, ExplanationTarget>();
             foreach (var target in request.Targets)
             {
@@ -117,7 +121,7 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
             {
                 throw RequestException.BadField("target", e.Message);
             }
-            catch (NotSupportedException e)
+            catch (MethodUnavailableException e)
             {
                 throw MethodUnavailable.Problem(entry.Id, e);
             }
