@@ -3,10 +3,13 @@ using System.Globalization;
 using CamService.Inference.Explanations;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
+using CamService.Onnx.Model;
+using Google.Protobuf;
 
 // Usage: CamService.Methods.Benchmarks <cam-ready models dir> [runs=5] [models=efficientnet_b0,densenet121,resnet50]
 // Per 224×224 image (one seeded random image, the model's own top-1 as target), each figure the median of `runs`
-// engine calls (run + map) after one warm-up call, with ONNX Runtime's default threads:
+// engine calls (run + map) after one warm-up call, each model on its fastest thread setting measured first, as the
+// service serves it (every intra-op thread count, spinning on and off):
 //  - Grad-CAM, and every registered method with its ratio to Grad-CAM;
 //  - Ablation-CAM in closed form and by head runs (the general path);
 //  - Score-CAM on all channels (one call: it takes seconds) and on the top N channels, with each map's
@@ -22,13 +25,17 @@ var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 
 var ids = (args.Length > 2 ? args[2] : "efficientnet_b0,densenet121,resnet50").Split(',');
 int[] topChannels = [16, 32, 64, 128, 256];
 
-Console.WriteLine(Invariant($"{Environment.ProcessorCount} cores; ONNX Runtime's default threads; medians of {runs} calls; ms per 224×224 image"));
+Console.WriteLine(Invariant($"{Environment.ProcessorCount} cores; each model on its fastest thread setting; medians of {runs} calls; ms per 224×224 image"));
 Console.WriteLine();
 Console.WriteLine("| model | method | variant | ms | × Grad-CAM | correlation with all channels |");
 Console.WriteLine("|---|---|---|---:|---:|---:|");
 foreach (var id in ids)
 {
-    using var model = CamReadyModel.Load(Path.Combine(directory, $"{id}.onnx"), new ExecutionSettings());
+    var proto = OnnxModelFile.Load(Path.Combine(directory, $"{id}.onnx"));
+    var bytes = proto.ToByteArray();
+    var tuning = ThreadTuner.Measure(bytes, new ExecutionSettings(), _ => CamReadyModel.TimingInputs(proto), ThreadTuner.Candidates(Environment.ProcessorCount));
+    Console.Error.WriteLine(Invariant($"{id}: fastest {tuning.Fastest.Choice} ({tuning.Fastest.MedianMs:F1} ms)"));
+    using var model = CamReadyModel.Create(proto, new ExecutionSettings(), ServingThreads.From(tuning, "measured"), directory, serialized: bytes);
     var random = new Random(0);
     var image = Enumerable.Range(0, model.ImageLength).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
 
