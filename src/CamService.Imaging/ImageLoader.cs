@@ -26,17 +26,17 @@ public sealed class ImageLoader
     /// <summary>Floor for that limit: decoders' fixed working buffers do not shrink with a small pixel limit.</summary>
     const long MinAllocationLimitMegabytes = 64;
 
-    readonly ImageLimits _limits;
-    readonly Configuration _configuration;
+    readonly ImageLimits limits;
+    readonly Configuration configuration;
 
     public ImageLoader(ImageLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
         limits.Validate();
-        _limits = limits;
+        this.limits = limits;
         // Only the formats we accept are registered, so a GIF, BMP or TIFF never reaches a decoder: less
         // code exposed to hostile input, and one place that decides what "supported" means.
-        _configuration = new Configuration(new JpegConfigurationModule(), new PngConfigurationModule(), new WebpConfigurationModule())
+        configuration = new Configuration(new JpegConfigurationModule(), new PngConfigurationModule(), new WebpConfigurationModule())
         {
             // One thread per image operation: the service hands out cores per piece of work (decoding a
             // photo, drawing a picture), and ImageSharp spreading one over every core would oversubscribe them.
@@ -48,8 +48,6 @@ public sealed class ImageLoader
             }),
         };
     }
-
-    public ImageLimits Limits => _limits;
 
     /// <summary>Reads the whole stream (which need not be seekable), then loads it as <see cref="Load(ReadOnlyMemory{byte}, DecodeHint?)"/> does.</summary>
     public LoadedImage Load(Stream stream)
@@ -83,7 +81,7 @@ public sealed class ImageLoader
         using var stream = MemoryMarshal.TryGetArray(bytes, out var array)
             ? new MemoryStream(array.Array!, array.Offset, array.Count, writable: false)
             : new MemoryStream(bytes.ToArray(), writable: false);
-        var format = Image.DetectFormat(_configuration, data);
+        var format = Image.DetectFormat(configuration, data);
         if (format is null)
         {
             throw new UnsupportedImageException(EncodedImage.Describe(data));
@@ -93,16 +91,16 @@ public sealed class ImageLoader
         IImageInfo info;
         try
         {
-            info = Image.Identify(_configuration, stream)
+            info = Image.Identify(configuration, stream)
                 ?? throw new CorruptImageException(name, "its header cannot be read.");
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
             throw new CorruptImageException(name, Reason(e), e);
         }
-        if ((long)info.Width * info.Height > _limits.MaxPixels)
+        if ((long)info.Width * info.Height > limits.MaxPixels)
         {
-            throw new ImageTooLargeException(info.Width, info.Height, _limits.MaxPixels);
+            throw new ImageTooLargeException(info.Width, info.Height, limits.MaxPixels);
         }
         if (EncodedImage.FindTruncation(data, name) is { } truncation)
         {
@@ -113,9 +111,9 @@ public sealed class ImageLoader
         try
         {
             var orientation = ReadOrientation(info.Metadata.ExifProfile);
-            if (name == "jpeg" && _limits.NativeJpeg)
+            if (name == "jpeg" && limits.NativeJpeg)
             {
-                image = NativeJpegDecoder.Decode(data, hint ?? DecodeHint.FullSize, _configuration);
+                image = NativeJpegDecoder.Decode(data, hint ?? DecodeHint.FullSize, configuration);
                 if (orientation is > 1 and <= 8)
                 {
                     // The native decoder leaves the pixels as stored; AutoOrient reads the tag from the image.
@@ -126,7 +124,7 @@ public sealed class ImageLoader
             else
             {
                 stream.Position = 0;
-                image = Image.Load<Rgb24>(_configuration, stream);
+                image = Image.Load<Rgb24>(configuration, stream);
             }
             // Rotate/flip the pixels once here so that everything downstream (model input, geometry,
             // heatmap) works in the upright frame a person sees; AutoOrient also resets the tag to 1.

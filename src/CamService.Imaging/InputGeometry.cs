@@ -79,14 +79,6 @@ public sealed record InputGeometry
     /// <summary>Maps a model-input point (centre coordinates) back to image centre coordinates.</summary>
     public (double X, double Y) InputToImage(double x, double y) => (X.InputToImage(x), Y.InputToImage(y));
 
-    /// <summary>Whether the model input covers the centre of image pixel (x, y); false only for the margins a crop drops.</summary>
-    public bool Covers(int x, int y)
-    {
-        var (left, right) = X.Covered(ImageWidth);
-        var (top, bottom) = Y.Covered(ImageHeight);
-        return x >= left && x < right && y >= top && y < bottom;
-    }
-
     /// <summary>The image pixels whose centres the model input covers (the rest is what a crop drops).</summary>
     public Rectangle CoveredPixels
     {

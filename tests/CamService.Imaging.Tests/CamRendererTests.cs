@@ -69,7 +69,7 @@ public sealed class CamRendererTests
         {
             for (var x = 0; x < width; x++)
             {
-                Assert.Equal(!geometry.Covers(x, y), float.IsNaN(projected[y * width + x]));
+                Assert.Equal(!seen.Contains(x, y), float.IsNaN(projected[y * width + x]));
             }
         }
     }

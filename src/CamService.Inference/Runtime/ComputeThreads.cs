@@ -125,18 +125,6 @@ public static partial class ComputeThreads
         }
     }
 
-    /// <summary>The calling thread's nice value, or null where threads have none (not Linux).</summary>
-    public static int? CurrentNice()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-        Marshal.SetLastPInvokeError(0);
-        var nice = getpriority(PrioProcess, gettid());
-        return nice == -1 && Marshal.GetLastPInvokeError() != 0 ? null : nice;
-    }
-
     /// <summary>Lowers the calling thread to compute priority (Linux; elsewhere priorities stay as they are).</summary>
     static void LowerCurrentThread()
     {
@@ -151,9 +139,6 @@ public static partial class ComputeThreads
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int setpriority(int which, int who, int prio);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int getpriority(int which, int who);
 
     [LibraryImport("libc")]
     private static partial int gettid();

@@ -22,9 +22,6 @@ public static class Attributes
     public static long[]? GetInts(this NodeProto node, string name) =>
         node.Find(name) is { } a ? a.Ints.ToArray() : null;
 
-    public static float[]? GetFloats(this NodeProto node, string name) =>
-        node.Find(name) is { } a ? a.Floats.ToArray() : null;
-
     public static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeType.Int, I = value };
 

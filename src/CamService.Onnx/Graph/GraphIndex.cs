@@ -109,17 +109,6 @@ public sealed class GraphIndex
         return null;
     }
 
-    /// <summary>The declared element type of a graph input or output, value info or initializer.</summary>
-    public DataType? DeclaredType(string tensor)
-    {
-        if (initializers.TryGetValue(tensor, out var initializer))
-        {
-            return (DataType)initializer.DataType;
-        }
-        var info = Graph.Input.Concat(Graph.Output).Concat(Graph.ValueInfo).FirstOrDefault(v => v.Name == tensor);
-        return info?.Type?.TensorType is { } t ? (DataType)t.ElemType : null;
-    }
-
     /// <summary>A tensor or node name not used anywhere in the model yet; reserves it.</summary>
     public string FreshName(string hint)
     {

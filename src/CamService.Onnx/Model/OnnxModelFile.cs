@@ -52,8 +52,6 @@ public static class OnnxModelFile
         return model;
     }
 
-    public static ModelProto Parse(byte[] bytes) => ModelProto.Parser.ParseFrom(bytes);
-
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/>, atomically.</summary>
     public static void Save(ModelProto model, string path)
     {
