@@ -1,7 +1,7 @@
 using CamService.Cam;
+using CamService.Execution;
 using CamService.Health;
 using CamService.Hosting;
-using CamService.Inference;
 using CamService.Metrics;
 using CamService.Models;
 using CamService.Problems;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using CamService.Cam;
-using CamService.Inference;
+using CamService.Execution;
 using CamService.Models;
 using CamService.Traffic;
 using Microsoft.Extensions.Configuration;

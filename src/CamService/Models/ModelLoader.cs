@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CamService.Inference;
+using CamService.Execution;
 using CamService.Inference.Runtime;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;

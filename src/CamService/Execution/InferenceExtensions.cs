@@ -3,7 +3,7 @@ using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
 using Microsoft.Extensions.Options;
 
-namespace CamService.Inference;
+namespace CamService.Execution;
 
 public static class InferenceExtensions
 {

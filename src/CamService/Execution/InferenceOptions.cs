@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using CamService.Inference.Runtime;
 
-namespace CamService.Inference;
+namespace CamService.Execution;
 
 /// <summary>Configuration section "Inference": where and how models run.</summary>
 public sealed class InferenceOptions

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
-namespace CamService.Inference;
+namespace CamService.Execution;
 
 /// <summary>
 /// Chooses each model's thread settings: as configured when <see cref="InferenceOptions.Threads"/> is
