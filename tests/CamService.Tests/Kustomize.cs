@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using Xunit.Sdk;
+using CamService.Testing;
 
 namespace CamService.Tests;
 
@@ -22,25 +21,7 @@ public static class Kustomize
     public static string Build(string folder)
     {
         var command = Command ?? throw new InvalidOperationException(Missing);
-        var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in command.Skip(1).Append(folder))
-        {
-            info.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
-        {
-            process.Kill();
-            throw new XunitException($"{string.Join(' ', command)} {folder} did not finish in a minute.");
-        }
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new XunitException($"{string.Join(' ', command)} {folder} failed with {process.ExitCode}:\n{errors.Result}");
-        }
-        return output.Result;
+        return Programs.Run(command[0], command.Skip(1).Append(folder), timeout: TimeSpan.FromMinutes(1)).Expect().Output;
     }
 
     /// <summary>The YAML of <paramref name="resource"/> with <paramref name="component"/> added, as a user's overlay would add it.</summary>

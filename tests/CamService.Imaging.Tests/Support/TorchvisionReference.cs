@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CamService.Onnx.CamReady;
+using CamService.Testing;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Processing;
 
@@ -67,7 +68,7 @@ public sealed class TorchvisionReference : IDisposable
         }
         var jobsFile = Path.Combine(_folder, "jobs.json");
         File.WriteAllText(jobsFile, JsonSerializer.Serialize(jobs));
-        Repository.Run(Repository.Python, Path.Combine(Repository.Root, "tests", "python", "torchvision_preprocess.py"), jobsFile);
+        Programs.Run(Programs.Python, [RepositoryFolder.PathOf("tests", "python", "torchvision_preprocess.py"), jobsFile]).Expect();
 
         foreach (var (testCase, index) in Cases.Select((c, i) => (c, i)))
         {

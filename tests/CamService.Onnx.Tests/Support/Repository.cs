@@ -1,63 +1,29 @@
-using System.Diagnostics;
+using CamService.Testing;
 
 namespace CamService.Onnx.Tests.Support;
 
-/// <summary>Paths and tools of the repository the tests run in.</summary>
+/// <summary>
+/// The repository's paths and programs as these tests name them; the finding and running is
+/// <see cref="RepositoryFolder"/>'s and <see cref="Programs"/>', shared by every test project.
+/// </summary>
 public static class Repository
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryFolder.Root;
 
-    /// <summary>Python with torch and torchvision: $CAMSERVICE_PYTHON, else Debian's /usr/bin/python3.</summary>
-    public static string Python => Environment.GetEnvironmentVariable("CAMSERVICE_PYTHON")
-        ?? (File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
+    public static string Python => Programs.Python;
 
     /// <summary>The command line tool as built beside the tests.</summary>
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "camservice.dll");
 
-    /// <summary>Runs a process to completion; fails the test with its output when it fails.</summary>
-    public static string Run(string fileName, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, int expectedExitCode = 0)
-    {
-        var (exitCode, output) = RunCapture(fileName, arguments, environment);
-        Assert.True(exitCode == expectedExitCode, $"{fileName} {string.Join(" ", arguments)} exited {exitCode}:\n{output}");
-        return output;
-    }
+    /// <summary>Runs a process to completion; fails the test with its output when it exits otherwise.</summary>
+    public static string Run(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, int expectedExitCode = 0) =>
+        Programs.Run(fileName, arguments, environment).Expect(expectedExitCode).AllOutput;
 
-    public static (int ExitCode, string Output) RunCapture(string fileName, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
+    /// <summary>Runs the camservice command line tool; its exit code and both streams.</summary>
+    public static (int ExitCode, string Output) Cli(params string[] arguments)
     {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Root,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[key] = value;
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
-
-    /// <summary>Runs the camservice command line tool.</summary>
-    public static (int ExitCode, string Output) Cli(params string[] arguments) => RunCapture("dotnet", arguments.Prepend(CliDll));
-
-    static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CamService.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("The tests do not run inside the CamService repository.");
+        var run = Programs.Run("dotnet", arguments.Prepend(CliDll));
+        return (run.ExitCode, run.AllOutput);
     }
 }
 
