@@ -40,8 +40,8 @@ public static class PrepareCommand
 
         output.WriteLine($"CAM-ready model written to {destination} in {clock.Elapsed.TotalSeconds:F2} s");
         output.WriteLine($"  target layer  {result.Target.Tensor} ({result.Target.Reason})");
-        output.WriteLine($"  activations   [N, {string.Join(", ", result.ActivationShape)}]");
-        output.WriteLine($"  classes       {result.NumClasses}");
+        output.WriteLine($"  activations   [N, {string.Join(", ", result.Info.ActivationShape!)}]");
+        output.WriteLine($"  classes       {result.Info.NumClasses}");
         output.WriteLine($"  gradient path {string.Join(" -> ", result.Path.Select(n => n.OpType))}");
         output.WriteLine($"  weights       {result.Info.Weights.ToString().ToLowerInvariant()}");
         return 0;

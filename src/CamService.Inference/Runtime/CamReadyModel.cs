@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Graph;
@@ -25,9 +24,8 @@ public sealed class CamReadyModel : ICamModel, IDisposable
     readonly string[] outputNames = [CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients];
 
     CamReadyModel(InferenceSession session, InferenceSession? underLoadSession, (HeadSession? Session, string? Unavailable) head, ServingThreads threads,
-        string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters, double? gigaFlops)
+        string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters)
     {
-        GigaFlops = gigaFlops;
         this.session = session;
         this.underLoadSession = underLoadSession;
         this.head = head.Session;
@@ -73,11 +71,8 @@ public sealed class CamReadyModel : ICamModel, IDisposable
     /// <summary>[K, h, w] of the target layer.</summary>
     public int[] ActivationShape { get; }
 
-    /// <summary>Parameters of the source model (cam.parameters, else its initializers' elements).</summary>
+    /// <summary>Parameters of the source model (<see cref="CamModelInfo.Parameters"/>, else its initializers' elements).</summary>
     public long Parameters { get; }
-
-    /// <summary>Multiply–accumulates per image in billions (cam.gflops), when known.</summary>
-    public double? GigaFlops { get; }
 
     /// <summary>Loads a CAM-ready model file (metadata, labels beside it, session).</summary>
     public static CamReadyModel Load(string path, ExecutionSettings settings, Action<string>? warn = null)
@@ -104,18 +99,10 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         {
             throw new CamReadyException("The model is not CAM-ready; run 'prepare' on it first.");
         }
-        var metadata = proto.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
-        string Required(string key) => metadata.TryGetValue(key, out var value)
-            ? value
-            : throw new CamReadyException($"The model's metadata lacks {key}; prepare it again with this version.");
-        var numClasses = int.Parse(Required(MetadataKeys.NumClasses), CultureInfo.InvariantCulture);
-        var activationShape = Required(MetadataKeys.ActivationShape).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        var parameters = metadata.TryGetValue(MetadataKeys.Parameters, out var p) && long.TryParse(p, CultureInfo.InvariantCulture, out var count)
-            ? count
-            : proto.Graph.Initializer.Sum(CamService.Onnx.Graph.Tensors.ElementCount);
-        double? gigaFlops = metadata.TryGetValue(MetadataKeys.GigaFlops, out var g) && double.TryParse(g, CultureInfo.InvariantCulture, out var flops)
-            ? flops
-            : null;
+        CamReadyException Missing(string key) => new($"The model's metadata lacks {key}; prepare it again with this version.");
+        var numClasses = info.NumClasses ?? throw Missing(MetadataKeys.NumClasses);
+        var activationShape = info.ActivationShape?.ToArray() ?? throw Missing(MetadataKeys.ActivationShape);
+        var parameters = info.Parameters ?? proto.Graph.Initializer.Sum(CamService.Onnx.Graph.Tensors.ElementCount);
         var labels = info.LoadLabels(directory);
         if (labels is not null && labels.Count != numClasses)
         {
@@ -138,7 +125,7 @@ public sealed class CamReadyModel : ICamModel, IDisposable
             {
                 warn?.Invoke($"Methods that evaluate the head alone are unavailable for this model: {reason}.");
             }
-            return new CamReadyModel(session, underLoad, head, threads, device, info, labels, numClasses, activationShape, parameters, gigaFlops);
+            return new CamReadyModel(session, underLoad, head, threads, device, info, labels, numClasses, activationShape, parameters);
         }
         catch
         {

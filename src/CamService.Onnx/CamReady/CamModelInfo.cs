@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text.Json;
 using Onnx;
 
@@ -68,6 +69,18 @@ public sealed record CamModelInfo
 
     public string? LabelsFile { get; init; }
 
+    /// <summary>C, the classes the model scores (cam.num_classes; written by prepare).</summary>
+    public int? NumClasses { get; init; }
+
+    /// <summary>[K, h, w] of the target layer's activations (cam.activation_shape; written by prepare).</summary>
+    public IReadOnlyList<int>? ActivationShape { get; init; }
+
+    /// <summary>The source model's trainable parameters (cam.parameters; written by export.py).</summary>
+    public long? Parameters { get; init; }
+
+    /// <summary>Multiply–accumulates per image in convolutions and matrix products, in billions (written by prepare).</summary>
+    public double? GigaMacs { get; init; }
+
     public bool IsCamReady => Version is not null;
 
     public static CamModelInfo Read(ModelProto model) =>
@@ -92,6 +105,10 @@ public sealed record CamModelInfo
             Preprocessing = ReadPreprocessing(Get),
             Labels = Get(MetadataKeys.Labels) is { } labels ? ParseLabels(labels) : null,
             LabelsFile = Get(MetadataKeys.LabelsFile),
+            NumClasses = Get(MetadataKeys.NumClasses) is { } classes ? ParseNumber<int>(classes, MetadataKeys.NumClasses) : null,
+            ActivationShape = Get(MetadataKeys.ActivationShape) is { } shape ? ParseActivationShape(shape) : null,
+            Parameters = Get(MetadataKeys.Parameters) is { } parameters ? ParseNumber<long>(parameters, MetadataKeys.Parameters) : null,
+            GigaMacs = Get(MetadataKeys.GigaFlops) is { } macs ? ParseNumber<double>(macs, MetadataKeys.GigaFlops) : null,
         };
     }
 
@@ -132,6 +149,10 @@ public sealed record CamModelInfo
             [MetadataKeys.Input] = Input,
             [MetadataKeys.Labels] = Labels is null ? null : JsonSerializer.Serialize(Labels),
             [MetadataKeys.LabelsFile] = Labels is null ? LabelsFile : null,
+            [MetadataKeys.NumClasses] = NumClasses?.ToString(CultureInfo.InvariantCulture),
+            [MetadataKeys.ActivationShape] = ActivationShape is null ? null : string.Join(",", ActivationShape),
+            [MetadataKeys.Parameters] = Parameters?.ToString(CultureInfo.InvariantCulture),
+            [MetadataKeys.GigaFlops] = GigaMacs?.ToString("G4", CultureInfo.InvariantCulture),
         };
         if (Preprocessing is { } p)
         {
@@ -190,6 +211,19 @@ public sealed record CamModelInfo
             _ => double.NaN,
         };
         return double.IsNaN(ok) ? throw new FormatException($"Pixel scale '{text}' is not a number or a fraction.") : (float)ok;
+    }
+
+    static T ParseNumber<T>(string text, string key) where T : INumberBase<T> =>
+        T.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new FormatException($"{key} '{text}' is not a number of the kind it holds.");
+
+    static int[] ParseActivationShape(string text)
+    {
+        var dims = text.Split(',').Select(d => ParseNumber<int>(d, MetadataKeys.ActivationShape)).ToArray();
+        return dims.Length == 3 && dims.All(d => d > 0)
+            ? dims
+            : throw new FormatException($"{MetadataKeys.ActivationShape} '{text}' is not 'channels,height,width'.");
     }
 
     static string FormatScale(float scale)

@@ -52,14 +52,12 @@ public sealed record CamReadyAnalysis(
     int NumClasses,
     double GigaMacs);
 
-/// <summary>A CAM-ready model and what was learnt while building it.</summary>
+/// <summary>A CAM-ready model and what was learnt while building it (classes and activation shape are in <see cref="Info"/>).</summary>
 public sealed record CamReadyResult(
     ModelProto Model,
     CamModelInfo Info,
     TargetLayer Target,
-    IReadOnlyList<NodeProto> Path,
-    int NumClasses,
-    long[] ActivationShape);
+    IReadOnlyList<NodeProto> Path);
 
 /// <summary>
 /// Makes a plain ONNX classifier CAM-ready: finds the scores and the target layer, appends the
@@ -98,13 +96,15 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         DeclareInterface(model, image, batch, analysis.NumClasses, activationShape);
         graph.RemoveUnusedNodes();
 
-        var info = Describe(CamModelInfo.Read(source), options, image, analysis.SourceTarget, target.Layout, analysis.SourceScores, analysis.NumClasses);
+        var info = Describe(CamModelInfo.Read(source), options, image, analysis.SourceTarget, target.Layout, analysis.SourceScores, analysis.NumClasses) with
+        {
+            NumClasses = analysis.NumClasses,
+            ActivationShape = activationShape.Select(d => (int)d).ToArray(),
+            GigaMacs = analysis.GigaMacs,
+        };
         info.WriteTo(model);
-        CamModelInfo.Set(model, MetadataKeys.NumClasses, analysis.NumClasses.ToString());
-        CamModelInfo.Set(model, MetadataKeys.ActivationShape, string.Join(",", activationShape));
-        CamModelInfo.Set(model, MetadataKeys.GigaFlops, analysis.GigaMacs.ToString("G4", System.Globalization.CultureInfo.InvariantCulture));
 
-        return new CamReadyResult(model, info, target with { Tensor = analysis.SourceTarget }, path.Nodes, analysis.NumClasses, activationShape);
+        return new CamReadyResult(model, info, target with { Tensor = analysis.SourceTarget }, path.Nodes);
     }
 
     /// <summary>Finds everything the build needs, on a copy of the source whose reserved names are freed.</summary>

@@ -53,7 +53,7 @@ public sealed record ModelDescription(
             entry.Error,
             model is null ? null : new Size(model.Preprocessing.Width, model.Preprocessing.Height),
             model?.Parameters,
-            model?.GigaFlops,
+            info?.GigaMacs,
             info?.TargetLayer,
             model?.ActivationShape,
             model?.NumClasses,

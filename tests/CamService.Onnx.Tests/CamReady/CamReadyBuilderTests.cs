@@ -206,7 +206,7 @@ public sealed class CamReadyBuilderTests
 
         Assert.Equal((nhwc, "NHWC"), (result.Target.Tensor, result.Target.Layout));
         Assert.Equal("NHWC", result.Info.TargetLayout);
-        Assert.Equal([4, Height, Width], result.ActivationShape);
+        Assert.Equal([4, Height, Width], result.Info.ActivationShape!);
         // activations = the NHWC target transposed back to NCHW = x, so x's finite differences apply.
         AssertMatchesFiniteDifferences(plain, result, x, scores);
     }
@@ -327,7 +327,7 @@ public sealed class CamReadyBuilderTests
         var dims = result.Model.Graph.Input.Single(i => i.Name == x).Type.TensorType.Shape.Dim;
         Assert.Equal(["N", "", "", ""], dims.Select(d => d.DimParam));
         Assert.Equal([0, 4, 7, 8], dims.Select(d => d.DimValue));
-        Assert.Equal([4, 7, 8], result.ActivationShape);
+        Assert.Equal([4, 7, 8], result.Info.ActivationShape!);
         long[] shape = [2, 4, 7, 8];
         var comparison = FiniteDifferences.Compare(plain, result.Model, x, scores, Image(shape, seed: 7), shape, GradientRuleTests.Targets[..2], GradientRuleTests.Step);
         Assert.True(comparison.GradientError <= GradientRuleTests.Tolerance, $"gradient error {comparison.GradientError:E2} at {comparison.Worst}");
