@@ -83,7 +83,7 @@ public sealed class PageTests(PageFixture fixture)
     [Fact]
     public async Task Header_LinesModelsUpBySizeAndSpeed_AndMarksTheUntrainedOne()
     {
-        // The service lists the models largest first here, so that ordering by GFLOPs has work to do.
+        // The service lists the models largest first here, so that ordering by GMACs has work to do.
         string[] largestFirst = [.. Enumerable.Reverse(Models)];
         await using var session = await fixture.OpenAsync(beforeLoad: page => page.RouteAsync("**/models", async route =>
         {
@@ -102,15 +102,15 @@ public sealed class PageTests(PageFixture fixture)
         foreach (var model in Models)
         {
             var head = page.Locator($"th.model-head[data-model-id='{model}']");
-            Assert.Equal(["Parameters", "GFLOPs", "Latency"], await head.Locator("dt").AllTextContentsAsync());
+            Assert.Equal(["Parameters", "GMACs", "Latency"], await head.Locator("dt").AllTextContentsAsync());
             var values = await head.Locator(".bar-value").AllTextContentsAsync();
             Assert.All(values, value => Assert.NotEqual("–", value));
             Assert.EndsWith(" ms", values[2]);
             Assert.Equal(model == PageServer.UntrainedModel, await head.Locator(".badge-untrained").IsVisibleAsync());
         }
 
-        // Ordering the columns by GFLOPs moves the header and every row's cells, and asks for nothing.
-        await page.Locator("#model-order").SelectOptionAsync("gflops");
+        // Ordering the columns by GMACs moves the header and every row's cells, and asks for nothing.
+        await page.Locator("#model-order").SelectOptionAsync("gigaMacs");
         Assert.Equal(Models, await heads.EvaluateAllAsync<string[]>(ModelIds));
         Assert.Equal(Models, await firstRow.EvaluateAllAsync<string[]>(ModelIds));
         Assert.Equal(6, await page.Locator("cam-cell[data-state='done']").CountAsync());
@@ -134,7 +134,7 @@ public sealed class PageTests(PageFixture fixture)
             var card = page.Locator($".model-card[data-model-id='{model}']");
             Assert.True(await card.Locator("input[type=checkbox]").IsCheckedAsync());
             Assert.Equal(model == PageServer.UntrainedModel, await card.Locator(".badge-untrained").IsVisibleAsync());
-            Assert.Equal(["Parameters", "GFLOPs", "Latency", "Input"], await card.Locator("dt").AllTextContentsAsync());
+            Assert.Equal(["Parameters", "GMACs", "Latency", "Input"], await card.Locator("dt").AllTextContentsAsync());
         }
         Assert.Equal("3 of 4 ready.", await page.Locator(".models-status").TextContentAsync());
         session.AssertNoErrors();

@@ -21,7 +21,7 @@ public sealed class ModelsApiTests(CamServiceFactory factory) : IClassFixture<Ca
             Assert.Equal(4, model.NumClasses);
             Assert.Equal(4, model.ActivationShape![0]);
             Assert.True(model.Parameters > 0);
-            Assert.True(model.Gflops > 0);
+            Assert.True(model.GigaMacs > 0);
             Assert.True(model.LatencyMs > 0);
             Assert.Equal("cpu", model.Device);
             Assert.Equal("features", model.TargetLayer);

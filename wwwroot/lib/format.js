@@ -8,8 +8,8 @@ const percent = new Intl.NumberFormat('en', { style: 'percent', minimumFractionD
 /** 25557032 → "25.6M". */
 export const parameters = (count) => (count == null ? '–' : compact.format(count));
 
-/** 4.0895 → "4.09". */
-export const gflops = (value) => (value == null ? '–' : significant.format(value));
+/** Billions of multiply–accumulates: 4.0895 → "4.09". */
+export const gigaMacs = (value) => (value == null ? '–' : significant.format(value));
 
 /** 12.345 → "12.3 ms". */
 export const milliseconds = (value) => (value == null ? '–' : `${significant.format(value)} ms`);

@@ -1,5 +1,5 @@
 // The whole grid as one PNG, drawn on a canvas with its labels: a title line, a header per column
-// (model name, untrained badge, method and family, parameters · GFLOPs · latency), then a row per image:
+// (model name, untrained badge, method and family, parameters · GMACs · latency), then a row per image:
 // its name on the left and, per column, the overlay as shown (current opacity) with top-1, target and time.
 import * as format from './format.js';
 
@@ -55,7 +55,7 @@ export function drawGrid({ columns, rows }, settings) {
     if (model.untrained) badge(context, 'UNTRAINED', x + nameWidth + 8, top + 7);
     const methodWidth = text(context, method, x, top + 39, `700 13px ${FONT}`, COLORS.text, cellSize / 2);
     text(context, [model.family, model.architecture].filter(Boolean).join(' · '), x + methodWidth + 8, top + 39, `13px ${FONT}`, COLORS.muted, cellSize - methodWidth - 8);
-    text(context, `${format.parameters(model.parameters)} parameters · ${format.gflops(model.gflops)} GFLOPs`, x, top + 58, `13px ${FONT}`, COLORS.text, cellSize);
+    text(context, `${format.parameters(model.parameters)} parameters · ${format.gigaMacs(model.gigaMacs)} GMACs`, x, top + 58, `13px ${FONT}`, COLORS.text, cellSize);
     text(context, `${format.milliseconds(model.latencyMs)} measured latency`, x, top + 76, `13px ${FONT}`, COLORS.text, cellSize);
   });
   context.fillStyle = COLORS.rule;

@@ -78,7 +78,7 @@ public sealed record CamModelInfo
     /// <summary>The source model's trainable parameters (cam.parameters; written by export.py).</summary>
     public long? Parameters { get; init; }
 
-    /// <summary>Multiply–accumulates per image in convolutions and matrix products, in billions (written by prepare).</summary>
+    /// <summary>Multiply–accumulates per image in convolutions and matrix products, in billions (cam.gmacs; written by prepare).</summary>
     public double? GigaMacs { get; init; }
 
     public bool IsCamReady => Version is not null;
@@ -108,7 +108,9 @@ public sealed record CamModelInfo
             NumClasses = Get(MetadataKeys.NumClasses) is { } classes ? ParseNumber<int>(classes, MetadataKeys.NumClasses) : null,
             ActivationShape = Get(MetadataKeys.ActivationShape) is { } shape ? ParseActivationShape(shape) : null,
             Parameters = Get(MetadataKeys.Parameters) is { } parameters ? ParseNumber<long>(parameters, MetadataKeys.Parameters) : null,
-            GigaMacs = Get(MetadataKeys.GigaFlops) is { } macs ? ParseNumber<double>(macs, MetadataKeys.GigaFlops) : null,
+            GigaMacs = Get(MetadataKeys.GigaMacs) is { } macs ? ParseNumber<double>(macs, MetadataKeys.GigaMacs)
+                : Get(MetadataKeys.LegacyGigaFlops) is { } legacy ? ParseNumber<double>(legacy, MetadataKeys.LegacyGigaFlops)
+                : null,
         };
     }
 
@@ -152,7 +154,8 @@ public sealed record CamModelInfo
             [MetadataKeys.NumClasses] = NumClasses?.ToString(CultureInfo.InvariantCulture),
             [MetadataKeys.ActivationShape] = ActivationShape is null ? null : string.Join(",", ActivationShape),
             [MetadataKeys.Parameters] = Parameters?.ToString(CultureInfo.InvariantCulture),
-            [MetadataKeys.GigaFlops] = GigaMacs?.ToString("G4", CultureInfo.InvariantCulture),
+            [MetadataKeys.GigaMacs] = GigaMacs?.ToString("G4", CultureInfo.InvariantCulture),
+            [MetadataKeys.LegacyGigaFlops] = null,
         };
         if (Preprocessing is { } p)
         {

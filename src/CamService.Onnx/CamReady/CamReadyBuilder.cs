@@ -156,9 +156,9 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         }
 
         var path = gradients.FindPath(graph, target.Tensor, scores);
-        var shapes = Probe(path.TensorsToProbe(gradients.Rules).Append(scores).Concat(FlopCounter.TensorsToProbe(graph)));
+        var shapes = Probe(path.TensorsToProbe(gradients.Rules).Append(scores).Concat(MacCounter.TensorsToProbe(graph)));
         var batch = ShapeProbe.ProbeShape(model.Graph.Input.First(i => i.Name == image.Name), probeSize)[0];
-        var gigaMacs = FlopCounter.GigaMacsPerImage(graph, shapes, batch);
+        var gigaMacs = MacCounter.GigaMacsPerImage(graph, shapes, batch);
         var targetShape = shapes[target.Tensor];
         if (targetShape.Length != 4)
         {

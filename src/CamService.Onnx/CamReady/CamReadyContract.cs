@@ -52,6 +52,8 @@ public static class MetadataKeys
     public const string Family = "cam.family";
     public const string NumClasses = "cam.num_classes";
     public const string ActivationShape = "cam.activation_shape";
-    public const string GigaFlops = "cam.gflops";
+    public const string GigaMacs = "cam.gmacs";
+    /// <summary>What <see cref="GigaMacs"/> was called before: read when that is absent, never written (it counts MACs, not FLOPs).</summary>
+    public const string LegacyGigaFlops = "cam.gflops";
     public const string Parameters = "cam.parameters";
 }

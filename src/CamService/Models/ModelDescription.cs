@@ -12,7 +12,7 @@ namespace CamService.Models;
 /// <param name="Error">Why it failed, when it did.</param>
 /// <param name="InputSize">The model's input in pixels.</param>
 /// <param name="Parameters">Trainable parameters.</param>
-/// <param name="Gflops">Multiply–accumulates per image in billions (the papers' GFLOPs).</param>
+/// <param name="GigaMacs">Multiply–accumulates per image in billions (what the papers' "GFLOPs" columns count).</param>
 /// <param name="TargetLayer">The tensor the maps are computed on.</param>
 /// <param name="ActivationShape">Its channels, height and width.</param>
 /// <param name="NumClasses">Number of classes.</param>
@@ -30,7 +30,7 @@ public sealed record ModelDescription(
     string? Error,
     Size? InputSize,
     long? Parameters,
-    double? Gflops,
+    double? GigaMacs,
     string? TargetLayer,
     int[]? ActivationShape,
     int? NumClasses,

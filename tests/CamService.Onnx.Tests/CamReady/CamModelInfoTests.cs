@@ -45,5 +45,20 @@ public sealed class CamModelInfoTests
         Assert.Contains(key, error.Message);
     }
 
+    [Fact]
+    public void MultiplyAccumulates_AreReadUnderTheirOldName_AndWrittenUnderTheNewOneOnly()
+    {
+        // Files prepared before the rename say cam.gflops for the same count.
+        var model = new ModelProto();
+        model.MetadataProps.Add(new StringStringEntryProto { Key = MetadataKeys.LegacyGigaFlops, Value = "4.089" });
+
+        var info = CamModelInfo.Read(model);
+        info.WriteTo(model);
+
+        Assert.Equal(4.089, info.GigaMacs);
+        Assert.Equal("4.089", Metadata(model)[MetadataKeys.GigaMacs]);
+        Assert.DoesNotContain(MetadataKeys.LegacyGigaFlops, Metadata(model).Keys);
+    }
+
     static Dictionary<string, string> Metadata(ModelProto model) => model.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
 }

@@ -1,5 +1,5 @@
 // <cam-grid>: a row per image, a column per model and method: with one method it compares models, with
-// one model it compares methods. The header lines the models up by size and speed (parameters, GFLOPs,
+// one model it compares methods. The header lines the models up by size and speed (parameters, GMACs,
 // measured latency, with bars relative to the largest shown), each over its methods' columns; each body
 // cell is a <cam-cell>, kept across updates so that only what changed is asked for again.
 import { h } from '../../lib/dom.js';
@@ -8,7 +8,7 @@ import '../cam-cell/cam-cell.js';
 
 const FACTS = [
   { name: 'Parameters', value: (model) => model.parameters, text: (model) => format.parameters(model.parameters) },
-  { name: 'GFLOPs', value: (model) => model.gflops, text: (model) => format.gflops(model.gflops) },
+  { name: 'GMACs', value: (model) => model.gigaMacs, text: (model) => format.gigaMacs(model.gigaMacs) },
   { name: 'Latency', value: (model) => model.latencyMs, text: (model) => format.milliseconds(model.latencyMs) },
 ];
 

@@ -7,7 +7,7 @@ import * as format from '../../lib/format.js';
 export const ORDERS = {
   service: { label: 'Service order', key: null },
   parameters: { label: 'Parameters', key: (model) => model.parameters },
-  gflops: { label: 'GFLOPs', key: (model) => model.gflops },
+  gigaMacs: { label: 'GMACs', key: (model) => model.gigaMacs },
   latency: { label: 'Measured latency', key: (model) => model.latencyMs },
 };
 
@@ -100,7 +100,7 @@ export class ModelPicker extends HTMLElement {
         ready
           ? h('dl', { class: 'model-facts' },
             fact('Parameters', format.parameters(model.parameters)),
-            fact('GFLOPs', format.gflops(model.gflops)),
+            fact('GMACs', format.gigaMacs(model.gigaMacs)),
             fact('Latency', format.milliseconds(model.latencyMs)),
             fact('Input', model.inputSize ? `${model.inputSize.width}×${model.inputSize.height}` : '–'))
           : h('p', { class: model.status === 'failed' ? 'model-error' : 'hint' },

@@ -4,11 +4,11 @@ using Onnx;
 namespace CamService.Onnx.CamReady;
 
 /// <summary>
-/// Counts a model's multiply–accumulates per image in its convolutions and matrix products — the
-/// convention of the "GFLOPs" columns in the EfficientNet paper and torchvision's tables, where
-/// elementwise operations are left out.
+/// Counts a model's multiply–accumulates (MACs) per image in its convolutions and matrix products,
+/// elementwise operations left out. The EfficientNet paper's and torchvision's "GFLOPs" columns count
+/// the same (one MAC, though it is two floating-point operations), so the names here say MACs.
 /// </summary>
-public static class FlopCounter
+public static class MacCounter
 {
     static readonly HashSet<string> Counted = ["Conv", "ConvTranspose", "Gemm", "MatMul"];
 
