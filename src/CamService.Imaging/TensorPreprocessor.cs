@@ -154,24 +154,14 @@ public static class TensorPreprocessor
         {
             // PIL's bilinear and bicubic (a = −0.5) are ImageSharp's triangle and bicubic kernels; both libraries
             // widen the kernel by the scale factor when shrinking, which is what torchvision gets from PIL.
-            var sampler = p.Interpolation.ToLowerInvariant() switch
+            var sampler = p.Interpolation switch
             {
-                "bilinear" => KnownResamplers.Triangle,
-                "bicubic" => KnownResamplers.Bicubic,
-                _ => throw new ArgumentException($"Interpolation '{p.Interpolation}' is not bilinear or bicubic.", nameof(p)),
+                Interpolation.Bilinear => KnownResamplers.Triangle,
+                Interpolation.Bicubic => KnownResamplers.Bicubic,
+                _ => throw new ArgumentOutOfRangeException(nameof(p), p.Interpolation, "Unknown interpolation."),
             };
-            var bgr = p.ChannelOrder.ToUpperInvariant() switch
-            {
-                "RGB" => false,
-                "BGR" => true,
-                _ => throw new ArgumentException($"Channel order '{p.ChannelOrder}' is not RGB or BGR.", nameof(p)),
-            };
-            var nchw = p.Layout.ToUpperInvariant() switch
-            {
-                "NCHW" => true,
-                "NHWC" => false,
-                _ => throw new ArgumentException($"Layout '{p.Layout}' is not NCHW or NHWC.", nameof(p)),
-            };
+            var bgr = p.ChannelOrder == ChannelOrder.Bgr;
+            var nchw = p.Layout == TensorLayout.Nchw;
             if (p.Mean is not { Length: 3 } || p.Std is not { Length: 3 })
             {
                 throw new ArgumentException("Mean and Std need one value per channel (3).", nameof(p));

@@ -57,7 +57,7 @@ public static class TestModels
             Weights = weights,
             WeightsSource = "hand-set weights: one class per colour channel",
             Labels = Labels,
-            Preprocessing = new Preprocessing(size, size, size + size / 4, "bilinear", [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], "RGB", 1f / 255, "NCHW"),
+            Preprocessing = new Preprocessing(size, size, size + size / 4, Interpolation.Bilinear, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], ChannelOrder.Rgb, 1f / 255, TensorLayout.Nchw),
         };
         info.WriteTo(model);
         return model;

@@ -39,7 +39,7 @@ public static class InspectCommand
         }
         if (info.Preprocessing is { } p)
         {
-            output.WriteLine($"  preprocess   {p.Layout} {p.Height}x{p.Width} (crop from {p.ResizeSize}, {p.Interpolation}), {p.ChannelOrder}, scale {p.PixelScale:G4}, mean [{string.Join(", ", p.Mean)}], std [{string.Join(", ", p.Std)}]");
+            output.WriteLine($"  preprocess   {p.Layout.ToMetadata()} {p.Height}x{p.Width} (crop from {p.ResizeSize}, {p.Interpolation.ToMetadata()}), {p.ChannelOrder.ToMetadata()}, scale {p.PixelScale:G4}, mean [{string.Join(", ", p.Mean)}], std [{string.Join(", ", p.Std)}]");
         }
 
         if (info.IsCamReady)
@@ -47,7 +47,7 @@ public static class InspectCommand
             var head = new HeadExtractor(model);
             var labels = info.Labels?.Count.ToString() ?? (info.LabelsFile is { } file ? $"in {file}" : "none");
             output.WriteLine($"  CAM-ready    yes (contract v{info.Version}, {info.Producer})");
-            output.WriteLine($"  target layer {info.TargetLayer} ({info.TargetLayout})");
+            output.WriteLine($"  target layer {info.TargetLayer} ({info.TargetLayout?.ToMetadata()})");
             output.WriteLine($"  scores       {info.Logits}, labels {labels}");
             output.WriteLine($"  path         {string.Join(" -> ", head.Nodes.Where(n => n.OpType != "Constant").Select(n => n.OpType))}");
             return 0;

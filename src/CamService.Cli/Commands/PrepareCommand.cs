@@ -19,7 +19,9 @@ public static class PrepareCommand
         var options = new PrepareOptions
         {
             TargetLayer = args.Option("target-layer"),
-            TargetLayout = args.Option("target-layout")?.ToUpperInvariant(),
+            TargetLayout = args.Option("target-layout") is { } layout
+                ? MetadataNames.TryParse<TensorLayout>(layout, out var parsed) ? parsed : throw new UsageException("--target-layout is NCHW or NHWC.")
+                : null,
             Output = args.Option("output"),
             Labels = labelsFile is null ? null : CamModelInfo.ReadLabelsFile(labelsFile),
             Mean = args.Option("mean") is { } mean ? CamModelInfo.ParseFloats(mean, "--mean") : null,
@@ -28,10 +30,6 @@ public static class PrepareCommand
                 ? Enum.TryParse<WeightsKind>(w, ignoreCase: true, out var kind) ? kind : throw new UsageException("--weights is pretrained, random or custom.")
                 : null,
         };
-        if (options.TargetLayout is not (null or "NCHW" or "NHWC"))
-        {
-            throw new UsageException("--target-layout is NCHW or NHWC.");
-        }
         args.RejectUnknown(2);
 
         var clock = Stopwatch.StartNew();

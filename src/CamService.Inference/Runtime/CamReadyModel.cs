@@ -153,7 +153,7 @@ public sealed class CamReadyModel : ICamModel, IDisposable
     }
 
     /// <summary>The image input's shape for <paramref name="batch"/> images in the model's layout.</summary>
-    static long[] ImageShape(Preprocessing p, int batch) => p.Layout == "NHWC" ? [batch, p.Height, p.Width, 3] : [batch, 3, p.Height, p.Width];
+    static long[] ImageShape(Preprocessing p, int batch) => p.Layout == TensorLayout.Nhwc ? [batch, p.Height, p.Width, 3] : [batch, 3, p.Height, p.Width];
 
     static (InferenceSession, string) CreateSession(byte[] bytes, ExecutionSettings settings, Action<string>? warn)
     {

@@ -52,7 +52,7 @@ public sealed class HeadSession : IDisposable
             return (null, $"its head reads {string.Join(", ", head.SideInputs)} from the backbone besides the target layer");
         }
         var (k, h, w) = (activationShape[0], activationShape[1], activationShape[2]);
-        var nhwc = head.TargetLayout == "NHWC";
+        var nhwc = head.TargetLayout == TensorLayout.Nhwc;
         var model = head.BuildModel(new Dictionary<string, (DataType, long[])>
         {
             [head.Target] = (DataType.Float, nhwc ? [1, h, w, k] : [1, k, h, w]),

@@ -104,7 +104,7 @@ public static class GradientVerifier
 
         // The head: target (in its own layout) plus side inputs, all typed from the run.
         var types = new Dictionary<string, (DataType, long[])>();
-        var targetShape = head.TargetLayout == "NHWC"
+        var targetShape = head.TargetLayout == TensorLayout.Nhwc
             ? new[] { activationShape[0], activationShape[2], activationShape[3], activationShape[1] }
             : activationShape;
         types[head.Target] = (DataType.Float, targetShape);

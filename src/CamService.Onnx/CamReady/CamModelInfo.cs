@@ -13,33 +13,6 @@ public enum WeightsKind
     Custom,
 }
 
-/// <summary>How an RGB image becomes the model's input tensor.</summary>
-/// <param name="Height">Input height in pixels.</param>
-/// <param name="Width">Input width in pixels.</param>
-/// <param name="ResizeSize">The shorter side before a centre crop, as torchvision evaluates (crop mode).</param>
-/// <param name="Interpolation">bilinear or bicubic.</param>
-/// <param name="Mean">Per-channel mean, subtracted after scaling, in the model's channel order.</param>
-/// <param name="Std">Per-channel standard deviation, divided by after the mean.</param>
-/// <param name="ChannelOrder">RGB or BGR.</param>
-/// <param name="PixelScale">Multiplies 0–255 pixel values before the mean (1/255 for torchvision).</param>
-/// <param name="Layout">NCHW or NHWC.</param>
-public sealed record Preprocessing(
-    int Height,
-    int Width,
-    int ResizeSize,
-    string Interpolation,
-    float[] Mean,
-    float[] Std,
-    string ChannelOrder,
-    float PixelScale,
-    string Layout)
-{
-    /// <summary>torchvision's ImageNet evaluation: 224 crop of a 256 resize, ImageNet mean and std.</summary>
-    public static Preprocessing ImageNet(int height = 224, int width = 224) => new(
-        height, width, (int)Math.Round(Math.Min(height, width) * 256.0 / 224.0), "bilinear",
-        [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], "RGB", 1f / 255f, "NCHW");
-}
-
 /// <summary>What a model's metadata says about it: provenance, preprocessing, labels and CAM layers.</summary>
 public sealed record CamModelInfo
 {
@@ -57,7 +30,7 @@ public sealed record CamModelInfo
 
     public string? TargetLayer { get; init; }
 
-    public string? TargetLayout { get; init; }
+    public TensorLayout? TargetLayout { get; init; }
 
     public string? Logits { get; init; }
 
@@ -99,7 +72,7 @@ public sealed record CamModelInfo
             Weights = ParseWeights(Get(MetadataKeys.Weights)),
             WeightsSource = Get(MetadataKeys.WeightsSource),
             TargetLayer = Get(MetadataKeys.TargetLayer),
-            TargetLayout = Get(MetadataKeys.TargetLayout),
+            TargetLayout = Get(MetadataKeys.TargetLayout) is { } targetLayout ? MetadataNames.Parse<TensorLayout>(targetLayout, MetadataKeys.TargetLayout) : null,
             Logits = Get(MetadataKeys.Logits),
             Input = Get(MetadataKeys.Input),
             Preprocessing = ReadPreprocessing(Get),
@@ -146,7 +119,7 @@ public sealed record CamModelInfo
             [MetadataKeys.Weights] = Weights.ToString().ToLowerInvariant(),
             [MetadataKeys.WeightsSource] = WeightsSource,
             [MetadataKeys.TargetLayer] = TargetLayer,
-            [MetadataKeys.TargetLayout] = TargetLayout,
+            [MetadataKeys.TargetLayout] = TargetLayout?.ToMetadata(),
             [MetadataKeys.Logits] = Logits,
             [MetadataKeys.Input] = Input,
             [MetadataKeys.Labels] = Labels is null ? null : JsonSerializer.Serialize(Labels),
@@ -161,12 +134,12 @@ public sealed record CamModelInfo
         {
             values[MetadataKeys.InputSize] = $"{p.Height},{p.Width}";
             values[MetadataKeys.ResizeSize] = p.ResizeSize.ToString(CultureInfo.InvariantCulture);
-            values[MetadataKeys.Interpolation] = p.Interpolation;
+            values[MetadataKeys.Interpolation] = p.Interpolation.ToMetadata();
             values[MetadataKeys.Mean] = FormatFloats(p.Mean);
             values[MetadataKeys.Std] = FormatFloats(p.Std);
-            values[MetadataKeys.ChannelOrder] = p.ChannelOrder;
+            values[MetadataKeys.ChannelOrder] = p.ChannelOrder.ToMetadata();
             values[MetadataKeys.PixelScale] = FormatScale(p.PixelScale);
-            values[MetadataKeys.Layout] = p.Layout;
+            values[MetadataKeys.Layout] = p.Layout.ToMetadata();
         }
         foreach (var (key, value) in values)
         {
@@ -265,12 +238,12 @@ public sealed record CamModelInfo
         return defaults with
         {
             ResizeSize = get(MetadataKeys.ResizeSize) is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : defaults.ResizeSize,
-            Interpolation = get(MetadataKeys.Interpolation) ?? defaults.Interpolation,
+            Interpolation = get(MetadataKeys.Interpolation) is { } i ? MetadataNames.Parse<Interpolation>(i, MetadataKeys.Interpolation) : defaults.Interpolation,
             Mean = get(MetadataKeys.Mean) is { } m ? ParseFloats(m, "Mean") : defaults.Mean,
             Std = get(MetadataKeys.Std) is { } s ? ParseFloats(s, "Std") : defaults.Std,
-            ChannelOrder = get(MetadataKeys.ChannelOrder) ?? defaults.ChannelOrder,
+            ChannelOrder = get(MetadataKeys.ChannelOrder) is { } c ? MetadataNames.Parse<ChannelOrder>(c, MetadataKeys.ChannelOrder) : defaults.ChannelOrder,
             PixelScale = get(MetadataKeys.PixelScale) is { } p ? ParseScale(p) : defaults.PixelScale,
-            Layout = get(MetadataKeys.Layout) ?? defaults.Layout,
+            Layout = get(MetadataKeys.Layout) is { } l ? MetadataNames.Parse<TensorLayout>(l, MetadataKeys.Layout) : defaults.Layout,
         };
     }
 }

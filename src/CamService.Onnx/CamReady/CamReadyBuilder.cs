@@ -11,8 +11,8 @@ public sealed record PrepareOptions
     /// <summary>The target tensor's name; found automatically when null.</summary>
     public string? TargetLayer { get; init; }
 
-    /// <summary>NCHW or NHWC, for a named target layer.</summary>
-    public string? TargetLayout { get; init; }
+    /// <summary>The layout of a named target layer (NCHW when null).</summary>
+    public TensorLayout? TargetLayout { get; init; }
 
     /// <summary>The classifier output to explain; the first graph output when null.</summary>
     public string? Output { get; init; }
@@ -90,7 +90,7 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         BuildOutputs(graph, emit, path, target, scores, scoresShape.Length, shapes);
 
         var batch = model.Graph.Input.First(i => i.Name == image.Name).Type.TensorType.Shape.Dim[0].Clone();
-        var activationShape = target.Layout == "NHWC"
+        var activationShape = target.Layout == TensorLayout.Nhwc
             ? new[] { targetShape[3], targetShape[1], targetShape[2] }
             : targetShape[1..];
         DeclareInterface(model, image, batch, analysis.NumClasses, activationShape);
@@ -140,7 +140,7 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         var scores = ScoresLocator.Find(graph, output);
         var target = options.TargetLayer is { } named
             ? new TargetLayer(graph.Exists(named) ? named : throw new CamReadyException($"The model has no tensor named '{named}'."),
-                options.TargetLayout ?? "NCHW", "named by the caller")
+                options.TargetLayout ?? TensorLayout.Nchw, "named by the caller")
             : TargetLayerLocator.Find(graph, scores, Probe);
         var (sourceTarget, sourceScores) = (target.Tensor, scores);
 
@@ -189,7 +189,7 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         }
 
         var gradient = gradients.Build(graph, emit, path, seed, shapes);
-        if (target.Layout == "NHWC")
+        if (target.Layout == TensorLayout.Nhwc)
         {
             emit.NodeTo(CamReadyContract.Activations, "Transpose", [target.Tensor], Attributes.Ints("perm", [0, 3, 1, 2]));
             emit.NodeTo(CamReadyContract.Gradients, "Transpose", [gradient], Attributes.Ints("perm", [1, 0, 4, 2, 3]));
@@ -215,7 +215,7 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
             Width = image.Width ?? preprocessing?.Width ?? 224,
         };
         var dims = model.Graph.Input.First(i => i.Name == image.Name).Type.TensorType.Shape.Dim;
-        var (heightAxis, widthAxis) = image.Layout == "NHWC" ? (1, 2) : (2, 3);
+        var (heightAxis, widthAxis) = image.Layout == TensorLayout.Nhwc ? (1, 2) : (2, 3);
         dims[heightAxis] = new TensorShapeProto.Types.Dimension { DimValue = pinned.Height.Value };
         dims[widthAxis] = new TensorShapeProto.Types.Dimension { DimValue = pinned.Width.Value };
         return pinned;
@@ -245,7 +245,7 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         };
     }
 
-    static CamModelInfo Describe(CamModelInfo existing, PrepareOptions options, ImageInput image, string target, string layout,
+    static CamModelInfo Describe(CamModelInfo existing, PrepareOptions options, ImageInput image, string target, TensorLayout layout,
         string scores, int numClasses)
     {
         var preprocessing = existing.Preprocessing

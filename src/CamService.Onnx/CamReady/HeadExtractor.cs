@@ -21,7 +21,7 @@ public sealed class HeadExtractor
         var activations = graph.Producer(CamReadyContract.Activations) ?? throw new CamReadyException("The model has no 'activations' output.");
         var logits = graph.Producer(CamReadyContract.Logits) ?? throw new CamReadyException("The model has no 'logits' output.");
         Target = activations.Input[0];
-        TargetLayout = activations.OpType == "Transpose" ? "NHWC" : "NCHW";
+        TargetLayout = activations.OpType == "Transpose" ? TensorLayout.Nhwc : TensorLayout.Nchw;
         Scores = logits.Input[0];
 
         var dependsOnTarget = new HashSet<string> { Target };
@@ -68,7 +68,7 @@ public sealed class HeadExtractor
     public string Target { get; }
 
     /// <summary>NCHW, or NHWC where <c>activations</c> is a transposed view of the target.</summary>
-    public string TargetLayout { get; }
+    public TensorLayout TargetLayout { get; }
 
     /// <summary>The tensor <c>logits</c> flattens.</summary>
     public string Scores { get; }

@@ -5,7 +5,7 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace CamService.Onnx.CamReady;
 
 /// <summary>The image input of a classifier: its name, layout and spatial size.</summary>
-public sealed record ImageInput(string Name, string Layout, int? Height, int? Width, DataType ElementType)
+public sealed record ImageInput(string Name, TensorLayout Layout, int? Height, int? Width, DataType ElementType)
 {
     public static ImageInput Find(GraphIndex graph)
     {
@@ -25,9 +25,9 @@ public sealed record ImageInput(string Name, string Layout, int? Height, int? Wi
             var type = (DataType)tensor.ElemType;
             if (Dim(1) is 1 or 3 || Dim(3) is not (1 or 3))
             {
-                return new ImageInput(input.Name, "NCHW", (int?)Dim(2), (int?)Dim(3), type);
+                return new ImageInput(input.Name, TensorLayout.Nchw, (int?)Dim(2), (int?)Dim(3), type);
             }
-            return new ImageInput(input.Name, "NHWC", (int?)Dim(1), (int?)Dim(2), type);
+            return new ImageInput(input.Name, TensorLayout.Nhwc, (int?)Dim(1), (int?)Dim(2), type);
         }
         throw new CamReadyException(
             $"No input is a 4-D floating-point image tensor; inputs: {string.Join(", ", candidates.Select(c => c.Name))}.");
@@ -60,7 +60,7 @@ public static class ScoresLocator
 }
 
 /// <summary>The target layer chosen automatically, and the layout of its axes.</summary>
-public sealed record TargetLayer(string Tensor, string Layout, string Reason);
+public sealed record TargetLayer(string Tensor, TensorLayout Layout, string Reason);
 
 /// <summary>
 /// Finds the target layer automatically: walking back from the scores, the 4-D tensor that feeds
@@ -90,28 +90,28 @@ public static class TargetLayerLocator
             switch (candidate.Node.OpType)
             {
                 case "GlobalAveragePool" or "GlobalMaxPool":
-                    return new(candidate.Node.Input[0], "NCHW", $"input of {candidate.Node.OpType} '{candidate.Node.Name}'");
+                    return new(candidate.Node.Input[0], TensorLayout.Nchw, $"input of {candidate.Node.OpType} '{candidate.Node.Name}'");
                 case "ReduceMean":
                     var axes = ReducedAxes(graph, candidate.Node);
                     if (axes.SetEquals([2L, 3L]))
                     {
-                        return new(candidate.Node.Input[0], "NCHW", $"input of spatial {candidate.Node.OpType} '{candidate.Node.Name}'");
+                        return new(candidate.Node.Input[0], TensorLayout.Nchw, $"input of spatial {candidate.Node.OpType} '{candidate.Node.Name}'");
                     }
                     if (axes.SetEquals([1L, 2L]))
                     {
-                        return new(candidate.Node.Input[0], "NHWC", $"input of spatial {candidate.Node.OpType} '{candidate.Node.Name}' (NHWC)");
+                        return new(candidate.Node.Input[0], TensorLayout.Nhwc, $"input of spatial {candidate.Node.OpType} '{candidate.Node.Name}' (NHWC)");
                     }
                     break;
                 case "AveragePool" or "MaxPool":
                     if (output.Length == 4 && output[2] == 1 && output[3] == 1)
                     {
-                        return new(candidate.Node.Input[0], "NCHW", $"input of global {candidate.Node.OpType} '{candidate.Node.Name}'");
+                        return new(candidate.Node.Input[0], TensorLayout.Nchw, $"input of global {candidate.Node.OpType} '{candidate.Node.Name}'");
                     }
                     break;
                 default:
                     if (output.Length == 2)
                     {
-                        return new(candidate.Node.Input[0], "NCHW", $"4-D input flattened by {candidate.Node.OpType} '{candidate.Node.Name}'");
+                        return new(candidate.Node.Input[0], TensorLayout.Nchw, $"4-D input flattened by {candidate.Node.OpType} '{candidate.Node.Name}'");
                     }
                     break;
             }

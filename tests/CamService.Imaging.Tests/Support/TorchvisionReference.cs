@@ -36,10 +36,10 @@ public sealed class TorchvisionReference : IDisposable
         [
             new("chelsea landscape, crop, bilinear", Repository.Sample("chelsea.png"), ResizeMode.Crop, ImageNet),
             new("chelsea portrait, crop, bilinear", portrait, ResizeMode.Crop, ImageNet),
-            new("coffee, crop, bicubic", Repository.Sample("coffee.png"), ResizeMode.Crop, ImageNet with { Interpolation = "bicubic" }),
+            new("coffee, crop, bicubic", Repository.Sample("coffee.png"), ResizeMode.Crop, ImageNet with { Interpolation = Interpolation.Bicubic }),
             new("coffee, crop 224×288 of 256, bilinear", Repository.Sample("coffee.png"), ResizeMode.Crop, ImageNet with { Width = 288 }),
             new("astronaut, stretch, bilinear", Repository.Sample("astronaut.png"), ResizeMode.Stretch, ImageNet),
-            new("chelsea, stretch to 256×192, bicubic", Repository.Sample("chelsea.png"), ResizeMode.Stretch, ImageNet with { Height = 192, Width = 256, Interpolation = "bicubic" }),
+            new("chelsea, stretch to 256×192, bicubic", Repository.Sample("chelsea.png"), ResizeMode.Stretch, ImageNet with { Height = 192, Width = 256, Interpolation = Interpolation.Bicubic }),
             new("chelsea, crop 224 of 200 (padded), bilinear", Repository.Sample("chelsea.png"), ResizeMode.Crop, ImageNet with { ResizeSize = 200 }),
             new("rocket (PIL-decoded PNG), crop, bilinear", RocketAsPilDecodesIt, ResizeMode.Crop, ImageNet),
             new("rocket.jpg, crop, bilinear", Repository.Sample("rocket.jpg"), ResizeMode.Crop, ImageNet),
@@ -61,7 +61,7 @@ public sealed class TorchvisionReference : IDisposable
                 ["resize"] = p.ResizeSize,
                 ["height"] = p.Height,
                 ["width"] = p.Width,
-                ["interpolation"] = p.Interpolation,
+                ["interpolation"] = p.Interpolation.ToMetadata(),
                 ["mean"] = p.Mean,
                 ["std"] = p.Std,
             });

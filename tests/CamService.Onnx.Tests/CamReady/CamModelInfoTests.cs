@@ -60,5 +60,39 @@ public sealed class CamModelInfoTests
         Assert.DoesNotContain(MetadataKeys.LegacyGigaFlops, Metadata(model).Keys);
     }
 
+    [Fact]
+    public void LayoutChannelOrderAndInterpolation_AreParsedOnce_InAnyCase_AndWrittenInTheirMetadataSpelling()
+    {
+        var info = CamModelInfo.Read(new Dictionary<string, string>
+        {
+            [MetadataKeys.InputSize] = "224,224",
+            [MetadataKeys.Layout] = "nhwc",
+            [MetadataKeys.ChannelOrder] = "bgr",
+            [MetadataKeys.Interpolation] = "BICUBIC",
+            [MetadataKeys.TargetLayout] = "NHWC",
+        });
+        var model = new ModelProto();
+        info.WriteTo(model);
+
+        var p = info.Preprocessing!;
+        Assert.Equal((TensorLayout.Nhwc, ChannelOrder.Bgr, Interpolation.Bicubic, TensorLayout.Nhwc), (p.Layout, p.ChannelOrder, p.Interpolation, info.TargetLayout));
+        var metadata = Metadata(model);
+        Assert.Equal(("NHWC", "BGR", "bicubic", "NHWC"),
+            (metadata[MetadataKeys.Layout], metadata[MetadataKeys.ChannelOrder], metadata[MetadataKeys.Interpolation], metadata[MetadataKeys.TargetLayout]));
+    }
+
+    [Theory]
+    [InlineData(MetadataKeys.Layout, "CHW", "NCHW or NHWC")]
+    [InlineData(MetadataKeys.ChannelOrder, "RGBA", "RGB or BGR")]
+    [InlineData(MetadataKeys.Interpolation, "lanczos", "bilinear or bicubic")]
+    [InlineData(MetadataKeys.Interpolation, "1", "bilinear or bicubic")]
+    [InlineData(MetadataKeys.TargetLayout, "NCWH", "NCHW or NHWC")]
+    public void AnUnknownName_IsRefusedWhenTheMetadataIsRead_SayingWhatItMayBe(string key, string value, string names)
+    {
+        var error = Assert.Throws<FormatException>(() => CamModelInfo.Read(new Dictionary<string, string> { [MetadataKeys.InputSize] = "224,224", [key] = value }));
+
+        Assert.Equal($"{key} is '{value}', which is not {names}.", error.Message);
+    }
+
     static Dictionary<string, string> Metadata(ModelProto model) => model.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
 }

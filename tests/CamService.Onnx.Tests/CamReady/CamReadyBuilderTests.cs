@@ -201,11 +201,11 @@ public sealed class CamReadyBuilderTests
         var scores = g.Node("Add", [g.Node("MatMul", [pooled, g.Random([4, GradientCases.Classes])]), g.Random([GradientCases.Classes])]);
         var plain = g.Output(scores).Build();
 
-        var options = named ? new PrepareOptions { TargetLayer = nhwc, TargetLayout = "NHWC" } : null;
+        var options = named ? new PrepareOptions { TargetLayer = nhwc, TargetLayout = TensorLayout.Nhwc } : null;
         var result = new CamReadyBuilder().Prepare(plain, options);
 
-        Assert.Equal((nhwc, "NHWC"), (result.Target.Tensor, result.Target.Layout));
-        Assert.Equal("NHWC", result.Info.TargetLayout);
+        Assert.Equal((nhwc, TensorLayout.Nhwc), (result.Target.Tensor, result.Target.Layout));
+        Assert.Equal(TensorLayout.Nhwc, result.Info.TargetLayout);
         Assert.Equal([4, Height, Width], result.Info.ActivationShape!);
         // activations = the NHWC target transposed back to NCHW = x, so x's finite differences apply.
         AssertMatchesFiniteDifferences(plain, result, x, scores);
@@ -225,8 +225,8 @@ public sealed class CamReadyBuilderTests
 
         var result = new CamReadyBuilder().Prepare(plain);
 
-        Assert.Equal("NHWC", result.Info.Preprocessing!.Layout);
-        Assert.Equal((features, "NHWC"), (result.Target.Tensor, result.Target.Layout));
+        Assert.Equal(TensorLayout.Nhwc, result.Info.Preprocessing!.Layout);
+        Assert.Equal((features, TensorLayout.Nhwc), (result.Target.Tensor, result.Target.Layout));
         using (var model = CamReadyModel.Create(result.Model, new ExecutionSettings()))
         {
             using var outputs = model.Run(Image([2, Height, Width, 3], seed: 9), 2, Targets, 3);

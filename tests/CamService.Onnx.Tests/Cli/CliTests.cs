@@ -55,6 +55,21 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Prepare_TargetLayout_IsReadInAnyCase_AndAnUnknownOneIsAUsageMistake()
+    {
+        using var directory = new TemporaryDirectory();
+        var (plain, _, _) = CamReadyBuilderTests.SmallClassifier();
+        OnnxModelFile.Save(plain, directory.File("plain.onnx"));
+
+        var (wrongCode, wrongOutput) = Repository.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"), "--target-layout", "CHW");
+        var (code, output) = Repository.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"), "--target-layout", "nchw");
+
+        Assert.True(wrongCode == 2, wrongOutput);
+        Assert.Contains("--target-layout is NCHW or NHWC.", wrongOutput);
+        Assert.True(code == 0, output);
+    }
+
+    [Fact]
     public void Tune_TimesEveryThreadSetting_AndNamesTheChoices()
     {
         using var directory = new TemporaryDirectory();
