@@ -6,7 +6,6 @@
 // Without PHOTO a synthetic image is used.
 using System.Diagnostics;
 using CamService.Imaging;
-using CamService.Onnx.CamReady;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
@@ -23,7 +22,7 @@ AddDetail(photo, seed: 1);
 var loader = new ImageLoader(new ImageLimits());
 var jpeg = Encode(photo, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 90 });
 
-var preprocessing = Preprocessing.ImageNet();
+var preprocessing = InputPreprocessing.ImageNet();
 var input = new float[3 * 224 * 224];
 var cam = Enumerable.Range(0, 49).Select(i => MathF.Sin(i * 0.7f) + 1).ToArray();
 InputGeometry geometry = null!;

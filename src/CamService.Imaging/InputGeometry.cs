@@ -1,4 +1,3 @@
-using CamService.Onnx.CamReady;
 using SixLabors.ImageSharp;
 
 namespace CamService.Imaging;
@@ -48,21 +47,18 @@ public sealed record InputGeometry
 
     internal Axis Y { get; }
 
-    /// <summary>The geometry <see cref="TensorPreprocessor.Fill(LoadedImage, Preprocessing, ResizeMode, Span{float})"/> uses for an image of this size.</summary>
-    public static InputGeometry Create(int imageWidth, int imageHeight, Preprocessing preprocessing, ResizeMode mode)
+    /// <summary>The geometry <see cref="TensorPreprocessor.Fill(LoadedImage, InputPreprocessing, ResizeMode, Span{float})"/> uses for an image of this size.</summary>
+    public static InputGeometry Create(int imageWidth, int imageHeight, InputPreprocessing preprocessing, ResizeMode mode)
     {
         ArgumentNullException.ThrowIfNull(preprocessing);
         ArgumentOutOfRangeException.ThrowIfLessThan(imageWidth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(imageHeight, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(preprocessing.Width, 1, "preprocessing.Width");
-        ArgumentOutOfRangeException.ThrowIfLessThan(preprocessing.Height, 1, "preprocessing.Height");
         var (inputWidth, inputHeight) = (preprocessing.Width, preprocessing.Height);
         switch (mode)
         {
             case ResizeMode.Stretch:
                 return new InputGeometry(mode, new Axis(imageWidth, inputWidth, 0, inputWidth), new Axis(imageHeight, inputHeight, 0, inputHeight));
             case ResizeMode.Crop:
-                ArgumentOutOfRangeException.ThrowIfLessThan(preprocessing.ResizeSize, 1, "preprocessing.ResizeSize");
                 var (resizedWidth, resizedHeight) = ShorterSideTo(imageWidth, imageHeight, preprocessing.ResizeSize);
                 return new InputGeometry(
                     mode,

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using CamService.Onnx.CamReady;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
@@ -18,53 +17,51 @@ namespace CamService.Imaging;
 public static class TensorPreprocessor
 {
     /// <summary>
-    /// Resizes <paramref name="image"/> with the <see cref="Preprocessing.Interpolation"/> filter
+    /// Resizes <paramref name="image"/> with the <see cref="InputPreprocessing.Resampler"/>
     /// (antialiased when shrinking, as PIL is), takes the model's window (see <see cref="InputGeometry"/>),
     /// computes (pixel · PixelScale − Mean[c]) / Std[c] for each model channel c, and writes the result in
     /// the model's channel order and layout. Pixels torchvision would pad (a crop larger than the resized
     /// image) are 0 before normalisation, as in torchvision.
     /// </summary>
     /// <param name="image">The upright image, e.g. <see cref="LoadedImage.Pixels"/>; it is not modified.</param>
-    /// <param name="preprocessing">The model's input contract from its metadata.</param>
+    /// <param name="preprocessing">The model's input, as its metadata describes it.</param>
     /// <param name="mode">Stretch the whole image, or resize the shorter side and centre-crop.</param>
     /// <param name="destination">Exactly 3 · Height · Width floats.</param>
     /// <returns>Where each image pixel landed in the input.</returns>
     // Runs once per request: optimise its loops now rather than after tiered JIT has seen enough calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static InputGeometry Fill(Image<Rgb24> image, Preprocessing preprocessing, ResizeMode mode, Span<float> destination)
+    public static InputGeometry Fill(Image<Rgb24> image, InputPreprocessing preprocessing, ResizeMode mode, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(preprocessing);
         var geometry = InputGeometry.Create(image.Width, image.Height, preprocessing, mode);
-        var options = PreprocessingOptions.Parse(preprocessing);
         using var resized = image.Clone(x => x.Resize(new ResizeOptions
         {
             Size = new Size(geometry.ResizedWidth, geometry.ResizedHeight),
-            Sampler = options.Sampler,
+            Sampler = preprocessing.Resampler,
             Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
         }));
-        Fill(resized, geometry, options, destination);
+        Fill(resized, geometry, preprocessing, destination);
         return geometry;
     }
 
     /// <summary>
-    /// As <see cref="Fill(Image{Rgb24}, Preprocessing, ResizeMode, Span{float})"/>, resampling from the smallest
+    /// As <see cref="Fill(Image{Rgb24}, InputPreprocessing, ResizeMode, Span{float})"/>, resampling from the smallest
     /// halving of a large photo that keeps <see cref="ImageReduction.ModelGap"/> (see <see cref="LoadedImage.Resized"/>,
     /// which keeps the resized image for the request's other models); the geometry is the full image's.
     /// </summary>
-    public static InputGeometry Fill(LoadedImage image, Preprocessing preprocessing, ResizeMode mode, Span<float> destination)
+    public static InputGeometry Fill(LoadedImage image, InputPreprocessing preprocessing, ResizeMode mode, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(preprocessing);
-        var options = PreprocessingOptions.Parse(preprocessing);
         var geometry = InputGeometry.Create(image.Width, image.Height, preprocessing, mode);
-        Fill(image.Resized(geometry.ResizedWidth, geometry.ResizedHeight, options.Sampler, ImageReduction.ModelGap), geometry, options, destination);
+        Fill(image.Resized(geometry.ResizedWidth, geometry.ResizedHeight, preprocessing.Resampler, ImageReduction.ModelGap), geometry, preprocessing, destination);
         return geometry;
     }
 
     /// <summary>Crops, pads and normalises <paramref name="resized"/>, the image at the geometry's resized size, into the input.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Fill(Image<Rgb24> resized, InputGeometry geometry, PreprocessingOptions options, Span<float> destination)
+    static void Fill(Image<Rgb24> resized, InputGeometry geometry, InputPreprocessing preprocessing, Span<float> destination)
     {
         var (width, height) = (geometry.InputWidth, geometry.InputHeight);
         if (destination.Length != 3 * width * height)
@@ -85,9 +82,9 @@ public static class TensorPreprocessor
             Span<float> lookup = stackalloc float[3 * 256];
             for (var channel = 0; channel < 3; channel++)
             {
-                options.FillLookup(channel, lookup.Slice(channel * 256, 256));
+                FillLookup(preprocessing, channel, lookup.Slice(channel * 256, 256));
             }
-            var (first, third) = options.Bgr ? (2, 0) : (0, 2); // source byte (R=0, G=1, B=2) for model channels 0 and 2
+            var (first, third) = preprocessing.Bgr ? (2, 0) : (0, 2); // source byte (R=0, G=1, B=2) for model channels 0 and 2
             var plane = width * height;
             for (var v = 0; v < height; v++)
             {
@@ -104,17 +101,17 @@ public static class TensorPreprocessor
                     }
                     var (c0, c1, c2) = (lookup[r], lookup[256 + g], lookup[512 + b]);
                     var index = v * width + u;
-                    if (options.Nchw)
-                    {
-                        destination[index] = c0;
-                        destination[plane + index] = c1;
-                        destination[2 * plane + index] = c2;
-                    }
-                    else
+                    if (preprocessing.ChannelsLast)
                     {
                         destination[3 * index] = c0;
                         destination[3 * index + 1] = c1;
                         destination[3 * index + 2] = c2;
+                    }
+                    else
+                    {
+                        destination[index] = c0;
+                        destination[plane + index] = c1;
+                        destination[2 * plane + index] = c2;
                     }
                 }
             }
@@ -125,64 +122,15 @@ public static class TensorPreprocessor
         }
     }
 
-    /// <summary>The <see cref="Preprocessing"/> strings and arrays, checked once and turned into what the loop needs.</summary>
-    sealed class PreprocessingOptions
+    /// <summary>(value · scale − mean) / std for the 256 byte values, in float32 like torchvision.</summary>
+    static void FillLookup(InputPreprocessing preprocessing, int channel, Span<float> lookup)
     {
-        PreprocessingOptions(IResampler sampler, bool bgr, bool nchw, float scale, float[] mean, float[] std)
+        for (var value = 0; value < lookup.Length; value++)
         {
-            Sampler = sampler;
-            Bgr = bgr;
-            Nchw = nchw;
-            Scale = scale;
-            Mean = mean;
-            Std = std;
+            lookup[value] = value;
         }
-
-        public IResampler Sampler { get; }
-
-        public bool Bgr { get; }
-
-        public bool Nchw { get; }
-
-        float Scale { get; }
-
-        float[] Mean { get; }
-
-        float[] Std { get; }
-
-        public static PreprocessingOptions Parse(Preprocessing p)
-        {
-            // PIL's bilinear and bicubic (a = −0.5) are ImageSharp's triangle and bicubic kernels; both libraries
-            // widen the kernel by the scale factor when shrinking, which is what torchvision gets from PIL.
-            var sampler = p.Interpolation switch
-            {
-                Interpolation.Bilinear => KnownResamplers.Triangle,
-                Interpolation.Bicubic => KnownResamplers.Bicubic,
-                _ => throw new ArgumentOutOfRangeException(nameof(p), p.Interpolation, "Unknown interpolation."),
-            };
-            var bgr = p.ChannelOrder == ChannelOrder.Bgr;
-            var nchw = p.Layout == TensorLayout.Nchw;
-            if (p.Mean is not { Length: 3 } || p.Std is not { Length: 3 })
-            {
-                throw new ArgumentException("Mean and Std need one value per channel (3).", nameof(p));
-            }
-            if (Array.Exists(p.Std, s => s == 0 || !float.IsFinite(s)) || !float.IsFinite(p.PixelScale) || p.PixelScale == 0)
-            {
-                throw new ArgumentException("Std and PixelScale must be finite and non-zero.", nameof(p));
-            }
-            return new PreprocessingOptions(sampler, bgr, nchw, p.PixelScale, p.Mean, p.Std);
-        }
-
-        /// <summary>(value · scale − mean) / std for the 256 byte values, in float32 like torchvision.</summary>
-        public void FillLookup(int channel, Span<float> lookup)
-        {
-            for (var value = 0; value < lookup.Length; value++)
-            {
-                lookup[value] = value;
-            }
-            TensorPrimitives.Multiply(lookup, Scale, lookup);
-            TensorPrimitives.Subtract(lookup, Mean[channel], lookup);
-            TensorPrimitives.Divide(lookup, Std[channel], lookup);
-        }
+        TensorPrimitives.Multiply(lookup, preprocessing.PixelScale, lookup);
+        TensorPrimitives.Subtract(lookup, preprocessing.Mean[channel], lookup);
+        TensorPrimitives.Divide(lookup, preprocessing.Std[channel], lookup);
     }
 }

@@ -1,5 +1,4 @@
 using CamService.Imaging.Tests.Support;
-using CamService.Onnx.CamReady;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -7,7 +6,7 @@ namespace CamService.Imaging.Tests;
 
 public sealed class CamRendererTests
 {
-    static readonly Preprocessing ImageNet = Preprocessing.ImageNet();
+    static readonly InputPreprocessing ImageNet = InputPreprocessing.ImageNet();
 
     public static TheoryData<ResizeMode, int, int, int> HotCorners()
     {

@@ -45,7 +45,7 @@ public sealed class ExifOrientationTests
     {
         // End to end: a map hot in its top-left cell must colour the red (top-left) quadrant of the upright photo.
         using var loaded = Loader.Load(StoredAsCamera(orientation));
-        var preprocessing = CamService.Onnx.CamReady.Preprocessing.ImageNet(32, 32);
+        var preprocessing = InputPreprocessing.ImageNet(32, 32);
         var input = new float[3 * 32 * 32];
         var geometry = TensorPreprocessor.Fill(loaded.Pixels, preprocessing, ResizeMode.Stretch, input);
         var cam = new float[4 * 4];

@@ -1,5 +1,4 @@
 using CamService.Imaging.Tests.Support;
-using CamService.Onnx.CamReady;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -79,7 +78,7 @@ public sealed class ImageReductionTests
         Assert.Same(loaded.Resized(256, 171, KnownResamplers.Triangle, gap: 1), loaded.Display(256, 171));
 
         // Two models with the same preprocessing get the same input, the second from the kept resize.
-        var preprocessing = Preprocessing.ImageNet(224, 224) with { ResizeSize = 256 };
+        var preprocessing = InputPreprocessing.ImageNet(224, 224) with { ResizeSize = 256 };
         var (first, second) = (new float[3 * 224 * 224], new float[3 * 224 * 224]);
         TensorPreprocessor.Fill(loaded, preprocessing, ResizeMode.Crop, first);
         TensorPreprocessor.Fill(loaded, preprocessing, ResizeMode.Crop, second);
@@ -91,7 +90,7 @@ public sealed class ImageReductionTests
     [InlineData(ResizeMode.Crop)]
     public void ModelInput_FromTheHalvings_MatchesTheInputFromTheOriginal(ResizeMode mode)
     {
-        var preprocessing = Preprocessing.ImageNet(224, 224) with { ResizeSize = 256 };
+        var preprocessing = InputPreprocessing.ImageNet(224, 224) with { ResizeSize = 256 };
         using var original = TestImages.Gradient(2400, 1800);
         using var loaded = Load(original);
         var direct = new float[3 * 224 * 224];

@@ -1,11 +1,10 @@
-using CamService.Onnx.CamReady;
 using SixLabors.ImageSharp;
 
 namespace CamService.Imaging.Tests;
 
 public sealed class InputGeometryTests
 {
-    static readonly Preprocessing ImageNet = Preprocessing.ImageNet(); // Resize(256) + CenterCrop(224)
+    static readonly InputPreprocessing ImageNet = InputPreprocessing.ImageNet(); // Resize(256) + CenterCrop(224)
 
     [Theory]
     // torchvision: long side = int(256 · long / short), truncated: 256 · 451 / 300 = 384.85 → 384.

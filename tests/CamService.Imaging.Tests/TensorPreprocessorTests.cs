@@ -1,5 +1,4 @@
 using CamService.Imaging.Tests.Support;
-using CamService.Onnx.CamReady;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -7,7 +6,7 @@ namespace CamService.Imaging.Tests;
 
 public sealed class TensorPreprocessorTests
 {
-    static readonly Preprocessing ImageNet = Preprocessing.ImageNet(32, 32) with { ResizeSize = 36 };
+    static readonly InputPreprocessing ImageNet = InputPreprocessing.ImageNet(32, 32) with { ResizeSize = 36 };
 
     [Fact]
     public void Fill_ScalesAndNormalisesEachChannel()
@@ -32,8 +31,8 @@ public sealed class TensorPreprocessorTests
         var plain = ImageNet with { Mean = [0.5f, 0.5f, 0.5f], Std = [0.25f, 0.25f, 0.25f] };
 
         TensorPreprocessor.Fill(image, plain, ResizeMode.Crop, rgbNchw);
-        TensorPreprocessor.Fill(image, plain with { ChannelOrder = ChannelOrder.Bgr }, ResizeMode.Crop, bgrNchw);
-        TensorPreprocessor.Fill(image, plain with { Layout = TensorLayout.Nhwc }, ResizeMode.Crop, rgbNhwc);
+        TensorPreprocessor.Fill(image, plain with { Bgr = true }, ResizeMode.Crop, bgrNchw);
+        TensorPreprocessor.Fill(image, plain with { ChannelsLast = true }, ResizeMode.Crop, rgbNhwc);
 
         const int plane = 32 * 32;
         for (var i = 0; i < plane; i++)
@@ -51,7 +50,7 @@ public sealed class TensorPreprocessorTests
     {
         // A Caffe-style BGR model: channel 0 is blue and takes Mean[0]/Std[0].
         using var image = new Image<Rgb24>(40, 40, new Rgb24(200, 100, 50));
-        var caffe = ImageNet with { ChannelOrder = ChannelOrder.Bgr, Mean = [10f, 20f, 30f], Std = [1f, 2f, 4f], PixelScale = 1f };
+        var caffe = ImageNet with { Bgr = true, Mean = [10f, 20f, 30f], Std = [1f, 2f, 4f], PixelScale = 1f };
         var input = new float[3 * 32 * 32];
 
         TensorPreprocessor.Fill(image, caffe, ResizeMode.Stretch, input);
@@ -114,12 +113,21 @@ public sealed class TensorPreprocessorTests
     }
 
     [Fact]
-    public void Fill_RejectsAWrongDestinationAndUnknownSettings()
+    public void Fill_RejectsAWrongDestination()
     {
         using var image = new Image<Rgb24>(40, 40);
 
         Assert.Throws<ArgumentException>(() => TensorPreprocessor.Fill(image, ImageNet, ResizeMode.Crop, new float[3 * 32 * 31]));
-        Assert.Throws<ArgumentException>(() => TensorPreprocessor.Fill(image, ImageNet with { Std = [1, 0, 1] }, ResizeMode.Crop, new float[3 * 32 * 32]));
-        Assert.Throws<ArgumentException>(() => TensorPreprocessor.Fill(image, ImageNet with { Mean = [0.5f] }, ResizeMode.Crop, new float[3 * 32 * 32]));
+    }
+
+    [Fact]
+    public void Preprocessing_RefusesValuesNoInputCouldBeMadeWith_WhenTheyAreSet()
+    {
+        // Checked once, when a model loads, so that filling an input per request checks nothing.
+        Assert.Throws<ArgumentException>(() => ImageNet with { Std = [1, 0, 1] });
+        Assert.Throws<ArgumentException>(() => ImageNet with { Mean = [0.5f] });
+        Assert.Throws<ArgumentException>(() => ImageNet with { Mean = [0.5f, float.NaN, 0.5f] });
+        Assert.Throws<ArgumentException>(() => ImageNet with { PixelScale = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageNet with { ResizeSize = 0 });
     }
 }

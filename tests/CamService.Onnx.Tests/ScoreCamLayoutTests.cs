@@ -47,7 +47,7 @@ public sealed class ScoreCamLayoutTests
         var expected = CamEngine.Explain(nchwModel, "nchw", nchw, 1, ExplanationTarget.TopOneOnly, [new ScoreCam()], settings)[0].Maps[0];
         var actual = CamEngine.Explain(nhwcModel, "nhwc", nhwc, 1, ExplanationTarget.TopOneOnly, [new ScoreCam()], settings)[0].Maps[0];
 
-        Assert.Equal(TensorLayout.Nhwc, nhwcModel.Preprocessing.Layout);
+        Assert.True(nhwcModel.Preprocessing.ChannelsLast);
         Assert.Equal(expected.Target.Index, actual.Target.Index);
         Compare.Close(actual.Map.Data, expected.Map.Data, 1e-5, "Score-CAM map");
     }

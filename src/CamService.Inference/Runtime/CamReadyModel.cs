@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CamService.Imaging;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Graph;
 using CamService.Onnx.Model;
@@ -24,7 +25,7 @@ public sealed class CamReadyModel : ICamModel, IDisposable
     readonly string[] outputNames = [CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients];
 
     CamReadyModel(InferenceSession session, InferenceSession? underLoadSession, (HeadSession? Session, string? Unavailable) head, ServingThreads threads,
-        string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters)
+        string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters, InputPreprocessing preprocessing)
     {
         this.session = session;
         this.underLoadSession = underLoadSession;
@@ -37,7 +38,7 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         NumClasses = numClasses;
         ActivationShape = activationShape;
         Parameters = parameters;
-        Preprocessing = info.Preprocessing ?? throw new CamReadyException("The model's metadata lacks its preprocessing (cam.input_size).");
+        Preprocessing = preprocessing;
         InputName = info.Input ?? throw new CamReadyException("The model's metadata does not name its image input (cam.input).");
     }
 
@@ -48,7 +49,8 @@ public sealed class CamReadyModel : ICamModel, IDisposable
 
     public CamModelInfo Info { get; }
 
-    public Preprocessing Preprocessing { get; }
+    /// <summary>How an image becomes this model's input: from its metadata, made once here for every request.</summary>
+    public InputPreprocessing Preprocessing { get; }
 
     public string InputName { get; }
 
@@ -103,6 +105,7 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         var numClasses = info.NumClasses ?? throw Missing(MetadataKeys.NumClasses);
         var activationShape = info.ActivationShape?.ToArray() ?? throw Missing(MetadataKeys.ActivationShape);
         var parameters = info.Parameters ?? proto.Graph.Initializer.Sum(CamService.Onnx.Graph.Tensors.ElementCount);
+        var preprocessing = InputOf(info);
         var labels = info.LoadLabels(directory);
         if (labels is not null && labels.Count != numClasses)
         {
@@ -125,7 +128,7 @@ public sealed class CamReadyModel : ICamModel, IDisposable
             {
                 warn?.Invoke($"Methods that evaluate the head alone are unavailable for this model: {reason}.");
             }
-            return new CamReadyModel(session, underLoad, head, threads, device, info, labels, numClasses, activationShape, parameters);
+            return new CamReadyModel(session, underLoad, head, threads, device, info, labels, numClasses, activationShape, parameters, preprocessing);
         }
         catch
         {
@@ -143,7 +146,7 @@ public sealed class CamReadyModel : ICamModel, IDisposable
     public static NamedOrtValues TimingInputs(global::Onnx.ModelProto proto, int batch = 1)
     {
         var info = CamModelInfo.Read(proto);
-        var p = info.Preprocessing ?? throw new CamReadyException("The model's metadata lacks its preprocessing (cam.input_size).");
+        var p = InputOf(info);
         var images = new float[batch * 3 * p.Height * p.Width];
         Array.Fill(images, 0.1f);
         var targets = Enumerable.Repeat(CamReadyContract.TopOne, batch).ToArray();
@@ -153,7 +156,32 @@ public sealed class CamReadyModel : ICamModel, IDisposable
     }
 
     /// <summary>The image input's shape for <paramref name="batch"/> images in the model's layout.</summary>
-    static long[] ImageShape(Preprocessing p, int batch) => p.Layout == TensorLayout.Nhwc ? [batch, p.Height, p.Width, 3] : [batch, 3, p.Height, p.Width];
+    static long[] ImageShape(InputPreprocessing p, int batch) => p.ChannelsLast ? [batch, p.Height, p.Width, 3] : [batch, 3, p.Height, p.Width];
+
+    /// <summary>The metadata's preprocessing in the pixel code's terms; its checks make a model with bad values fail to load.</summary>
+    static InputPreprocessing InputOf(CamModelInfo info)
+    {
+        var p = info.Preprocessing ?? throw new CamReadyException("The model's metadata lacks its preprocessing (cam.input_size).");
+        try
+        {
+            return new InputPreprocessing
+            {
+                Height = p.Height,
+                Width = p.Width,
+                ResizeSize = p.ResizeSize,
+                Resampler = p.Interpolation == Interpolation.Bicubic ? InputPreprocessing.Bicubic : InputPreprocessing.Bilinear,
+                Bgr = p.ChannelOrder == ChannelOrder.Bgr,
+                ChannelsLast = p.Layout == TensorLayout.Nhwc,
+                PixelScale = p.PixelScale,
+                Mean = p.Mean,
+                Std = p.Std,
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw new CamReadyException($"The model's preprocessing metadata is not usable: {e.Message}");
+        }
+    }
 
     static (InferenceSession, string) CreateSession(byte[] bytes, ExecutionSettings settings, Action<string>? warn)
     {

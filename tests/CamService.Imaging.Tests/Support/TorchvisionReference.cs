@@ -1,13 +1,13 @@
 using System.Text.Json;
-using CamService.Onnx.CamReady;
 using CamService.Testing;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Processing;
+using SixLabors.ImageSharp.Processing.Processors.Transforms;
 
 namespace CamService.Imaging.Tests.Support;
 
 /// <summary>One comparison: an image file, a preprocessing and a resize mode.</summary>
-public sealed record TorchvisionCase(string Name, string Image, ResizeMode Mode, Preprocessing Preprocessing);
+public sealed record TorchvisionCase(string Name, string Image, ResizeMode Mode, InputPreprocessing Preprocessing);
 
 /// <summary>
 /// Runs torchvision's own evaluation transforms (tests/python/torchvision_preprocess.py) once for every case
@@ -15,7 +15,7 @@ public sealed record TorchvisionCase(string Name, string Image, ResizeMode Mode,
 /// </summary>
 public sealed class TorchvisionReference : IDisposable
 {
-    static readonly Preprocessing ImageNet = Preprocessing.ImageNet();
+    static readonly InputPreprocessing ImageNet = InputPreprocessing.ImageNet();
 
     readonly string _folder = Directory.CreateTempSubdirectory("camservice-torchvision-").FullName;
     readonly Dictionary<string, float[]> _tensors = [];
@@ -36,10 +36,10 @@ public sealed class TorchvisionReference : IDisposable
         [
             new("chelsea landscape, crop, bilinear", Repository.Sample("chelsea.png"), ResizeMode.Crop, ImageNet),
             new("chelsea portrait, crop, bilinear", portrait, ResizeMode.Crop, ImageNet),
-            new("coffee, crop, bicubic", Repository.Sample("coffee.png"), ResizeMode.Crop, ImageNet with { Interpolation = Interpolation.Bicubic }),
+            new("coffee, crop, bicubic", Repository.Sample("coffee.png"), ResizeMode.Crop, ImageNet with { Resampler = InputPreprocessing.Bicubic }),
             new("coffee, crop 224×288 of 256, bilinear", Repository.Sample("coffee.png"), ResizeMode.Crop, ImageNet with { Width = 288 }),
             new("astronaut, stretch, bilinear", Repository.Sample("astronaut.png"), ResizeMode.Stretch, ImageNet),
-            new("chelsea, stretch to 256×192, bicubic", Repository.Sample("chelsea.png"), ResizeMode.Stretch, ImageNet with { Height = 192, Width = 256, Interpolation = Interpolation.Bicubic }),
+            new("chelsea, stretch to 256×192, bicubic", Repository.Sample("chelsea.png"), ResizeMode.Stretch, ImageNet with { Height = 192, Width = 256, Resampler = InputPreprocessing.Bicubic }),
             new("chelsea, crop 224 of 200 (padded), bilinear", Repository.Sample("chelsea.png"), ResizeMode.Crop, ImageNet with { ResizeSize = 200 }),
             new("rocket (PIL-decoded PNG), crop, bilinear", RocketAsPilDecodesIt, ResizeMode.Crop, ImageNet),
             new("rocket.jpg, crop, bilinear", Repository.Sample("rocket.jpg"), ResizeMode.Crop, ImageNet),
@@ -61,7 +61,7 @@ public sealed class TorchvisionReference : IDisposable
                 ["resize"] = p.ResizeSize,
                 ["height"] = p.Height,
                 ["width"] = p.Width,
-                ["interpolation"] = p.Interpolation.ToMetadata(),
+                ["interpolation"] = p.Resampler is BicubicResampler ? "bicubic" : "bilinear",
                 ["mean"] = p.Mean,
                 ["std"] = p.Std,
             });
