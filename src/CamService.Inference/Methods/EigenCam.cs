@@ -11,7 +11,8 @@ namespace CamService.Inference.Methods;
 /// <remarks>
 /// <para>
 /// No LAPACK: the projection X·v equals σ·u, with u the leading eigenvector of the Gram matrix X·Xᵀ
-/// ([h·w, h·w], 49×49 at 7×7) and σ² its eigenvalue, which power iteration finds from a deterministic start.
+/// ([h·w, h·w], 49×49 at 7×7) and σ² its eigenvalue, which power iteration by repeated squaring finds from a
+/// deterministic start.
 /// </para>
 /// <para>
 /// Sign convention: a principal component's sign is arbitrary (numpy's SVD returns either). Ours is the one
@@ -21,14 +22,14 @@ namespace CamService.Inference.Methods;
 /// </remarks>
 public sealed class EigenCam : CamMethod
 {
-    /// <summary>Power iteration stops once an iteration moves the unit eigenvector less than this.</summary>
+    /// <summary>The iteration stops once a step moves the unit eigenvector less than this.</summary>
     const double Tolerance = 1e-9;
 
     /// <summary>
-    /// Enough for any gap that matters: when the two largest eigenvalues are nearly tied, the "first"
-    /// component is not well defined anyway, and any vector of their plane is as principal as another.
+    /// G^(2^30): enough for any gap that matters. When the two largest eigenvalues are nearly tied, the
+    /// "first" component is not well defined anyway, and any vector of their plane is as principal as another.
     /// </summary>
-    const int MaxIterations = 2000;
+    const int MaxSquarings = 30;
 
     public override string Name => "eigencam";
 
@@ -101,8 +102,11 @@ public sealed class EigenCam : CamMethod
     }
 
     /// <summary>
-    /// Power iteration on the symmetric positive semi-definite <paramref name="gram"/>: leaves the unit leading
-    /// eigenvector in <paramref name="vector"/> and returns its eigenvalue (0 for a zero matrix).
+    /// Leaves the unit leading eigenvector of the symmetric positive semi-definite <paramref name="gram"/> in
+    /// <paramref name="vector"/> and returns its eigenvalue (0 for a zero matrix). Power iteration by repeated
+    /// squaring: G, G², G⁴, … each scaled to unit norm and applied to the start vector, so the error shrinks
+    /// as (λ₂/λ₁)^(2^s) — a dozen squarings of a 49×49 matrix even where the two largest eigenvalues are 1 %
+    /// apart, where plain iteration took thousands of steps.
     /// </summary>
     static double LeadingEigenvector(ReadOnlySpan<double> gram, int size, Span<double> vector, Span<double> next)
     {
@@ -116,35 +120,53 @@ public sealed class EigenCam : CamMethod
                 start = p;
             }
         }
-        gram.Slice(start * size, size).CopyTo(vector);
-        var norm = TensorPrimitives.Norm((ReadOnlySpan<double>)vector);
-        if (norm == 0)
+        if (gram[start * size + start] <= 0)
         {
             return 0;
         }
-        TensorPrimitives.Divide(vector, norm, vector);
+        var startVector = gram.Slice(start * size, size).ToArray();
+        TensorPrimitives.Divide(startVector, TensorPrimitives.Norm((ReadOnlySpan<double>)startVector), startVector);
+        startVector.CopyTo(vector);
 
-        var eigenvalue = 0.0;
-        for (var iteration = 0; iteration < MaxIterations; iteration++)
+        var power = gram.ToArray();
+        var squared = new double[size * size];
+        for (var squaring = 0; squaring < MaxSquarings; squaring++)
         {
+            // G^(2^s) is symmetric: its rows are its columns, and each product entry is a dot of two rows.
+            var scale = TensorPrimitives.Norm((ReadOnlySpan<double>)power);
+            TensorPrimitives.Divide(power, scale, power);
             for (var p = 0; p < size; p++)
             {
-                next[p] = TensorPrimitives.Dot(gram.Slice(p * size, size), vector);
+                next[p] = TensorPrimitives.Dot(power.AsSpan(p * size, size), startVector);
             }
-            eigenvalue = TensorPrimitives.Norm((ReadOnlySpan<double>)next);
-            if (eigenvalue == 0)
+            var norm = TensorPrimitives.Norm((ReadOnlySpan<double>)next);
+            if (norm == 0)
             {
-                return 0;
+                break;
             }
-            TensorPrimitives.Divide(next, eigenvalue, next);
-            // G is positive semi-definite, so the iterate never flips sign: the step's length measures convergence.
+            TensorPrimitives.Divide(next, norm, next);
+            // A positive semi-definite power never flips the vector's sign: the step's length measures convergence.
             var moved = TensorPrimitives.Distance((ReadOnlySpan<double>)next, vector);
             next.CopyTo(vector);
             if (moved < Tolerance)
             {
                 break;
             }
+            for (var p = 0; p < size; p++)
+            {
+                for (var q = p; q < size; q++)
+                {
+                    squared[p * size + q] = squared[q * size + p] = TensorPrimitives.Dot(power.AsSpan(p * size, size), power.AsSpan(q * size, size));
+                }
+            }
+            (power, squared) = (squared, power);
         }
-        return eigenvalue;
+
+        // The eigenvalue from the Rayleigh quotient on the matrix itself.
+        for (var p = 0; p < size; p++)
+        {
+            next[p] = TensorPrimitives.Dot(gram.Slice(p * size, size), vector);
+        }
+        return TensorPrimitives.Dot((ReadOnlySpan<double>)next, vector);
     }
 }
