@@ -223,12 +223,17 @@ public sealed class CamMethodTests : IDisposable
         Assert.All(map, v => Assert.Equal(0f, v));
     }
 
-    [Fact]
-    public void EigenCam_On7x7Activations_MatchesThePrincipalComponentFoundOnTheChannelSide()
+    /// <summary>
+    /// A planted component under noise: 64 channels over 7×7 positions (the method works on the positions' Gram
+    /// matrix) and 4 channels over 16×16 (on the channels'). The reference is power iteration on the channels'
+    /// covariance XᵀX from all ones, then X·v, signed so Σ v ≥ 0.
+    /// </summary>
+    [Theory]
+    [InlineData(64, 7)]
+    [InlineData(4, 16)]
+    public void EigenCam_MatchesThePrincipalComponentFoundOnTheChannelSide(int channels, int side)
     {
-        // A planted component under noise, 64 channels over 7×7 positions. The reference works on the other side
-        // of the SVD: power iteration on the channels' covariance XᵀX (64×64) from all ones, then X·v, signed so Σ v ≥ 0.
-        const int channels = 64, positions = 49;
+        var positions = side * side;
         var random = new Random(7);
         var activations = new float[channels * positions];
         for (var k = 0; k < channels; k++)
@@ -240,7 +245,7 @@ public sealed class CamMethodTests : IDisposable
             }
         }
         var map = new float[positions];
-        new EigenCam().Compute(Context(activations, [], channels, 7, 7), map);
+        new EigenCam().Compute(Context(activations, [], channels, side, side), map);
 
         var centred = new double[positions, channels];
         for (var k = 0; k < channels; k++)

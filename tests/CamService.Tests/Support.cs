@@ -100,13 +100,13 @@ public sealed class HeldContent : HttpContent
 
 public static class Wait
 {
-    /// <summary>Waits, 30 s at most, for a condition on the service's state.</summary>
-    public static Task Until(Func<bool> condition) => Until(() => Task.FromResult(condition()));
+    /// <summary>Waits, 30 s at most unless <paramref name="timeout"/> says, for a condition on the service's state.</summary>
+    public static Task Until(Func<bool> condition, TimeSpan? timeout = null) => Until(() => Task.FromResult(condition()), timeout);
 
-    /// <summary>Waits, 30 s at most, for a condition that takes a request to check.</summary>
-    public static async Task Until(Func<Task<bool>> condition)
+    /// <summary>Waits, 30 s at most unless <paramref name="timeout"/> says, for a condition that takes a request to check.</summary>
+    public static async Task Until(Func<Task<bool>> condition, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, "The service never reached the expected state.");

@@ -188,12 +188,8 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
     /// Decoded large enough for the overlays and grid cells, and for every model's input to keep
     /// <see cref="ImageReduction.ModelGap"/> over what it resamples (as the service decodes uploads).
     /// </summary>
-    DecodeHint DecodeHintFor(List<LoadedModel> models)
-    {
-        var longSide = options.MaxSize == 0 ? int.MaxValue : Math.Max(options.MaxSize, options.GridCell);
-        var modelSide = models.Select(m => m.Model.Preprocessing).Max(p => Math.Max(p.ResizeSize, Math.Max(p.Width, p.Height)));
-        return new DecodeHint(longSide, (int)Math.Ceiling(ImageReduction.ModelGap * modelSide));
-    }
+    DecodeHint DecodeHintFor(List<LoadedModel> models) =>
+        DecodeHint.For(options.MaxSize == 0 ? int.MaxValue : Math.Max(options.MaxSize, options.GridCell), models.Select(m => m.Model.Preprocessing));
 
     void ExplainWithModel(int column, LoadedModel entry, List<(int Row, LoadedImage Image, double DecodeMs)> batch, GridWriter[,] grids)
     {
@@ -282,7 +278,7 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
     /// <summary>The overlay written to <paramref name="file"/>, and the same overlay at grid-cell size.</summary>
     void Render(LoadedImage image, CamMap map, InputGeometry geometry, string file, out Image<Rgb24> cell)
     {
-        var (width, height) = RenderedSize(image.Width, image.Height, options.MaxSize);
+        var (width, height) = DecodeHint.PictureSize(image.Width, image.Height, options.MaxSize);
         Write(file, Overlay(image, map, geometry, width, height, options.Format));
         var (cellWidth, cellHeight) = GridWriter.CellSize(image.Width, image.Height, options.GridCell);
         cell = Image.Load<Rgb24>(Overlay(image, map, geometry, cellWidth, cellHeight, OverlayFormat.Png));
@@ -301,21 +297,6 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
         {
             ArrayPool<float>.Shared.Return(projected);
         }
-    }
-
-    /// <summary>
-    /// The image's size, or its long side <paramref name="maxSize"/> with the same aspect when that is smaller
-    /// (0 = its own size): as the service sizes its pictures (CamExplainer.RenderedSize).
-    /// </summary>
-    public static (int Width, int Height) RenderedSize(int width, int height, int maxSize)
-    {
-        var longer = Math.Max(width, height);
-        if (maxSize == 0 || longer <= maxSize)
-        {
-            return (width, height);
-        }
-        var scale = (double)maxSize / longer;
-        return (Math.Max(1, (int)Math.Round(width * scale)), Math.Max(1, (int)Math.Round(height * scale)));
     }
 
     void WriteSummary(List<LoadedModel> models, List<GridSummary> grids)

@@ -41,42 +41,64 @@ public sealed class EigenCam : CamMethod
     public override void Compute(in CamContext input, Span<float> map)
     {
         var (positions, channels) = (input.Positions, input.Channels);
-        var centredRented = ArrayPool<float>.Shared.Rent(positions * channels);
-        var gramRented = ArrayPool<double>.Shared.Rent(positions * positions + 3 * positions);
+        // The Gram matrix of the smaller side: X·Xᵀ over the positions (49×49 for 1280 channels at 7×7), or
+        // Xᵀ·X over the channels where there are fewer of them (4 channels at 64×64). Both give the same
+        // projection X·v, and squaring a 4096×4096 matrix would take minutes.
+        var size = Math.Min(positions, channels);
+        var centredRented = ArrayPool<float>.Shared.Rent(2 * positions * channels);
+        var gramRented = ArrayPool<double>.Shared.Rent(size * size + 2 * size + 2 * positions);
         try
         {
             var centred = centredRented.AsSpan(0, positions * channels);
-            var gram = gramRented.AsSpan(0, positions * positions);
-            var vector = gramRented.AsSpan(positions * positions, positions);
-            var next = gramRented.AsSpan(positions * positions + positions, positions);
-            var channelSum = gramRented.AsSpan(positions * positions + 2 * positions, positions);
+            var byChannel = centredRented.AsSpan(positions * channels, positions * channels);
+            var gram = gramRented.AsSpan(0, size * size);
+            var vector = gramRented.AsSpan(size * size, size);
+            var next = gramRented.AsSpan(size * size + size, size);
+            var projection = gramRented.AsSpan(size * size + 2 * size, positions);
+            var channelSum = gramRented.AsSpan(size * size + 2 * size + positions, positions);
 
-            Centre(input, centred);
-            for (var p = 0; p < positions; p++)
+            Centre(input, centred, byChannel);
+            var (rows, length) = positions <= channels ? (positions, channels) : (channels, positions);
+            var matrix = positions <= channels ? centred : byChannel;
+            for (var a = 0; a < rows; a++)
             {
-                var row = centred.Slice(p * channels, channels);
-                channelSum[p] = TensorPrimitives.Sum(row);
-                for (var q = p; q < positions; q++)
+                var row = matrix.Slice(a * length, length);
+                for (var b = a; b < rows; b++)
                 {
-                    gram[p * positions + q] = gram[q * positions + p] = TensorPrimitives.Dot(row, centred.Slice(q * channels, channels));
+                    gram[a * rows + b] = gram[b * rows + a] = TensorPrimitives.Dot(row, matrix.Slice(b * length, length));
                 }
             }
 
-            var eigenvalue = LeadingEigenvector(gram, positions, vector, next);
+            var eigenvalue = LeadingEigenvector(gram, size, vector, next);
             if (eigenvalue <= 0)
             {
                 // Activations constant over the positions: no variance, no component.
                 map.Clear();
                 return;
             }
-            var scale = Math.Sqrt(eigenvalue);
-            if (TensorPrimitives.Dot(vector, (ReadOnlySpan<double>)channelSum) < 0)
-            {
-                scale = -scale;
-            }
             for (var p = 0; p < positions; p++)
             {
-                map[p] = (float)Math.Max(scale * vector[p], 0);
+                var row = centred.Slice(p * channels, channels);
+                channelSum[p] = TensorPrimitives.Sum(row);
+                if (positions <= channels)
+                {
+                    // X·v = σ·u, u the positions' eigenvector.
+                    projection[p] = Math.Sqrt(eigenvalue) * vector[p];
+                }
+                else
+                {
+                    var sum = 0.0;
+                    for (var k = 0; k < channels; k++)
+                    {
+                        sum += row[k] * vector[k];
+                    }
+                    projection[p] = sum;
+                }
+            }
+            var sign = TensorPrimitives.Dot((ReadOnlySpan<double>)projection, channelSum) < 0 ? -1 : 1;
+            for (var p = 0; p < positions; p++)
+            {
+                map[p] = (float)Math.Max(sign * projection[p], 0);
             }
         }
         finally
@@ -86,17 +108,22 @@ public sealed class EigenCam : CamMethod
         }
     }
 
-    /// <summary>X [h·w, K]: each position's channel vector less the channel's mean over the positions.</summary>
-    static void Centre(in CamContext input, Span<float> centred)
+    /// <summary>
+    /// X [h·w, K]: each position's channel vector less the channel's mean over the positions; and the same
+    /// channel by channel, Xᵀ [K, h·w].
+    /// </summary>
+    static void Centre(in CamContext input, Span<float> centred, Span<float> byChannel)
     {
         var (positions, channels) = (input.Positions, input.Channels);
         for (var k = 0; k < input.Channels; k++)
         {
             var activations = input.ActivationChannel(k);
             var mean = TensorPrimitives.Sum(activations) / positions;
+            var channel = byChannel.Slice(k * positions, positions);
+            TensorPrimitives.Subtract(activations, mean, channel);
             for (var p = 0; p < positions; p++)
             {
-                centred[p * channels + k] = activations[p] - mean;
+                centred[p * channels + k] = channel[p];
             }
         }
     }

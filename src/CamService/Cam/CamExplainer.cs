@@ -193,28 +193,16 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
     /// <see cref="LoadedImage.Display"/>; the heatmap needs no pixels), and every model's input keeps
     /// <see cref="ImageReduction.ModelGap"/> over what it resamples the photo to.
     /// </summary>
-    public static DecodeHint DecodeHintFor(CamRequest request, IEnumerable<ModelEntry> models)
-    {
-        var longSide = !request.Outputs.HasFlag(ResultParts.Overlay) ? 0
-            : request.MaxSize == 0 ? int.MaxValue
-            : request.MaxSize;
-        var modelSide = models.Select(m => m.Model!.Preprocessing).Max(p => Math.Max(p.ResizeSize, Math.Max(p.Width, p.Height)));
-        return new DecodeHint(longSide, (int)Math.Ceiling(ImageReduction.ModelGap * modelSide));
-    }
+    public static DecodeHint DecodeHintFor(CamRequest request, IEnumerable<ModelEntry> models) =>
+        DecodeHint.For(
+            !request.Outputs.HasFlag(ResultParts.Overlay) ? 0 : request.MaxSize == 0 ? int.MaxValue : request.MaxSize,
+            models.Select(m => m.Model!.Preprocessing));
 
-    /// <summary>
-    /// The size pictures are drawn at: the image's, or with its long side <paramref name="maxSize"/> and the same
-    /// aspect (each side rounded, at least 1) when that is smaller; 0 means the image's own size.
-    /// </summary>
+    /// <summary>The size pictures are drawn at (<see cref="DecodeHint.PictureSize"/>).</summary>
     public static ImageSize RenderedSize(int width, int height, int maxSize)
     {
-        var longer = Math.Max(width, height);
-        if (maxSize == 0 || longer <= maxSize)
-        {
-            return new ImageSize(width, height);
-        }
-        var scale = (double)maxSize / longer;
-        return new ImageSize(Math.Max(1, (int)Math.Round(width * scale)), Math.Max(1, (int)Math.Round(height * scale)));
+        var (w, h) = DecodeHint.PictureSize(width, height, maxSize);
+        return new ImageSize(w, h);
     }
 
     static double Round(double milliseconds) => Math.Round(milliseconds, 2);
