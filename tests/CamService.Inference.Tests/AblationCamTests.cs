@@ -15,7 +15,7 @@ namespace CamService.Inference.Tests;
 public sealed class AblationCamTests : IDisposable
 {
     const int Size = 16;
-    readonly CamReadyModel linear = CamReadyModel.Create(new CamReadyBuilder().Prepare(TestModels.ColourClassifier(Size)).Model, new ExecutionSettings());
+    readonly CamReadyModel linear = ColourModel.Load(Size);
     readonly CamReadyModel squashed = CamReadyModel.Create(new CamReadyBuilder().Prepare(SquashedColourClassifier()).Model, new ExecutionSettings());
 
     /// <summary>Normalised: red on the left half, green on the right.</summary>

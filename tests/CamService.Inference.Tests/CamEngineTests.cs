@@ -1,7 +1,6 @@
 using CamService.Inference.Explanations;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
-using CamService.Onnx.CamReady;
 using CamService.Testing;
 
 namespace CamService.Inference.Tests;
@@ -9,7 +8,7 @@ namespace CamService.Inference.Tests;
 public sealed class CamEngineTests : IDisposable
 {
     const int Size = 16;
-    readonly CamReadyModel model = CamReadyModel.Create(new CamReadyBuilder().Prepare(TestModels.ColourClassifier(Size)).Model, new ExecutionSettings());
+    readonly CamReadyModel model = ColourModel.Load(Size);
 
     /// <summary>Two images, normalised: the first red on the left half and green on the right, the second all blue.</summary>
     internal static float[] Images()

@@ -1,8 +1,6 @@
 using CamService.Inference.Explanations;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
-using CamService.Onnx.CamReady;
-using CamService.Testing;
 
 namespace CamService.Inference.Tests;
 
@@ -10,7 +8,7 @@ namespace CamService.Inference.Tests;
 public sealed class CamMethodTests : IDisposable
 {
     const int Size = 16;
-    readonly CamReadyModel model = CamReadyModel.Create(new CamReadyBuilder().Prepare(TestModels.ColourClassifier(Size)).Model, new ExecutionSettings());
+    readonly CamReadyModel model = ColourModel.Load(Size);
 
     // K = 3 channels of 2×2, signs mixed so that every ReLU in the formulas bites somewhere.
     const int Channels = 3;

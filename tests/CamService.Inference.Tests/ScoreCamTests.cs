@@ -1,7 +1,6 @@
 using CamService.Inference.Explanations;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
-using CamService.Onnx.CamReady;
 using CamService.Testing;
 
 namespace CamService.Inference.Tests;
@@ -10,7 +9,7 @@ namespace CamService.Inference.Tests;
 public sealed class ScoreCamTests : IDisposable
 {
     const int Size = 16;
-    readonly CamReadyModel model = CamReadyModel.Create(new CamReadyBuilder().Prepare(TestModels.ColourClassifier(Size)).Model, new ExecutionSettings());
+    readonly CamReadyModel model = ColourModel.Load(Size);
 
     /// <summary>Normalised: the first red on the left half and green on the right, the second all blue.</summary>
     static float[] Images()
