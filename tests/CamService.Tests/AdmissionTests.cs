@@ -20,11 +20,12 @@ public sealed class AdmissionTests
         // The plain test client: the default one buffers request bodies (to replay them on redirects).
         var client = factory.Server.CreateClient();
         var gate = factory.Services.GetRequiredService<ShutdownGate>();
+        using var slots = new Slots(factory.Services);
 
         // One explanation holds the only slot (its upload is held back) ...
         var held = new HeldContent(Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")));
         var holder = client.PostAsync("/cam", held);
-        await Wait.Until(() => gate.InFlight == 1);
+        await slots.Until(1);
 
         // ... so of two more, one waits in the queue and the other is refused.
         var second = client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")));
@@ -67,6 +68,7 @@ public sealed class AdmissionTests
         var client = factory.Server.CreateClient();
         var gate = factory.Services.GetRequiredService<ShutdownGate>();
         var options = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Cam.CamOptions>>().Value;
+        using var taken = new Slots(factory.Services);
         var slots = Environment.ProcessorCount;
         Assert.Equal(slots, options.ResolvedMaxConcurrentRequests);
         Assert.Equal(0, options.QueueLimit);
@@ -75,7 +77,8 @@ public sealed class AdmissionTests
         var held = Enumerable.Range(0, slots)
             .Select(_ => new HeldContent(Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")))).ToList();
         var holders = held.Select(h => client.PostAsync("/cam", h)).ToList();
-        await Wait.Until(() => gate.InFlight == slots);
+        await taken.Until(slots);
+        Assert.Equal(slots, gate.InFlight);
         var problem = await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32"))), 503);
         Assert.Equal($"All {slots} explanation slots are taken (Cam:MaxConcurrentRequests). Retry after 1 s.",
             problem.GetProperty("detail").GetString());

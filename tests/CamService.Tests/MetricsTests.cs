@@ -66,10 +66,11 @@ public sealed class MetricsTests
         await factory.ReadyClientAsync();
         var client = factory.Server.CreateClient();
         var gate = factory.Services.GetRequiredService<ShutdownGate>();
+        using var slots = new Slots(factory.Services);
 
         var held = new HeldContent(Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")));
         var holder = client.PostAsync("/cam", held);
-        await Wait.Until(() => gate.InFlight == 1);
+        await slots.Until(1);
         await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32"))), 503);
         var full = await client.ScrapeUntilAsync(s => s.Find("camservice_requests_refused_total").Any());
         Assert.Equal("counter", full.Types["camservice_requests_refused_total"]);

@@ -37,10 +37,11 @@ public sealed class RequestLogTests
             builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(sink)));
         await factory.Services.GetRequiredService<Models.ModelRegistry>().Loaded;
         var client = factory.Server.CreateClient();
+        using var slots = new Slots(factory.Services);
 
         var held = new HeldContent(Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")));
         var holder = client.PostAsync("/cam", held);
-        await Wait.Until(() => factory.Services.GetRequiredService<Traffic.ShutdownGate>().InFlight == 1);
+        await slots.Until(1);
         await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32"))), 503);
         held.Release();
         (await holder).EnsureSuccessStatusCode();

@@ -98,6 +98,38 @@ public sealed class HeldContent : HttpContent
     }
 }
 
+/// <summary>
+/// The explanation slots taken on one host, as ASP.NET Core's rate limiter counts its leases. A request
+/// counted by the shutdown gate may not hold a slot yet (the gate comes first), so a test that fills the
+/// slots waits on this. Listens to the host's own meters only: other hosts run in parallel.
+/// </summary>
+public sealed class Slots : IDisposable
+{
+    readonly System.Diagnostics.Metrics.MeterListener listener = new();
+    int taken;
+
+    /// <summary>Start before the requests: the limiter reports changes, not totals.</summary>
+    public Slots(IServiceProvider services)
+    {
+        var meters = services.GetService(typeof(System.Diagnostics.Metrics.IMeterFactory));
+        listener.InstrumentPublished = (instrument, self) =>
+        {
+            if (instrument.Meter.Scope == meters && instrument.Name == "aspnetcore.rate_limiting.active_request_leases")
+            {
+                self.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, change, _, _) => Interlocked.Add(ref taken, (int)change));
+        listener.Start();
+    }
+
+    public int Taken => Volatile.Read(ref taken);
+
+    public Task Until(int count) => Wait.Until(() => Taken == count);
+
+    public void Dispose() => listener.Dispose();
+}
+
 public static class Wait
 {
     /// <summary>Waits, 30 s at most unless <paramref name="timeout"/> says, for a condition on the service's state.</summary>
