@@ -25,7 +25,10 @@ public static class TestModels
     /// </summary>
     /// <param name="logitScale">Multiplies the classifier's weights: 500 gives logits in the hundreds, as
     /// untrained or distilled models have; NaN gives a model that yields NaN.</param>
-    public static ModelProto ColourClassifier(int size, string family = "TestNet", WeightsKind weights = WeightsKind.Custom, float logitScale = 1)
+    /// <param name="evidenceThreshold">Subtracted from each channel before the ReLU (a convolution bias): with 0.5, a pure
+    /// colour is evidence and the same colour blurred into its surroundings is not, as the faithfulness tests need.</param>
+    public static ModelProto ColourClassifier(int size, string family = "TestNet", WeightsKind weights = WeightsKind.Custom, float logitScale = 1,
+        float evidenceThreshold = 0)
     {
         var model = new ModelProto { IrVersion = 8, ProducerName = "CamService.Testing", Graph = new GraphProto { Name = "colour" } };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
@@ -42,7 +45,11 @@ public static class TestModels
             [logitScale, 0, 0, 0, 0, logitScale, 0, 0, 0, 0, logitScale, 0, 0, 0, 0, logitScale]));
         graph.Initializer.Add(Tensors.Floating("fc.bias", DataType.Float, [4], [0, 0, 0, 0]));
 
-        graph.Node.Add(Node("Conv", ["image", "conv.weight"], "colours"));
+        if (evidenceThreshold != 0)
+        {
+            graph.Initializer.Add(Tensors.Floating("conv.bias", DataType.Float, [4], [.. Enumerable.Repeat(-evidenceThreshold, 4)]));
+        }
+        graph.Node.Add(Node("Conv", evidenceThreshold != 0 ? ["image", "conv.weight", "conv.bias"] : ["image", "conv.weight"], "colours"));
         graph.Node.Add(Node("Relu", ["colours"], "evidence"));
         graph.Node.Add(Node("AveragePool", ["evidence"], "features",
             Attributes.Ints("kernel_shape", [4, 4]), Attributes.Ints("strides", [4, 4])));
