@@ -92,34 +92,44 @@ public static class CamEndpoints
                 lease => explainer.Infer(image, models[i], camRequest, underLoad || lease.UnderLoad, cancellationToken), cancellationToken);
         }
         // Each map's pictures are drawn on a core of their own, side by side.
-        Task<CamResult[]> Render(Explanation explanation) => Task.WhenAll(explanation.Maps.Select(map =>
-            cores.RunAsync(() => CamExplainer.Render(image, explanation, map, camRequest, size, quality), cancellationToken)));
+        Task<CamResult[]> Render(Explanation explanation) => Task.WhenAll(explanation.Maps.Select((_, index) =>
+            cores.RunAsync(() => CamExplainer.Render(image, explanation, index, camRequest, size, quality), cancellationToken)));
 
         // WhenAll ends only when every run and drawing has: none still uses the image when it is disposed.
         var results = new CamResult[models.Count][];
+        var explanations = new Explanation[models.Count];
         if (plan.SideBySide)
         {
             // Each run asks for its cores in the plan's order, and its pictures are drawn on the cores it frees.
-            await Task.WhenAll(plan.Order.Select(async i => results[i] = await Render(await Infer(i, underLoad: true))));
+            await Task.WhenAll(plan.Order.Select(async i => results[i] = await Render(explanations[i] = await Infer(i, underLoad: true))));
         }
         else
         {
             // One after another, then the pictures side by side: a picture drawn during the next model's run
             // would take a core that run is fastest with (on 2 cores, resnet50 then ran on one thread, 83 ms
             // instead of 44).
-            var explanations = new List<Explanation>(models.Count);
             for (var i = 0; i < models.Count; i++)
             {
-                explanations.Add(await Infer(i, underLoad: false));
+                explanations[i] = await Infer(i, underLoad: false);
             }
             results = await Task.WhenAll(explanations.Select(Render));
+        }
+
+        var imageSize = new ImageSize(image.Width, image.Height);
+        List<AgreementResult>? agreement = null;
+        double? agreementMs = null;
+        if (camRequest.Agreement)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            agreement = await cores.RunAsync(() => CamAgreement.Compare(explanations, camRequest, imageSize, size), cancellationToken);
+            agreementMs = CamExplainer.Round(clock.Elapsed.TotalMilliseconds);
         }
 
         // Models outer, then methods, then targets: the engine's maps are in method-then-target order already.
         var answer = results.SelectMany(r => r).ToList();
         return picture is { } format
             ? TypedResults.File(answer[0].Overlay!, MediaTypes[format])
-            : CompleteJson(new CamResponse(new ImageSize(image.Width, image.Height), size, answer), json.Value.SerializerOptions);
+            : CompleteJson(new CamResponse(imageSize, size, answer, agreement, agreementMs), json.Value.SerializerOptions);
     }
 
     /// <summary>

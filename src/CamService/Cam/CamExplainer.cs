@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using CamService.Imaging;
 using CamService.Inference.Explanations;
+using CamService.Inference.Faithfulness;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
 using CamService.Metrics;
@@ -11,7 +12,10 @@ using Microsoft.Extensions.Options;
 
 namespace CamService.Cam;
 
-/// <summary>One model's explanation before its pictures are drawn: its predictions and a map per method and target.</summary>
+/// <summary>
+/// One model's explanation before its pictures are drawn: its predictions, a map per method and target, and, when
+/// the request asks for metrics, each map's faithfulness scores in the same order.
+/// </summary>
 public sealed record Explanation(
     string Model,
     bool Untrained,
@@ -19,7 +23,8 @@ public sealed record Explanation(
     IReadOnlyList<MapExplanation> Maps,
     InputGeometry Geometry,
     double PreprocessMs,
-    double InferenceMs);
+    double InferenceMs,
+    IReadOnlyList<FaithfulnessScores>? Faithfulness = null);
 
 /// <summary>
 /// Explains one decoded image with each requested model: preprocess, then the engine (one ONNX Runtime run
@@ -53,6 +58,11 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
     /// </summary>
     public void Check(CamRequest request, IReadOnlyList<ModelEntry> models)
     {
+        if (request.Agreement && models.Count < 2)
+        {
+            throw RequestException.BadField("agreement",
+                $"'agreement' compares the maps of two models or more; this request has {models.Count} ({string.Join(", ", models.Select(m => m.Id))}). Name more in 'models'.");
+        }
         var maps = models.Count * request.MapsPerModel;
         var limit = options.Value.MaxMapsPerRequest;
         if (maps > limit)
@@ -109,9 +119,17 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
 
             var settings = new ExplainSettings { TopK = request.TopK, UnderLoad = underLoad, Methods = request.MethodOptions ?? MethodOptions.Default };
             ImageExplanation explained;
+            FaithfulnessScores[]? faithfulness = null;
             try
             {
                 explained = CamEngine.Explain(model, entry.Id, input.AsMemory(0, inputLength), 1, request.Targets, request.Methods, settings, cancellationToken)[0];
+                if (request.Metrics != FaithfulnessMetrics.None)
+                {
+                    // On this request's cores and under its deadline, as Score-CAM's forward passes are.
+                    var faithfulnessOptions = new FaithfulnessOptions { Steps = request.MetricSteps, BatchSize = settings.Methods.BatchSize };
+                    faithfulness = explained.Maps.Select(map => FaithfulnessEvaluator.Evaluate(model, input.AsSpan(0, inputLength), map.Map, map.Target.Index,
+                        map.Probability, request.Metrics, faithfulnessOptions, cancellationToken)).ToArray();
+                }
             }
             catch (NonFiniteOutputException e)
             {
@@ -133,7 +151,7 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
             metrics.ModelRan(entry.Id, underLoad, TimeSpan.FromMilliseconds(explained.InferenceMs));
 
             return new Explanation(entry.Id, model.Info.Weights == Onnx.CamReady.WeightsKind.Random, explained.Predictions, explained.Maps,
-                geometry, preprocessMs, explained.InferenceMs);
+                geometry, preprocessMs, explained.InferenceMs, faithfulness);
         }
         finally
         {
@@ -146,9 +164,11 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
     /// <see cref="RenderedSize"/>), mapped back through the model's resize or crop; the overlay over the
     /// image shrunk to that size once per request (<see cref="LoadedImage.Display"/>).
     /// </summary>
-    public static CamResult Render(LoadedImage image, Explanation explanation, MapExplanation map, CamRequest request, ImageSize size, int quality)
+    public static CamResult Render(LoadedImage image, Explanation explanation, int mapIndex, CamRequest request, ImageSize size, int quality)
     {
         var clock = Stopwatch.StartNew();
+        var map = explanation.Maps[mapIndex];
+        var scores = explanation.Faithfulness?[mapIndex];
         var cam = map.Map;
         var format = request.Format ?? AutoFormat(image);
         byte[]? heatmap = null, overlay = null;
@@ -182,7 +202,8 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
             format == OverlayFormat.Png ? overlay : null,
             format == OverlayFormat.Jpeg ? overlay : null,
             format == OverlayFormat.Webp ? overlay : null,
-            new Timings(Round(explanation.PreprocessMs), Round(explanation.InferenceMs), Round(map.CamMs), Round(renderMs)));
+            new Timings(Round(explanation.PreprocessMs), Round(explanation.InferenceMs), Round(map.CamMs), Round(renderMs), scores is null ? null : Round(scores.Ms)),
+            scores is null ? null : MapMetrics.From(scores));
     }
 
     /// <summary>The overlay's encoding when the request leaves it to the service: PNG for a PNG upload, JPEG for a photo that was lossy already.</summary>
@@ -205,5 +226,5 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
         return new ImageSize(w, h);
     }
 
-    static double Round(double milliseconds) => Math.Round(milliseconds, 2);
+    internal static double Round(double milliseconds) => Math.Round(milliseconds, 2);
 }

@@ -40,6 +40,13 @@ public sealed class CamOptions
     public int DefaultScoreCamChannels { get; set; } = 256;
 
     /// <summary>
+    /// Most points a request's deletion and insertion curves may have (metricSteps; default 100): each point is a
+    /// forward pass of the model per map, and the map's cores stay busy for all of them.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxMetricSteps { get; set; } = 100;
+
+    /// <summary>
     /// Explanations worked on at once; 0 (default) means one per core. Their decoding, model runs and
     /// drawing wait for cores (Inference:Cores), so more at once only adds waiting: with two per core,
     /// 4 clients on 2 cores got 9.8 requests/s at a p50 of 372 ms, with one per core 11.0 at 178 ms

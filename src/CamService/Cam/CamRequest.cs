@@ -1,5 +1,7 @@
 using CamService.Imaging;
+using CamService.Inference.Agreement;
 using CamService.Inference.Explanations;
+using CamService.Inference.Faithfulness;
 using CamService.Inference.Methods;
 
 namespace CamService.Cam;
@@ -27,6 +29,8 @@ public enum ResultParts
 /// every target with every method: <see cref="MapsPerModel"/> maps each. MaxSize is the long side of the
 /// pictures in pixels; 0 = the image's own size (never larger). Format null is auto: the overlay is encoded
 /// like the upload (<see cref="CamExplainer.AutoFormat"/>). MethodOptions null is the methods' defaults.
+/// Metrics are scored for every map, MetricSteps points per curve; Agreement compares the models' maps of each
+/// method and target, their top AgreementTopPercent % regions among other things.
 /// </summary>
 public sealed record CamRequest(
     ReadOnlyMemory<byte> Image,
@@ -40,7 +44,11 @@ public sealed record CamRequest(
     ResultParts Outputs = ResultParts.All,
     int MaxSize = 0,
     OverlayFormat? Format = OverlayFormat.Png,
-    MethodOptions? MethodOptions = null)
+    MethodOptions? MethodOptions = null,
+    FaithfulnessMetrics Metrics = FaithfulnessMetrics.None,
+    int MetricSteps = FaithfulnessOptions.DefaultSteps,
+    bool Agreement = false,
+    double AgreementTopPercent = MapAgreement.DefaultTopPercent)
 {
     public int MapsPerModel => Targets.Count * Methods.Count;
 }
@@ -58,9 +66,13 @@ public sealed record CamRequest(
 /// <param name="MaxSize">Long side of the heatmap and overlay in pixels (default 1280, Cam:DefaultMaxSize); 0 = the image's size. Never larger than the image.</param>
 /// <param name="Format">The overlay's encoding: auto (default: like the upload, PNG for a PNG, JPEG for a JPEG or WebP), png (overlayPng), jpeg (overlayJpeg) or webp (overlayWebp).</param>
 /// <param name="ScoreCamChannels">Score-CAM: how many channels, those most activated, get a forward pass each; 0 = all (default Cam:DefaultScoreCamChannels).</param>
+/// <param name="Metrics">Faithfulness metrics of every map, comma-separated: any of drop, deletion, insertion, or all (default none). Each costs forward passes of the model: drop 1, deletion and insertion metricSteps each.</param>
+/// <param name="MetricSteps">Points of the deletion and insertion curves after the first (default 20, at most Cam:MaxMetricSteps).</param>
+/// <param name="Agreement">true: compare the models' maps of each method and target (Spearman, top-region IoU, consensus and disagreement maps); needs two models or more (default false).</param>
+/// <param name="AgreementTopPercent">The share of pixels, in percent (1 to 99), whose overlap agreement reports (default 20).</param>
 /// <remarks>The answer holds one result per model, method and target: models outer, then methods, then targets, each in the order asked.</remarks>
 public sealed record CamFormFields(IFormFile Image, string? Models, string? Target, int? Topk, string? Colormap, float? Alpha, string? Resize, string? Method,
-    string? Outputs, int? MaxSize, string? Format, int? ScoreCamChannels);
+    string? Outputs, int? MaxSize, string? Format, int? ScoreCamChannels, string? Metrics, int? MetricSteps, bool? Agreement, double? AgreementTopPercent);
 
 /// <summary>The JSON form of POST /cam: the same fields, with the image as base64 (a data: URL is accepted too).</summary>
 /// <param name="Image">Base64 of a JPEG, PNG or WebP file.</param>
@@ -75,5 +87,9 @@ public sealed record CamFormFields(IFormFile Image, string? Models, string? Targ
 /// <param name="MaxSize">Long side of the pictures in pixels (default 1280); 0 = the image's size.</param>
 /// <param name="Format">The overlay's encoding: auto (default: like the upload), png, jpeg or webp.</param>
 /// <param name="ScoreCamChannels">Score-CAM's channels with a forward pass each; 0 = all.</param>
+/// <param name="Metrics">Faithfulness metrics: any of drop, deletion, insertion, or all (default none).</param>
+/// <param name="MetricSteps">Points of the deletion and insertion curves after the first (default 20).</param>
+/// <param name="Agreement">true compares the models' maps of each method and target (needs two models or more).</param>
+/// <param name="AgreementTopPercent">The top share of pixels, 1 to 99 %, whose overlap agreement reports (default 20).</param>
 public sealed record CamJsonBody(string Image, string? Models, string? Target, int? Topk, string? Colormap, float? Alpha, string? Resize, string? Method,
-    string? Outputs, int? MaxSize, string? Format, int? ScoreCamChannels);
+    string? Outputs, int? MaxSize, string? Format, int? ScoreCamChannels, string? Metrics, int? MetricSteps, bool? Agreement, double? AgreementTopPercent);

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using CamService.Imaging;
+using CamService.Inference.Agreement;
 using CamService.Inference.Explanations;
+using CamService.Inference.Faithfulness;
 using CamService.Inference.Methods;
 using CamService.Problems;
 using Microsoft.AspNetCore.Http.Features;
@@ -18,10 +20,11 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
     /// <summary>The method when a request names none.</summary>
     public const string DefaultMethod = "gradcam";
 
-    static readonly string[] Fields = ["image", "models", "target", "topk", "colormap", "alpha", "resize", "method", "outputs", "maxSize", "format", "scoreCamChannels"];
+    static readonly string[] Fields = ["image", "models", "target", "topk", "colormap", "alpha", "resize", "method", "outputs", "maxSize", "format", "scoreCamChannels",
+        "metrics", "metricSteps", "agreement", "agreementTopPercent"];
 
     /// <summary>The fields that take a list: comma-separated, or in JSON an array.</summary>
-    static readonly string[] ListFields = ["models", "target", "method"];
+    static readonly string[] ListFields = ["models", "target", "method", "metrics"];
 
     public async Task<CamRequest> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -109,6 +112,8 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
                     JsonValueKind.String => property.Value.GetString(),
                     JsonValueKind.Number => property.Value.GetRawText(),
                     JsonValueKind.Null => null,
+                    JsonValueKind.True => "true",
+                    JsonValueKind.False => "false",
                     JsonValueKind.Array when ListFields.Contains(property.Name, StringComparer.OrdinalIgnoreCase)
                         && property.Value.EnumerateArray().All(e => e.ValueKind is JsonValueKind.String or JsonValueKind.Number) =>
                         string.Join(",", property.Value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
@@ -250,8 +255,35 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
                 : throw RequestException.BadField("scoreCamChannels", "'scoreCamChannels' must be a whole number of channels, 0 for all of them.")
             : options.Value.DefaultScoreCamChannels;
 
+        var metrics = FaithfulnessMetrics.None;
+        if (Field("metrics") is { } metricNames && !FaithfulnessMetricNames.TryParse(metricNames, out metrics, out var unknownMetric))
+        {
+            throw RequestException.BadField("metrics",
+                $"Unknown metric '{unknownMetric}'; 'metrics' lists any of {string.Join(", ", FaithfulnessMetricNames.Names)}, or is 'all'.");
+        }
+
+        var maxSteps = options.Value.MaxMetricSteps;
+        var metricSteps = Field("metricSteps") is { } st
+            ? int.TryParse(st, NumberStyles.None, CultureInfo.InvariantCulture, out var steps) && steps >= 1 && steps <= maxSteps
+                ? steps
+                : throw RequestException.BadField("metricSteps", $"'metricSteps' must be a whole number from 1 to {maxSteps} (Cam:MaxMetricSteps).")
+            : Math.Min(FaithfulnessOptions.DefaultSteps, maxSteps);
+
+        var agreement = Field("agreement")?.ToLowerInvariant() switch
+        {
+            null or "false" => false,
+            "true" => true,
+            _ => throw RequestException.BadField("agreement", "'agreement' must be true or false."),
+        };
+
+        var topPercent = Field("agreementTopPercent") is { } tp
+            ? double.TryParse(tp, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) && percent is >= 1 and <= 99
+                ? percent
+                : throw RequestException.BadField("agreementTopPercent", "'agreementTopPercent' must be a number from 1 to 99 (percent of the pixels).")
+            : MapAgreement.DefaultTopPercent;
+
         return new CamRequest(image, models, targets, chosen, topK, colormap, alpha, resize, outputs, maxSize, format,
-            MethodOptions.Default with { ScoreCamChannels = scoreCamChannels });
+            MethodOptions.Default with { ScoreCamChannels = scoreCamChannels }, metrics, metricSteps, agreement, topPercent);
     }
 
     static RequestException TooLarge(long limit) => new(StatusCodes.Status413PayloadTooLarge, "Request too large",

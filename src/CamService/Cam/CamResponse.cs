@@ -1,13 +1,24 @@
 using System.Text.Json.Serialization;
 using CamService.Inference.Explanations;
+using CamService.Inference.Faithfulness;
 
 namespace CamService.Cam;
 
-/// <summary>The answer of POST /cam: the image's size after EXIF orientation, the size its pictures are drawn at, and one result per model, method and target.</summary>
+/// <summary>
+/// The answer of POST /cam: the image's size after EXIF orientation, the size its pictures are drawn at, one result
+/// per model, method and target, and, when asked, how far the models' maps agree.
+/// </summary>
 /// <param name="Image">The upright image's size.</param>
 /// <param name="Rendered">The heatmaps' and overlays' size: the image's, or less, as maxSize says, same aspect.</param>
 /// <param name="Results">One per model, method and target: models outer, then methods, then targets, each in the order asked.</param>
-public sealed record CamResponse(ImageSize Image, ImageSize Rendered, IReadOnlyList<CamResult> Results);
+/// <param name="Agreement">One per method and target, in the order asked (agreement=true).</param>
+/// <param name="AgreementMs">The milliseconds the agreement took, its pictures included (agreement=true).</param>
+public sealed record CamResponse(
+    ImageSize Image,
+    ImageSize Rendered,
+    IReadOnlyList<CamResult> Results,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AgreementResult>? Agreement = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? AgreementMs = null);
 
 /// <summary>Width and height in pixels.</summary>
 public sealed record ImageSize(int Width, int Height);
@@ -24,6 +35,7 @@ public sealed record ImageSize(int Width, int Height);
 /// <param name="OverlayJpeg">The same overlay as JPEG (format jpeg).</param>
 /// <param name="OverlayWebp">The same overlay as WebP (format webp).</param>
 /// <param name="TimingsMs">Where the time went, in milliseconds.</param>
+/// <param name="Metrics">The map's faithfulness scores that metrics asks for (absent when it asks for none).</param>
 public sealed record CamResult(
     string Model,
     bool Untrained,
@@ -35,7 +47,8 @@ public sealed record CamResult(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] byte[]? OverlayPng,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] byte[]? OverlayJpeg,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] byte[]? OverlayWebp,
-    Timings TimingsMs)
+    Timings TimingsMs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MapMetrics? Metrics = null)
 {
     /// <summary>The overlay, whichever its encoding.</summary>
     [JsonIgnore]
@@ -45,6 +58,56 @@ public sealed record CamResult(
 /// <summary>
 /// Milliseconds per stage of one result. Preprocess and inference (the one model run that gives logits,
 /// activations and every target's gradients) are the model's, shared by its results; cam (the method's own
-/// time, its head evaluations or forward passes included) and render are this map's.
+/// time, its head evaluations or forward passes included), render and metrics (the faithfulness metrics' forward
+/// passes; absent when none were asked) are this map's.
 /// </summary>
-public sealed record Timings(double Preprocess, double Inference, double Cam, double Render);
+public sealed record Timings(
+    double Preprocess,
+    double Inference,
+    double Cam,
+    double Render,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Metrics = null);
+
+/// <summary>
+/// A map's faithfulness scores (see the README's "Faithfulness and agreement"); only the metrics asked for are present.
+/// </summary>
+/// <param name="AverageDrop">Percent the target's probability drops on the image times the normalised map (lower is better).</param>
+/// <param name="Increase">Whether the probability rose instead.</param>
+/// <param name="DeletionAuc">Area under the deletion curve (lower is better).</param>
+/// <param name="InsertionAuc">Area under the insertion curve (higher is better).</param>
+/// <param name="DeletionCurve">The target's probability with the top i/steps of pixels deleted, i = 0…steps.</param>
+/// <param name="InsertionCurve">The target's probability with the top i/steps of pixels put back into the blurred image, i = 0…steps.</param>
+/// <param name="Forwards">Forward passes of the model the metrics took.</param>
+public sealed record MapMetrics(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? AverageDrop,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Increase,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? DeletionAuc,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? InsertionAuc,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? DeletionCurve,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? InsertionCurve,
+    int Forwards)
+{
+    public static MapMetrics From(FaithfulnessScores scores) => new(scores.AverageDrop, scores.Increase, scores.DeletionAuc, scores.InsertionAuc,
+        scores.DeletionCurve, scores.InsertionCurve, scores.Forwards);
+}
+
+/// <summary>How far the models' maps of one method and target agree (agreement=true), compared at the analysis size.</summary>
+/// <param name="Method">The CAM method.</param>
+/// <param name="Target">The target as the request wrote it: "top-1" (each model's own top class), an index or a label.</param>
+/// <param name="Models">The models compared, in the order asked: the rows and columns of the matrices.</param>
+/// <param name="Spearman">N×N Spearman rank correlations of the normalised maps over the pixels every model sees; the diagonal is 1.</param>
+/// <param name="TopPercent">The share of pixels, in percent, of each map's top region.</param>
+/// <param name="TopPercentIou">N×N intersection over union of the maps' top regions.</param>
+/// <param name="ConsensusPng">The mean of the normalised maps, coloured, at the rendered size (base64 PNG; transparent where a model's crop ends).</param>
+/// <param name="DisagreementPng">Their per-pixel standard deviation, doubled so that the colormap's top is the most two maps can differ (base64 PNG).</param>
+/// <param name="Analysis">The size the numbers were computed at: the upright image with its long side at most 256 px.</param>
+public sealed record AgreementResult(
+    string Method,
+    string Target,
+    IReadOnlyList<string> Models,
+    double[][] Spearman,
+    double TopPercent,
+    double[][] TopPercentIou,
+    byte[] ConsensusPng,
+    byte[] DisagreementPng,
+    ImageSize Analysis);
