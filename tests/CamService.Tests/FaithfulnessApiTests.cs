@@ -1,6 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using CamService.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
 
 namespace CamService.Tests;
 
@@ -112,5 +115,26 @@ public sealed class FaithfulnessApiTests(CamServiceFactory factory) : IClassFixt
         // The default of 20 is capped by the limit.
         var capped = await CamJsonAsync(client, ("models", "colour32"), ("metrics", "deletion"), ("outputs", "cam"));
         Assert.Equal(4, capped.GetProperty("results")[0].GetProperty("metrics").GetProperty("forwards").GetInt32());
+    }
+
+    /// <summary>
+    /// 10 000 steps of a 256 px model are 20 001 forward passes, seconds of work: the request's deadline stops them
+    /// part-way (the engine's run is long done by then), and the client gets 504.
+    /// </summary>
+    [Fact]
+    public async Task PastTheDeadline_TheMetricsStop_And504()
+    {
+        using var host = new ConfiguredFactory(new() { ["Cam:RequestTimeoutSeconds"] = "0.5", ["Cam:MaxMetricSteps"] = "10000", ["Inference:Threads"] = "1" },
+            directory => TestModels.WriteCamReady(directory, "colour256", 256));
+        var logs = new CollectingSink();
+        using var service = host.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(logs)));
+        var client = service.CreateClient();
+        await service.Services.GetRequiredService<CamService.Models.ModelRegistry>().Loaded.WaitAsync(TimeSpan.FromMinutes(2));
+
+        var problem = await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(),
+            fields: [("models", "colour256"), ("metrics", "all"), ("metricSteps", "10000"), ("outputs", "cam")])), 504);
+
+        Assert.Contains("Cam:RequestTimeoutSeconds", problem.GetProperty("detail").GetString());
+        await Wait.Until(() => logs.Count("run stopped", "colour256") == 1);
     }
 }
