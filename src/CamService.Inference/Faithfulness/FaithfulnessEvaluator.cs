@@ -36,6 +36,7 @@ public static class FaithfulnessEvaluator
     /// Stops between batches, and a run between operators, once <paramref name="cancellationToken"/> fires.
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <exception cref="NonFiniteOutputException">The model gave NaN or infinity for a perturbed image.</exception>
     public static FaithfulnessScores Evaluate(ICamModel model, ReadOnlySpan<float> image, CamMap cam, int target, float probability,
         FaithfulnessMetrics metrics, FaithfulnessOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -128,6 +129,7 @@ public static class FaithfulnessEvaluator
         if (metrics.HasFlag(FaithfulnessMetrics.Drop))
         {
             var masked = results[next++];
+            // A probability that rounds to 0 has nothing to drop.
             drop = probability > 0 ? Math.Max(0, probability - masked) / probability * 100 : 0;
             increase = masked > probability;
         }
@@ -168,8 +170,13 @@ public static class FaithfulnessEvaluator
     }
 
     /// <summary>The target's softmax probability, from logits less their maximum (exp of a logit in the hundreds overflows).</summary>
+    /// <exception cref="NonFiniteOutputException">NaN or infinite logits: no probability, and no JSON form either.</exception>
     static float Probability(Span<float> logits, int target)
     {
+        if (!TensorPrimitives.IsFiniteAll(logits))
+        {
+            throw new NonFiniteOutputException("logits", "The model produced NaN or infinite logits for a perturbed copy of this image, so its map cannot be scored.");
+        }
         TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), logits);
         TensorPrimitives.SoftMax(logits, logits);
         return logits[target];

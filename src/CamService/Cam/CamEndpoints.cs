@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text.Json;
 using CamService.Hosting;
 using CamService.Imaging;
@@ -120,7 +121,7 @@ public static class CamEndpoints
         double? agreementMs = null;
         if (camRequest.Agreement)
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var clock = Stopwatch.StartNew();
             agreement = await cores.RunAsync(() => CamAgreement.Compare(explanations, camRequest, imageSize, size), cancellationToken);
             agreementMs = CamExplainer.Round(clock.Elapsed.TotalMilliseconds);
         }

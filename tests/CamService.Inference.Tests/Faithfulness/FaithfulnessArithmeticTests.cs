@@ -114,6 +114,17 @@ public sealed class FaithfulnessArithmeticTests
     }
 
     [Fact]
+    public void NonFiniteLogits_OfAPerturbedImage_AreRefused()
+    {
+        var model = new SumModel(2, 2, channelsFirst: true);
+        // Infinity times the map's 0 is NaN on the masked image.
+        var image = model.Image([4, 3, 2, float.PositiveInfinity], 0);
+
+        var error = Assert.Throws<NonFiniteOutputException>(() => FaithfulnessEvaluator.Evaluate(model, image, Map, 0, 0.5f, FaithfulnessMetrics.Drop));
+        Assert.Equal("logits", error.Output);
+    }
+
+    [Fact]
     public void Area_IsTheTrapezoidRule()
     {
         Assert.Equal(0.5, FaithfulnessEvaluator.Area([1, 0]));
