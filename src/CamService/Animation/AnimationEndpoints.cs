@@ -3,7 +3,6 @@ using CamService.Cam;
 using CamService.Hosting;
 using CamService.Imaging;
 using CamService.Imaging.Animation;
-using CamService.Inference.Explanations;
 using CamService.Inference.Runtime;
 using CamService.Models;
 using CamService.Problems;

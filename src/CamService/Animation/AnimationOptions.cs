@@ -24,7 +24,7 @@ public sealed class AnimationOptions
 
     /// <summary>
     /// Most pixels of all frames together, caption strips included (default 16 M: 24 frames of 640×480 with
-    /// their captions are 9 M). Every frame is held until the GIF is written; beyond, 400.
+    /// their captions are 8.4 M). Every frame is held until the GIF is written; beyond, 400.
     /// </summary>
     [Range(1, long.MaxValue)]
     public long MaxPixels { get; set; } = 16_000_000;

@@ -4,8 +4,9 @@ namespace CamService.Animation;
 
 /// <summary>
 /// Where an animation's time went, in milliseconds, sent as a Server-Timing header so that a benchmark (or a
-/// browser's network panel) can tell explaining from encoding. Explain is the wall time of the model runs and the
-/// frames drawn beside them; inference and draw are the sums of the runs' and the frames' own times within it.
+/// browser's network panel) can tell explaining from encoding. Read is the body and its fields; explain is the wall
+/// time of the model runs and the frames drawn beside them; inference (each model's preprocessing and run) and draw
+/// (each frame's projection, overlay and caption) are sums of the times within it, so they may exceed it.
 /// </summary>
 public sealed record AnimationTimings(double Read, double Decode, double Explain, double Inference, double Draw, double Encode)
 {
