@@ -80,40 +80,9 @@ public static class CamEndpoints
         using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, hint), cancellationToken);
         var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
         var quality = options.Value.OverlayQuality;
-        var plan = RunPlan.For(models.Select(m => m.Model!.Threads).ToList(), cores.Cores);
-
-        // One engine call per model computes all its maps: a many-forwards method (Score-CAM) keeps the run's
-        // cores for its whole time, and the request's deadline stops it as it stops a run.
-        Task<Explanation> Infer(int i, bool underLoad)
-        {
-            var threads = models[i].Model!.Threads;
-            var preferred = underLoad ? threads.UnderLoad.Threads : threads.Fastest.Threads;
-            return cores.RunAsync(preferred, threads.UnderLoad.Threads,
-                lease => explainer.Infer(image, models[i], camRequest, underLoad || lease.UnderLoad, cancellationToken), cancellationToken);
-        }
         // Each map's pictures are drawn on a core of their own, side by side.
-        Task<CamResult[]> Render(Explanation explanation) => Task.WhenAll(explanation.Maps.Select(map =>
-            cores.RunAsync(() => CamExplainer.Render(image, explanation, map, camRequest, size, quality), cancellationToken)));
-
-        // WhenAll ends only when every run and drawing has: none still uses the image when it is disposed.
-        var results = new CamResult[models.Count][];
-        if (plan.SideBySide)
-        {
-            // Each run asks for its cores in the plan's order, and its pictures are drawn on the cores it frees.
-            await Task.WhenAll(plan.Order.Select(async i => results[i] = await Render(await Infer(i, underLoad: true))));
-        }
-        else
-        {
-            // One after another, then the pictures side by side: a picture drawn during the next model's run
-            // would take a core that run is fastest with (on 2 cores, resnet50 then ran on one thread, 83 ms
-            // instead of 44).
-            var explanations = new List<Explanation>(models.Count);
-            for (var i = 0; i < models.Count; i++)
-            {
-                explanations.Add(await Infer(i, underLoad: false));
-            }
-            results = await Task.WhenAll(explanations.Select(Render));
-        }
+        var results = await explainer.ExplainAsync(cores, image, models, camRequest, explanation => Task.WhenAll(explanation.Maps.Select(map =>
+            cores.RunAsync(() => CamExplainer.Render(image, explanation, map, camRequest, size, quality), cancellationToken))), cancellationToken);
 
         // Models outer, then methods, then targets: the engine's maps are in method-then-target order already.
         var answer = results.SelectMany(r => r).ToList();
