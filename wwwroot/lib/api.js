@@ -77,20 +77,17 @@ export function listMethods() {
 /** How often an explanation is sent again while the service says it is busy. */
 const BUSY_RETRIES = 20;
 
-/** The fields POST cam and POST cam/animation share. */
-function explanationForm({ file, models, methods, target, colormap, alpha, resize, topk = 5, outputs, maxSize, format }) {
+/** The fields POST cam and POST cam/animation share; the animation refuses those that shape a JSON answer (topk, outputs, format). */
+function explanationForm({ file, models, methods, target, colormap, alpha, resize, maxSize }) {
   const form = new FormData();
   form.append('image', file, file.name);
   form.append('models', [].concat(models).join(','));
   if (methods) form.append('method', [].concat(methods).join(','));
   if (target !== null && target !== undefined) form.append('target', String(target));
-  form.append('topk', String(topk));
   form.append('colormap', colormap);
   if (alpha !== undefined) form.append('alpha', String(alpha));
   form.append('resize', resize);
-  if (outputs) form.append('outputs', [].concat(outputs).join(','));
   if (maxSize !== undefined) form.append('maxSize', String(maxSize));
-  if (format) form.append('format', format);
   return form;
 }
 
@@ -103,8 +100,11 @@ function explanationForm({ file, models, methods, target, colormap, alpha, resiz
  * metrics: true for every faithfulness metric of each map (extra forward passes); agreement: true for the
  * models' agreement per method (two models or more). Left out, the service's defaults apply.
  */
-export function explain({ metrics, agreement, signal, ...fields }) {
+export function explain({ topk = 5, outputs, format, metrics, agreement, signal, ...fields }) {
   const form = explanationForm(fields);
+  form.append('topk', String(topk));
+  if (outputs) form.append('outputs', [].concat(outputs).join(','));
+  if (format) form.append('format', format);
   if (metrics) form.append('metrics', 'all');
   if (agreement) form.append('agreement', 'true');
   return request('cam', { method: 'POST', body: form, headers: { accept: 'application/json' }, signal }, BUSY_RETRIES);
