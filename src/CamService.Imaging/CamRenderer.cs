@@ -168,24 +168,11 @@ public static class CamRenderer
     {
         ArgumentNullException.ThrowIfNull(image);
         CheckSize(projected, image.Width, image.Height);
-        if (!(alpha >= 0 && alpha <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "Alpha must be between 0 and 1.");
-        }
+        Span<int> weighted = stackalloc int[3 * Levels];
+        var pixelWeight = BlendTable(colormap, alpha, weighted);
         if (format != OverlayFormat.Png && quality is < 1 or > 100)
         {
             throw new ArgumentOutOfRangeException(nameof(quality), quality, "Quality must be from 1 to 100.");
-        }
-        // Fixed point in 1/256ths: the colour's share of each table entry is computed once, not per pixel.
-        var colourWeight = (int)MathF.Round(alpha * 256);
-        var pixelWeight = 256 - colourWeight;
-        Span<int> weighted = stackalloc int[3 * Levels];
-        var table = Palette(colormap);
-        for (var i = 0; i < table.Length; i++)
-        {
-            weighted[3 * i] = table[i].R * colourWeight + 128;
-            weighted[3 * i + 1] = table[i].G * colourWeight + 128;
-            weighted[3 * i + 2] = table[i].B * colourWeight + 128;
         }
 
         var (width, height) = (image.Width, image.Height);
@@ -212,16 +199,59 @@ public static class CamRenderer
 
         // JPEG and WebP encoders take a whole image.
         using var blended = new Image<Rgb24>(image.GetConfiguration(), width, height);
-        for (var y = 0; y < height; y++)
-        {
-            Blend(image.DangerousGetPixelRowMemory(y).Span, projected.Slice(y * width, width), weighted, pixelWeight, blended.DangerousGetPixelRowMemory(y).Span);
-        }
+        DrawOverlay(image, projected, colormap, alpha, blended);
         using var encoded = new MemoryStream();
         IImageEncoder encoder = format == OverlayFormat.Jpeg
             ? new JpegEncoder { Quality = quality, ColorType = JpegColorType.YCbCrRatio420 }
             : new WebpEncoder { Quality = quality, FileFormat = WebpFileFormatType.Lossy, Method = WebpEncodingMethod.Fastest };
         blended.Save(encoded, encoder);
         return encoded.ToArray();
+    }
+
+    /// <summary>
+    /// Blends the heatmap over <paramref name="image"/> as <see cref="OverlayPng"/> does, into the top-left
+    /// corner of <paramref name="target"/> (at least the image's size): for pictures that hold more than the
+    /// overlay, such as an animation's frame with its caption.
+    /// </summary>
+    // Runs once per picture: optimise its loops now rather than after tiered JIT has seen enough calls.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DrawOverlay(Image<Rgb24> image, ReadOnlySpan<float> projected, Colormap colormap, float alpha, Image<Rgb24> target)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(target);
+        CheckSize(projected, image.Width, image.Height);
+        if (target.Width < image.Width || target.Height < image.Height)
+        {
+            throw new ArgumentException($"The target is {target.Width}×{target.Height}, smaller than the image's {image.Width}×{image.Height}.", nameof(target));
+        }
+        Span<int> weighted = stackalloc int[3 * Levels];
+        var pixelWeight = BlendTable(colormap, alpha, weighted);
+        var width = image.Width;
+        for (var y = 0; y < image.Height; y++)
+        {
+            Blend(image.DangerousGetPixelRowMemory(y).Span, projected.Slice(y * width, width), weighted, pixelWeight, target.DangerousGetPixelRowMemory(y).Span[..width]);
+        }
+    }
+
+    /// <summary>
+    /// Fixed point in 1/256ths: each colormap entry's colour times alpha (and the rounding half) into
+    /// <paramref name="weighted"/>, computed once rather than per pixel; returns the photo's weight.
+    /// </summary>
+    static int BlendTable(Colormap colormap, float alpha, Span<int> weighted)
+    {
+        if (!(alpha >= 0 && alpha <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "Alpha must be between 0 and 1.");
+        }
+        var colourWeight = (int)MathF.Round(alpha * 256);
+        var table = Palette(colormap);
+        for (var i = 0; i < table.Length; i++)
+        {
+            weighted[3 * i] = table[i].R * colourWeight + 128;
+            weighted[3 * i + 1] = table[i].G * colourWeight + 128;
+            weighted[3 * i + 2] = table[i].B * colourWeight + 128;
+        }
+        return 256 - colourWeight;
     }
 
     static void Blend(ReadOnlySpan<Rgb24> source, ReadOnlySpan<float> values, ReadOnlySpan<int> weighted, int pixelWeight, Span<Rgb24> target)

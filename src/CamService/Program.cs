@@ -1,3 +1,4 @@
+using CamService.Animation;
 using CamService.Cam;
 using CamService.Execution;
 using CamService.Health;
@@ -19,6 +20,7 @@ builder.Services.AddProblems();
 builder.Services.AddInference(builder.Configuration);
 builder.Services.AddModels(builder.Configuration);
 builder.Services.AddCam(builder.Configuration);
+builder.Services.AddAnimation(builder.Configuration);
 builder.Services.AddTraffic(builder.Configuration);
 builder.Services.AddHealth();
 builder.Services.AddPrometheusMetrics();
@@ -36,6 +38,7 @@ app.MapHealth();
 app.MapPrometheusMetrics();
 app.MapModels();
 app.MapCam();
+app.MapAnimation();
 app.MapCamMethods();
 
 app.Run();

@@ -75,7 +75,8 @@ public sealed class MethodPageTests(PageFixture fixture)
         await session.AddImagesAsync(Photos.Red(), Photos.Dark());
         await session.WaitForSettledCellsAsync(6);
 
-        // One model: untick the others, which asks for nothing.
+        // One model: untick the others, which asks for nothing (with agreement off: two models would ask for theirs).
+        await page.Locator("input[name=agreement]").UncheckAsync();
         foreach (var model in Models.Skip(1))
         {
             await page.Locator($".model-card[data-model-id='{model}'] input").UncheckAsync();

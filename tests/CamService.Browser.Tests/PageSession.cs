@@ -88,13 +88,17 @@ public sealed class PageSession : IAsyncDisposable
     public ILocator Cell(int row, string model, string method) =>
         Page.Locator($"cam-grid tbody tr:nth-child({row + 1}) cam-cell[data-model-id='{model}'][data-method='{method}']");
 
-    /// <summary>Waits until the grid has <paramref name="count"/> cells and none is still waiting or running.</summary>
+    /// <summary>
+    /// Waits until the grid has <paramref name="count"/> cells and none of them, nor any row's agreement
+    /// panel, is still waiting or running.
+    /// </summary>
     public Task WaitForSettledCellsAsync(int count) =>
         Page.WaitForFunctionAsync(
             """
             count => {
               const cells = [...document.querySelectorAll('cam-cell')];
-              return cells.length === count && cells.every(cell => cell.dataset.state === 'done' || cell.dataset.state === 'failed');
+              const settled = element => element.dataset.state === 'done' || element.dataset.state === 'failed';
+              return cells.length === count && cells.every(settled) && [...document.querySelectorAll('agreement-panel')].every(settled);
             }
             """, count);
 

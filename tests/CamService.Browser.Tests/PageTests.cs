@@ -343,13 +343,15 @@ public sealed class PageTests(PageFixture fixture)
         await chooser.SetFilesAsync([Photos.Red(), Photos.Dark()]);
         await session.WaitForSettledCellsAsync(6);
 
-        // Models: Space unticks a model (its column goes) and ticks it again.
+        // Models: Space unticks a model (its column goes; each row's agreement of the other two is asked
+        // for) and ticks it again (its cells and the agreement of all three, one request per photo).
         await session.TabToAsync($".model-card[data-model-id='{PageServer.UntrainedModel}'] input");
         await page.Keyboard.PressAsync("Space");
         await session.WaitForSettledCellsAsync(4);
+        Assert.Equal(4, session.CamRequests);
         await page.Keyboard.PressAsync("Space");
         await session.WaitForSettledCellsAsync(6);
-        Assert.Equal(4, session.CamRequests);
+        Assert.Equal(6, session.CamRequests);
 
         // Target: type part of a label and press Enter: every cell explains it.
         await session.TabToAsync("#target");
@@ -358,14 +360,14 @@ public sealed class PageTests(PageFixture fixture)
         await page.WaitForFunctionAsync("() => document.querySelector('#target').value === 'green'");
         await session.WaitForSettledCellsAsync(6);
         Assert.All(await page.Locator("cam-cell [data-target]").AllTextContentsAsync(), text => Assert.Contains("Explains green #1", text));
-        Assert.Equal(6, session.CamRequests);
+        Assert.Equal(8, session.CamRequests);
 
         // Colormap: arrow keys on the select.
         await session.TabToAsync("#colormap");
         await page.Keyboard.PressAsync("ArrowDown");
         Assert.Equal("turbo", await page.Locator("#colormap").InputValueAsync());
         await session.WaitForSettledCellsAsync(6);
-        Assert.Equal(8, session.CamRequests);
+        Assert.Equal(10, session.CamRequests);
 
         // Opacity: arrow keys on the slider; no request.
         await session.TabToAsync("#opacity");
@@ -377,7 +379,7 @@ public sealed class PageTests(PageFixture fixture)
         await page.Keyboard.PressAsync("ArrowDown");
         Assert.True(await page.Locator("input[name=resize][value=crop]").IsCheckedAsync());
         await session.WaitForSettledCellsAsync(6);
-        Assert.Equal(10, session.CamRequests);
+        Assert.Equal(12, session.CamRequests);
 
         // A cell: focusing it shows the photo; Enter on a top-5 entry re-targets that cell.
         await session.TabToAsync("tbody tr:first-child cam-cell[data-model-id='colour32'] .cell-figure");
@@ -388,7 +390,7 @@ public sealed class PageTests(PageFixture fixture)
         await page.Keyboard.PressAsync("Enter");
         await session.WaitForSettledCellsAsync(6);
         Assert.Contains("Explains dark #3", await cell.Locator("[data-target]").TextContentAsync());
-        Assert.Equal(11, session.CamRequests);
+        Assert.Equal(13, session.CamRequests);
         // The keyboard stays on the entry it pressed.
         Assert.Equal("3", await page.EvaluateAsync<string>("() => document.activeElement.dataset.index"));
 

@@ -40,7 +40,7 @@ function pause(seconds, signal) {
  * request is sent again after that long (a little more, so that waiting cells do not return all at
  * once), up to `retries` times. A 503 without Retry-After (a model that is not ready) fails at once.
  */
-async function request(url, init, retries = 0) {
+async function request(url, init, retries = 0, read = (response) => response.json()) {
   for (let attempt = 0; ; attempt++) {
     let response;
     try {
@@ -55,7 +55,7 @@ async function request(url, init, retries = 0) {
       continue;
     }
     if (!response.ok) throw await problemOf(response);
-    return response.json();
+    return read(response);
   }
 }
 
@@ -77,26 +77,42 @@ export function listMethods() {
 /** How often an explanation is sent again while the service says it is busy. */
 const BUSY_RETRIES = 20;
 
+/** The fields POST cam and POST cam/animation share; the animation refuses those that shape a JSON answer (topk, outputs, format). */
+function explanationForm({ file, models, methods, target, colormap, alpha, resize, maxSize }) {
+  const form = new FormData();
+  form.append('image', file, file.name);
+  form.append('models', [].concat(models).join(','));
+  if (methods) form.append('method', [].concat(methods).join(','));
+  if (target !== null && target !== undefined) form.append('target', String(target));
+  form.append('colormap', colormap);
+  if (alpha !== undefined) form.append('alpha', String(alpha));
+  form.append('resize', resize);
+  if (maxSize !== undefined) form.append('maxSize', String(maxSize));
+  return form;
+}
+
 /**
  * POST cam for one image and one or more models and methods; the answer has a result per model and method
  * (models outer, each in the order given). Retried while the service is busy. target: null for each model's
  * top-1, a class index (number) or an exact label (string). methods: CAM method names (left out: the
  * service's default, gradcam). outputs: the parts of each result (cam, heatmap, overlay); maxSize: the
  * pictures' long side (0: the image's size); format: the overlay's encoding; alpha: the overlay's opacity.
- * Left out, the service's defaults apply.
+ * metrics: true for every faithfulness metric of each map (extra forward passes); agreement: true for the
+ * models' agreement per method (two models or more). Left out, the service's defaults apply.
  */
-export function explain({ file, models, methods, target, colormap, alpha, resize, topk = 5, outputs, maxSize, format, signal }) {
-  const form = new FormData();
-  form.append('image', file, file.name);
-  form.append('models', [].concat(models).join(','));
-  if (methods) form.append('method', [].concat(methods).join(','));
-  if (target !== null && target !== undefined) form.append('target', String(target));
+export function explain({ topk = 5, outputs, format, metrics, agreement, signal, ...fields }) {
+  const form = explanationForm(fields);
   form.append('topk', String(topk));
-  form.append('colormap', colormap);
-  if (alpha !== undefined) form.append('alpha', String(alpha));
-  form.append('resize', resize);
   if (outputs) form.append('outputs', [].concat(outputs).join(','));
-  if (maxSize !== undefined) form.append('maxSize', String(maxSize));
   if (format) form.append('format', format);
+  if (metrics) form.append('metrics', 'all');
+  if (agreement) form.append('agreement', 'true');
   return request('cam', { method: 'POST', body: form, headers: { accept: 'application/json' }, signal }, BUSY_RETRIES);
+}
+
+/** POST cam/animation: the same fields as explain; the answer is an animated GIF (a Blob) cycling through the models' overlays. */
+export function animation({ signal, ...fields }) {
+  const form = explanationForm(fields);
+  return request('cam/animation', { method: 'POST', body: form, headers: { accept: 'image/gif' }, signal }, BUSY_RETRIES,
+    (response) => response.blob());
 }

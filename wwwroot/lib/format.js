@@ -20,5 +20,11 @@ export const probability = (value) => percent.format(value);
 /** 1536000 → "1.5 MB". */
 export const bytes = (count) => `${compact.format(count)}B`;
 
-/** The whole time a result took on the service, stage by stage added up. */
-export const totalMs = (timings) => timings.preprocess + timings.inference + timings.cam + timings.render;
+/** A score between −1 and 1 (an AUC, a correlation, an IoU): 0.45678 → "0.457", −0.1 → "−0.100". */
+export const score = (value) => (value == null ? '–' : value.toFixed(3).replace('-', '−'));
+
+/** A percentage that is already one: 12.345 → "12.3%". */
+export const percentage = (value) => (value == null ? '–' : `${value.toFixed(1)}%`);
+
+/** The whole time a result took on the service, stage by stage added up (its metrics' forward passes too). */
+export const totalMs = (timings) => timings.preprocess + timings.inference + timings.cam + timings.render + (timings.metrics ?? 0);

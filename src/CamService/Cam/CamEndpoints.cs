@@ -81,40 +81,11 @@ public static class CamEndpoints
         using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, hint), cancellationToken);
         var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
         var quality = options.Value.OverlayQuality;
-        var plan = RunPlan.For(models.Select(m => m.Model!.Threads).ToList(), cores.Cores);
-
-        // One engine call per model computes all its maps: a many-forwards method (Score-CAM) keeps the run's
-        // cores for its whole time, and the request's deadline stops it as it stops a run.
-        Task<Explanation> Infer(int i, bool underLoad)
-        {
-            var threads = models[i].Model!.Threads;
-            var preferred = underLoad ? threads.UnderLoad.Threads : threads.Fastest.Threads;
-            return cores.RunAsync(preferred, threads.UnderLoad.Threads,
-                lease => explainer.Infer(image, models[i], camRequest, underLoad || lease.UnderLoad, cancellationToken), cancellationToken);
-        }
-        // Each map's pictures are drawn on a core of their own, side by side.
-        Task<CamResult[]> Render(Explanation explanation) => Task.WhenAll(explanation.Maps.Select((_, index) =>
-            cores.RunAsync(() => CamExplainer.Render(image, explanation, index, camRequest, size, quality), cancellationToken)));
-
-        // WhenAll ends only when every run and drawing has: none still uses the image when it is disposed.
-        var results = new CamResult[models.Count][];
-        var explanations = new Explanation[models.Count];
-        if (plan.SideBySide)
-        {
-            // Each run asks for its cores in the plan's order, and its pictures are drawn on the cores it frees.
-            await Task.WhenAll(plan.Order.Select(async i => results[i] = await Render(explanations[i] = await Infer(i, underLoad: true))));
-        }
-        else
-        {
-            // One after another, then the pictures side by side: a picture drawn during the next model's run
-            // would take a core that run is fastest with (on 2 cores, resnet50 then ran on one thread, 83 ms
-            // instead of 44).
-            for (var i = 0; i < models.Count; i++)
-            {
-                explanations[i] = await Infer(i, underLoad: false);
-            }
-            results = await Task.WhenAll(explanations.Select(Render));
-        }
+        // Each map's pictures are drawn on a core of their own, side by side; each model's explanation is kept
+        // beside its pictures, for agreement to compare the models' maps afterwards.
+        var drawn = await explainer.ExplainAsync(cores, image, models, camRequest, async explanation => (Explanation: explanation, Results: await Task.WhenAll(
+            explanation.Maps.Select((_, index) => cores.RunAsync(() => CamExplainer.Render(image, explanation, index, camRequest, size, quality), cancellationToken)))),
+            cancellationToken);
 
         var imageSize = new ImageSize(image.Width, image.Height);
         List<AgreementResult>? agreement = null;
@@ -122,12 +93,12 @@ public static class CamEndpoints
         if (camRequest.Agreement)
         {
             var clock = Stopwatch.StartNew();
-            agreement = await cores.RunAsync(() => CamAgreement.Compare(explanations, camRequest, imageSize, size), cancellationToken);
+            agreement = await cores.RunAsync(() => CamAgreement.Compare(drawn.Select(d => d.Explanation).ToList(), camRequest, imageSize, size), cancellationToken);
             agreementMs = CamExplainer.Round(clock.Elapsed.TotalMilliseconds);
         }
 
         // Models outer, then methods, then targets: the engine's maps are in method-then-target order already.
-        var answer = results.SelectMany(r => r).ToList();
+        var answer = drawn.SelectMany(d => d.Results).ToList();
         return picture is { } format
             ? TypedResults.File(answer[0].Overlay!, MediaTypes[format])
             : CompleteJson(new CamResponse(imageSize, size, answer, agreement, agreementMs), json.Value.SerializerOptions);

@@ -11,6 +11,13 @@ using Microsoft.Extensions.Options;
 
 namespace CamService.Cam;
 
+/// <summary>A request's image and its other fields (by name, case-insensitive) as sent, before validation.</summary>
+public sealed record CamForm(ReadOnlyMemory<byte> Image, IReadOnlyDictionary<string, string?> Fields)
+{
+    /// <summary>A field's value, trimmed; null when it is absent or blank.</summary>
+    public string? Field(string name) => Fields.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+}
+
 /// <summary>
 /// Reads POST /cam from multipart/form-data or application/json into a <see cref="CamRequest"/>,
 /// enforcing the body limit while reading (not only from Content-Length) and validating every field.
@@ -26,7 +33,14 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
     /// <summary>The fields that take a list: comma-separated, or in JSON an array.</summary>
     static readonly string[] ListFields = ["models", "target", "method", "metrics"];
 
-    public async Task<CamRequest> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public async Task<CamRequest> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        Validate(await ReadFormAsync(request, cancellationToken));
+
+    /// <summary>
+    /// The body's image and fields as sent, not yet validated: for an endpoint with fields of its own besides
+    /// /cam's (POST /cam/animation), which reads those, then has the rest checked by <see cref="Validate"/>.
+    /// </summary>
+    public async Task<CamForm> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxBodyBytes;
         if (request.ContentLength > limit)
@@ -38,17 +52,16 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
             feature.MaxRequestBodySize = limit;
         }
 
-        var (image, fields) = request.ContentType switch
+        return request.ContentType switch
         {
             { } type when type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) => await ReadMultipart(request, limit, cancellationToken),
             { } type when type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) => await ReadJson(request, limit, cancellationToken),
             var type => throw new RequestException(StatusCodes.Status415UnsupportedMediaType, "Unsupported request",
                 $"Send multipart/form-data (an 'image' file and fields) or application/json (image as base64), not {type ?? "a body without Content-Type"}."),
         };
-        return Validate(image, fields);
     }
 
-    static async Task<(ReadOnlyMemory<byte>, Dictionary<string, string?>)> ReadMultipart(HttpRequest request, long limit, CancellationToken cancellationToken)
+    static async Task<CamForm> ReadMultipart(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         IFormCollection form;
         try
@@ -83,10 +96,10 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         }
         using var buffer = new MemoryStream((int)Math.Min(files[0].Length, limit));
         await files[0].CopyToAsync(buffer, cancellationToken);
-        return (buffer.ToArray(), fields);
+        return new CamForm(buffer.ToArray(), fields);
     }
 
-    static async Task<(ReadOnlyMemory<byte>, Dictionary<string, string?>)> ReadJson(HttpRequest request, long limit, CancellationToken cancellationToken)
+    static async Task<CamForm> ReadJson(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         var body = await ReadLimited(request.Body, limit, cancellationToken);
         JsonDocument document;
@@ -124,7 +137,7 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
             {
                 throw RequestException.BadField("image", "'image' (base64 of a JPEG, PNG or WebP file) is required.");
             }
-            return (DecodeBase64(image), fields);
+            return new CamForm(DecodeBase64(image), fields);
         }
     }
 
@@ -155,18 +168,25 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         return buffer.ToArray();
     }
 
-    CamRequest Validate(ReadOnlyMemory<byte> image, Dictionary<string, string?> fields)
+    /// <summary>
+    /// Checks every field of /cam and makes the request. <paramref name="ownFields"/> are the caller's own (read
+    /// already, allowed here, and named when a field is unknown); <paramref name="defaultMaxSize"/> is maxSize
+    /// when the request gives none (Cam:DefaultMaxSize unless the caller has a default of its own).
+    /// </summary>
+    public CamRequest Validate(CamForm form, IReadOnlyList<string>? ownFields = null, int? defaultMaxSize = null)
     {
-        var unknown = fields.Keys.FirstOrDefault(k => !Fields.Contains(k, StringComparer.OrdinalIgnoreCase));
+        var known = Fields.Concat(ownFields ?? []).ToList();
+        var unknown = form.Fields.Keys.FirstOrDefault(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase));
         if (unknown is not null)
         {
-            throw RequestException.BadField(unknown, $"Unknown field '{unknown}'. Fields: {string.Join(", ", Fields)}.");
+            throw RequestException.BadField(unknown, $"Unknown field '{unknown}'. Fields: {string.Join(", ", known)}.");
         }
+        var image = form.Image;
         if (image.Length == 0)
         {
             throw RequestException.BadField("image", "The image is empty.");
         }
-        string? Field(string name) => fields.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+        string? Field(string name) => form.Field(name);
 
         var models = Field("models")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (models is not null && models.Distinct(StringComparer.Ordinal).Count() != models.Length)
@@ -238,7 +258,7 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
             ? int.TryParse(m, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size <= 100_000
                 ? size
                 : throw RequestException.BadField("maxSize", "'maxSize' must be a whole number of pixels from 0 (the image's size) to 100000.")
-            : options.Value.DefaultMaxSize;
+            : defaultMaxSize ?? options.Value.DefaultMaxSize;
 
         OverlayFormat? format = (Field("format") ?? options.Value.DefaultFormat).ToLowerInvariant() switch
         {

@@ -1,3 +1,4 @@
+using CamService.Animation;
 using CamService.Cam;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
@@ -5,15 +6,22 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 namespace CamService.Hosting;
 
 /// <summary>
-/// Documents POST /cam's two request forms and its PNG answer. The endpoint reads its body itself
-/// (to enforce the size limit while reading and to answer 415 as a problem), so no parameter
-/// binding describes it.
+/// Documents the two request forms of POST /cam and POST /cam/animation and their picture answers. The
+/// endpoints read their bodies themselves (to enforce the size limit while reading and to answer 415 as a
+/// problem), so no parameter binding describes them.
 /// </summary>
 public sealed class CamOperationFilter : IOperationFilter
 {
+    /// <summary>Per operation: its multipart and JSON fields, and the picture types a 200 may be.</summary>
+    static readonly Dictionary<string, (Type Form, Type Json, string[] Pictures)> Operations = new()
+    {
+        ["ExplainImage"] = (typeof(CamFormFields), typeof(CamJsonBody), ["image/png"]),
+        ["AnimateImage"] = (typeof(AnimationFormFields), typeof(AnimationJsonBody), [AnimationEndpoints.MediaType]),
+    };
+
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
-        if (operation.OperationId != "ExplainImage")
+        if (operation.OperationId is not { } id || !Operations.TryGetValue(id, out var documented))
         {
             return;
         }
@@ -23,13 +31,16 @@ public sealed class CamOperationFilter : IOperationFilter
             Description = "An image and optional fields, as multipart/form-data or as JSON with the image in base64.",
             Content = new Dictionary<string, OpenApiMediaType>
             {
-                ["multipart/form-data"] = new() { Schema = context.SchemaGenerator.GenerateSchema(typeof(CamFormFields), context.SchemaRepository) },
-                ["application/json"] = new() { Schema = context.SchemaGenerator.GenerateSchema(typeof(CamJsonBody), context.SchemaRepository) },
+                ["multipart/form-data"] = new() { Schema = context.SchemaGenerator.GenerateSchema(documented.Form, context.SchemaRepository) },
+                ["application/json"] = new() { Schema = context.SchemaGenerator.GenerateSchema(documented.Json, context.SchemaRepository) },
             },
         };
         if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content is { } content)
         {
-            content["image/png"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+            foreach (var picture in documented.Pictures)
+            {
+                content[picture] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+            }
         }
     }
 }

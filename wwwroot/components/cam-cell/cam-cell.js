@@ -2,7 +2,8 @@
 // again only when what it shows would change (sharing the photo's upload with the other cells of its
 // row, see explain-batch.js), shows its own progress and its own error, and re-blends the heatmap over
 // the photo in the browser when only the opacity changes. Clicking one of its top-5 predictions
-// explains that class in this cell alone.
+// explains that class in this cell alone. With the metrics asked for, the cell lists how faithful its map
+// is: the confidence the map keeps, and the deletion and insertion curves' areas.
 import * as api from '../../lib/api.js';
 import { h } from '../../lib/dom.js';
 import { explainCell } from '../../lib/explain-batch.js';
@@ -19,7 +20,7 @@ export class CamCell extends HTMLElement {
   #requestKey = null;
   #controller = null;
   #state = 'idle';
-  /** { imageSize, predictions, target, timingsMs, untrained } of the last answer. */
+  /** { imageSize, predictions, target, timingsMs, untrained, metrics } of the last answer. */
   #result = null;
   #heatmap = null;
   #error = null;
@@ -31,6 +32,7 @@ export class CamCell extends HTMLElement {
   #busyText;
   #caption;
   #predictions;
+  #metrics;
   #download;
   #errorBox;
 
@@ -75,8 +77,8 @@ export class CamCell extends HTMLElement {
   }
 
   #key() {
-    const { target, colormap, resize } = this.#settings;
-    return JSON.stringify([this.#method, this.#override ?? target, colormap, resize]);
+    const { target, colormap, resize, metrics } = this.#settings;
+    return JSON.stringify([this.#method, this.#override ?? target, colormap, resize, metrics]);
   }
 
   #build() {
@@ -91,13 +93,14 @@ export class CamCell extends HTMLElement {
       this.#busy);
     this.#caption = h('figcaption', { class: 'cell-caption' });
     this.#predictions = h('ol', { class: 'cell-predictions' });
+    this.#metrics = h('div', { class: 'cell-metrics', 'data-metrics': true, hidden: true });
     this.#download = h('button', { type: 'button', class: 'link-button', 'data-download-overlay': true, hidden: true,
       onclick: () => this.#downloadOverlay() }, 'Download overlay');
     this.#errorBox = h('div', { class: 'cell-error', hidden: true });
     // Focusing the figure (or hovering it) shows the photo without the heatmap; see cam-cell.css.
     this.append(
       h('figure', { class: 'cell-figure', tabindex: '0' }, this.#picture, this.#caption),
-      this.#errorBox, this.#predictions, this.#download);
+      this.#errorBox, this.#metrics, this.#predictions, this.#download);
   }
 
   #request() {
@@ -109,10 +112,10 @@ export class CamCell extends HTMLElement {
     const image = this.#image;
     const model = this.#model;
     const method = this.#method;
-    const { target, colormap, resize } = this.#settings;
+    const { target, colormap, resize, metrics } = this.#settings;
     this.#setState('waiting');
     explainCell({
-      image, model: model.id, method, target: this.#override ?? target, colormap, resize, signal: controller.signal,
+      image, model: model.id, method, target: this.#override ?? target, colormap, resize, metrics, signal: controller.signal,
       onStart: () => { if (controller === this.#controller) this.#setState('running'); },
     })
       .then(async ({ image: imageSize, rendered, result }) => {
@@ -130,6 +133,7 @@ export class CamCell extends HTMLElement {
           target: result.target,
           timingsMs: result.timingsMs,
           untrained: result.untrained,
+          metrics: result.metrics ?? null,
         };
         this.#setState('done');
       })
@@ -175,9 +179,11 @@ export class CamCell extends HTMLElement {
     if (showResult) {
       this.#paint();
       this.#renderCaption();
+      this.#renderMetrics();
       this.#renderPredictions();
     } else {
       this.#caption.replaceChildren(h('p', { class: 'cell-model' }, `${this.#model.id} · ${this.#method}`));
+      this.#metrics.hidden = true;
       this.#predictions.replaceChildren();
     }
   }
@@ -207,6 +213,26 @@ export class CamCell extends HTMLElement {
       h('p', { class: 'cell-time', 'data-time': true },
         `${format.milliseconds(format.totalMs(timingsMs))} on the service`,
         h('span', { class: 'cell-time-detail' }, ` · inference ${format.milliseconds(timingsMs.inference)}`)));
+  }
+
+  /** The map's faithfulness, each figure with which way is better; an untrained model's figures are chance. */
+  #renderMetrics() {
+    const metrics = this.#result.metrics;
+    this.#metrics.hidden = !metrics;
+    if (!metrics) return;
+    // Only the metrics the answer has: the service leaves out those not asked for.
+    const row = (name, key, text, hint) => (metrics[key] == null ? null
+      : h('div', { class: 'metric', dataset: { metric: key }, title: hint }, h('dt', {}, name), h('dd', {}, text(metrics[key]))));
+    this.#metrics.replaceChildren(h('dl', { class: 'metric-list' },
+      row('Average drop', 'averageDrop', format.percentage,
+        'How much of the target’s probability is lost when the image is multiplied by the map (lower is better)'),
+      row('Confidence up', 'increase', (up) => (up ? 'yes' : 'no'),
+        'Whether the image multiplied by the map is more confident than the whole image'),
+      row('Deletion AUC', 'deletionAuc', format.score,
+        'Area under the probability as the map’s most important pixels are removed first (lower is better)'),
+      row('Insertion AUC', 'insertionAuc', format.score,
+        'Area under the probability as the map’s most important pixels are put back first (higher is better)')),
+      this.#result.untrained ? h('p', { class: 'cell-metrics-note' }, 'Random weights: these figures are chance.') : null);
   }
 
   #renderPredictions() {

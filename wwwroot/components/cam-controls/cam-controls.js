@@ -1,13 +1,15 @@
 // <cam-controls>: what to explain and how to draw it: the target class, the colormap, the heatmap's
-// opacity and how the image is resized to the model input. Fires 'settings-change' with
-// detail.changed naming the setting; opacity is blended in the browser, the others need new maps.
+// opacity, how the image is resized to the model input, and which checks of the maps to show (the
+// faithfulness metrics, which cost forward passes, and the agreement between models). Fires
+// 'settings-change' with detail.changed naming the setting; opacity is blended in the browser, the
+// others need new answers.
 import { h } from '../../lib/dom.js';
 
 const COLORMAPS = ['jet', 'turbo', 'viridis', 'inferno'];
 const TOP_ONE_HINT = 'Empty: each model explains its own top-1. Type part of a label to explain one class.';
 
 export class CamControls extends HTMLElement {
-  #settings = { target: null, colormap: 'jet', alpha: 0.5, resize: 'stretch' };
+  #settings = { target: null, colormap: 'jet', alpha: 0.5, resize: 'stretch', metrics: false, agreement: true };
   #labels = [];
   #target;
   #targetHint;
@@ -15,7 +17,7 @@ export class CamControls extends HTMLElement {
   #opacityOutput;
   #swatch;
 
-  /** { target: null | number | string, colormap, alpha, resize } */
+  /** { target: null | number | string, colormap, alpha, resize, metrics, agreement } */
   get settings() {
     return { ...this.#settings };
   }
@@ -62,6 +64,10 @@ export class CamControls extends HTMLElement {
       h('input', { type: 'radio', name: 'resize', value, checked: value === 'stretch', onchange: () => this.#set('resize', value) }),
       h('span', {}, h('span', { class: 'choice-title' }, text), h('span', { class: 'hint' }, detail)));
 
+    const check = (name, text, detail) => h('label', { class: 'choice' },
+      h('input', { type: 'checkbox', name, checked: this.#settings[name], onchange: (event) => this.#set(name, event.target.checked) }),
+      h('span', {}, h('span', { class: 'choice-title' }, text), h('span', { class: 'hint' }, detail)));
+
     this.append(
       h('div', { class: 'control' },
         h('label', { for: 'target' }, 'Target class'),
@@ -77,7 +83,11 @@ export class CamControls extends HTMLElement {
       h('fieldset', { class: 'control' },
         h('legend', {}, 'Fit the image to the model input'),
         resize('stretch', 'Stretch', 'the whole image, squeezed'),
-        resize('crop', 'Crop', 'the centre, as in training')));
+        resize('crop', 'Crop', 'the centre, as in training')),
+      h('fieldset', { class: 'control' },
+        h('legend', {}, 'Which map to trust'),
+        check('metrics', 'Faithfulness metrics', 'average drop, deletion and insertion per map: about 41 extra forward passes each'),
+        check('agreement', 'Agreement between models', 'rank correlation and top-20 % overlap of their maps, and the consensus map')));
   }
 
   /**

@@ -1,9 +1,14 @@
 // <cam-grid>: a row per image, a column per model and method: with one method it compares models, with
 // one model it compares methods. The header lines the models up by size and speed (parameters, GMACs,
 // measured latency, with bars relative to the largest shown), each over its methods' columns; each body
-// cell is a <cam-cell>, kept across updates so that only what changed is asked for again.
+// cell is a <cam-cell>, kept across updates so that only what changed is asked for again. With two models or
+// more and agreement asked for, a last column holds each row's <agreement-panel>; each row's heading offers
+// the animated comparison of its models (POST cam/animation) as a download.
+import * as api from '../../lib/api.js';
 import { h } from '../../lib/dom.js';
 import * as format from '../../lib/format.js';
+import { downloadBlob, fileName } from '../../lib/pictures.js';
+import '../agreement-panel/agreement-panel.js';
 import '../cam-cell/cam-cell.js';
 
 const FACTS = [
@@ -17,11 +22,14 @@ export class CamGrid extends HTMLElement {
   #body;
   #empty;
   #table;
-  /** imageId → { row, cells: Map(column key → cam-cell) } */
+  /** imageId → { row, cells: Map(column key → cam-cell), agreement: agreement-panel | null } */
   #rows = new Map();
   /** { model, method, key } in column order: models outer, then methods. */
   #columns = [];
   #images = [];
+  #models = [];
+  #methods = [];
+  #settings = null;
 
   connectedCallback() {
     if (this.#table) return;
@@ -56,6 +64,9 @@ export class CamGrid extends HTMLElement {
    */
   update(images, models, methods, settings) {
     this.#images = images;
+    this.#models = models;
+    this.#methods = methods;
+    this.#settings = settings;
     this.#columns = models.flatMap((model) => methods.map((method) => ({ model, method, key: JSON.stringify([model.id, method]) })));
     this.#empty.hidden = images.length > 0 && this.#columns.length > 0;
     this.#empty.textContent = images.length === 0 && models.length === 0
@@ -68,9 +79,10 @@ export class CamGrid extends HTMLElement {
     this.#renderHead(models, methods);
 
     const keep = new Set(images.map((image) => image.id));
-    for (const [id, { row, cells }] of this.#rows) {
+    for (const [id, { row, cells, agreement }] of this.#rows) {
       if (keep.has(id)) continue;
       for (const cell of cells.values()) cell.dispose();
+      agreement?.dispose();
       row.remove();
       this.#rows.delete(id);
     }
@@ -81,13 +93,21 @@ export class CamGrid extends HTMLElement {
     }
   }
 
+  /** Whether the rows end with the models' agreement. */
+  get #comparing() {
+    return this.#settings?.agreement === true && this.#models.length > 1 && this.#methods.length > 0;
+  }
+
   #newRow(image) {
     const heading = h('th', { scope: 'row', class: 'image-head' },
       image.url ? h('img', { class: 'image-head-picture', src: image.url, alt: '' }) : null,
       h('span', { class: 'image-head-name' }, image.name),
       h('span', { class: 'image-head-size' },
-        image.preview ? `${image.preview.size.width} × ${image.preview.size.height}` : 'no preview'));
-    const entry = { row: h('tr', { dataset: { imageId: image.id } }, heading), cells: new Map() };
+        image.preview ? `${image.preview.size.width} × ${image.preview.size.height}` : 'no preview'),
+      h('button', { type: 'button', class: 'link-button', 'data-download-animation': true,
+        title: 'An animated GIF cycling through the models’ maps over this photo, each captioned with the model’s top class and its size and speed',
+        onclick: (event) => this.#downloadAnimation(image, event.currentTarget) }, 'Download animation'));
+    const entry = { row: h('tr', { dataset: { imageId: image.id } }, heading), cells: new Map(), agreement: null };
     this.#rows.set(image.id, entry);
     return entry;
   }
@@ -112,6 +132,33 @@ export class CamGrid extends HTMLElement {
       entry.row.append(cell.parentElement ?? h('td', {}, cell));
       cell.show(image, model, method, settings);
     }
+    if (!this.#comparing) {
+      entry.agreement?.dispose();
+      entry.agreement?.parentElement.remove();
+      entry.agreement = null;
+      return;
+    }
+    entry.agreement ??= document.createElement('agreement-panel');
+    entry.row.append(entry.agreement.parentElement ?? h('td', { class: 'agreement-cell' }, entry.agreement));
+    entry.agreement.show(image, this.#models, this.#methods, settings);
+  }
+
+  /** Asks the service for the row's animation (every model and method, the page's settings) and saves it. */
+  async #downloadAnimation(image, button) {
+    const { target, colormap, alpha, resize } = this.#settings;
+    button.disabled = true;
+    button.textContent = 'Making the animation…';
+    try {
+      const gif = await api.animation({
+        file: image.file, models: this.#models.map((m) => m.id), methods: this.#methods, target, colormap, alpha, resize,
+      });
+      downloadBlob(gif, fileName(image.name, 'comparison').replace(/\.png$/, '.gif'));
+      button.textContent = 'Download animation';
+    } catch (error) {
+      button.textContent = `Animation failed: ${error instanceof api.ProblemError ? error.message : 'could not reach the service'}. Try again`;
+    } finally {
+      button.disabled = false;
+    }
   }
 
   #renderHead(models, methods) {
@@ -131,7 +178,11 @@ export class CamGrid extends HTMLElement {
             return h('div', { class: 'bar-row' },
               h('dt', {}, fact.name),
               h('dd', {}, h('span', { class: 'bar', 'aria-hidden': 'true' }, fill), h('span', { class: 'bar-value' }, fact.text(model))));
-          }))))),
+          })))),
+        this.#comparing
+          ? h('th', { scope: 'col', rowspan: '2', class: 'agreement-head' }, 'Agreement',
+            h('span', { class: 'agreement-head-detail' }, 'between the models’ maps'))
+          : null),
       // Each column's method, under its model.
       h('tr', { class: 'method-heads' },
         this.#columns.map(({ model, method }) => h('th', { scope: 'col', class: 'method-head', dataset: { modelId: model.id, method } }, method))));

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using CamService.Cam;
+using CamService.Hosting;
+using CamService.Imaging;
+using CamService.Imaging.Animation;
+using CamService.Inference.Runtime;
+using CamService.Models;
+using CamService.Problems;
+using CamService.Traffic;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace CamService.Animation;
+
+/// <summary>
+/// POST /cam/animation: one photo explained as POST /cam explains it, answered as an animated GIF that loops
+/// through the overlays, a captioned frame per model, method and target: the seed notebook's cam_viz.gif for any photo.
+/// </summary>
+public static class AnimationEndpoints
+{
+    public const string MediaType = "image/gif";
+
+    public static IServiceCollection AddAnimation(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddValidatedOptions<AnimationOptions>(configuration, AnimationOptions.Section);
+
+    public static IEndpointRouteBuilder MapAnimation(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/cam/animation", Animate)
+            .WithName("AnimateImage")
+            .WithTags("CAM")
+            .WithSummary("An animated GIF of one image's overlays, a captioned frame per model, method and target.")
+            .WithDescription("The fields of POST /cam (multipart/form-data or JSON with 'image' as base64) but outputs, format and topk, plus frameMs. " +
+                             "Frames in /cam's order (models outer, then methods, then targets), looping forever; each caption names the model " +
+                             "(UNTRAINED for random weights) and method, the class explained with its probability, and the model's parameters, GMACs " +
+                             "and latency. The Server-Timing header gives the time spent reading, decoding, explaining and encoding.")
+            .Produces(StatusCodes.Status200OK, contentType: MediaType)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithAdmission()
+            .DisableAntiforgery();
+        return app;
+    }
+
+    static async Task<FileContentHttpResult> Animate(HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader,
+        CoreScheduler cores, IOptions<AnimationOptions> options, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var limits = options.Value;
+        var animation = AnimationRequest.From(await reader.ReadFormAsync(request, cancellationToken), reader, limits);
+        var camRequest = animation.Cam;
+        var models = explainer.Resolve(camRequest.Models);
+        var frameCount = models.Count * camRequest.MapsPerModel;
+        if (frameCount > limits.MaxFrames)
+        {
+            throw TooLarge(camRequest, models.Count, $"This request asks for {Frames(camRequest, models.Count)} frames; the limit is {limits.MaxFrames} " +
+                                                     "(Cam:Animation:MaxFrames). Ask for fewer models, methods or targets.");
+        }
+        explainer.Check(camRequest, models);
+        var readMs = Lap(clock);
+
+        // On compute threads and cores of their own, as POST /cam works (see CamEndpoints).
+        using var job = cores.BeginJob();
+        using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, CamExplainer.DecodeHintFor(camRequest, models)), cancellationToken);
+        var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
+        var frameSize = AnimationFrame.Size(size.Width, size.Height, AnimationCaption.LineCount);
+        var pixels = (long)frameSize.Width * frameSize.Height * frameCount;
+        if (pixels > limits.MaxPixels)
+        {
+            throw TooLarge(camRequest, models.Count, $"{Frames(camRequest, models.Count)} frames of {frameSize.Width}×{frameSize.Height} are {pixels:N0} pixels; " +
+                                                     $"the limit is {limits.MaxPixels:N0} (Cam:Animation:MaxPixels). Ask for a smaller maxSize or fewer frames.", "maxSize");
+        }
+        var decodeMs = Lap(clock);
+
+        // A frame per model, method and target, at its place in /cam's order; every frame is disposed, drawn or not.
+        var frames = new Image<Rgb24>?[frameCount];
+        try
+        {
+            var place = models.Select((model, i) => (model.Id, i)).ToDictionary(m => m.Id, m => m.i * camRequest.MapsPerModel);
+            var descriptions = models.ToDictionary(m => m.Id, ModelDescription.Of);
+            var drawn = await explainer.ExplainAsync(cores, image, models, camRequest, explanation => Task.WhenAll(explanation.Maps.Select((map, i) =>
+                cores.RunAsync(() =>
+                {
+                    var drawing = Stopwatch.StartNew();
+                    frames[place[explanation.Model] + i] = AnimationFrame.Draw(image.Display(size.Width, size.Height), map.Map.Data, map.Map.Height, map.Map.Width,
+                        explanation.Geometry, camRequest.Colormap, camRequest.Alpha, AnimationCaption.Lines(descriptions[explanation.Model], map));
+                    return (Model: explanation.PreprocessMs + explanation.InferenceMs, Frame: drawing.Elapsed.TotalMilliseconds);
+                }, cancellationToken))), cancellationToken);
+            var explainMs = Lap(clock);
+
+            var gif = await cores.RunAsync(() => AnimationEncoder.Gif(Array.ConvertAll(frames, f => f!), animation.FrameMs), cancellationToken);
+            var timings = new AnimationTimings(readMs, decodeMs, explainMs,
+                drawn.Sum(model => model.Length > 0 ? model[0].Model : 0), drawn.Sum(model => model.Sum(f => f.Frame)), Lap(clock));
+            request.HttpContext.Response.Headers[AnimationTimings.Header] = timings.ToString();
+            return TypedResults.File(gif, MediaType);
+        }
+        finally
+        {
+            foreach (var frame in frames)
+            {
+                frame?.Dispose();
+            }
+        }
+    }
+
+    static string Frames(CamRequest request, int models) =>
+        $"{models} model(s) × {request.Methods.Count} method(s) × {request.Targets.Count} target(s) = {models * request.MapsPerModel}";
+
+    /// <summary>A 400 naming every list that could be shortened, and <paramref name="also"/>.</summary>
+    static RequestException TooLarge(CamRequest request, int models, string message, params string[] also)
+    {
+        var fields = new[] { ("models", models), ("method", request.Methods.Count), ("target", request.Targets.Count) }
+            .Where(f => f.Item2 > 1).Select(f => f.Item1).Concat(also).ToDictionary(f => f, _ => new[] { message });
+        return new RequestException(StatusCodes.Status400BadRequest, "Invalid request", message, fields);
+    }
+
+    /// <summary>Milliseconds since the last lap, and a new lap.</summary>
+    static double Lap(Stopwatch clock)
+    {
+        var ms = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        return Math.Round(ms, 1);
+    }
+}
