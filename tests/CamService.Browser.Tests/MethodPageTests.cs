@@ -55,7 +55,7 @@ public sealed class MethodPageTests(PageFixture fixture)
         Assert.Equal(Models.SelectMany(_ => new[] { "gradcam", Other }),
             await page.Locator("cam-grid thead th.method-head").AllTextContentsAsync());
         Assert.Equal(Models.SelectMany(model => new[] { model, model }),
-            await page.Locator("cam-grid tbody tr").First.Locator("cam-cell").EvaluateAllAsync<string[]>("cells => cells.map(c => c.dataset.modelId)"));
+            await page.Locator("table.cam-grid > tbody > tr").First.Locator("cam-cell").EvaluateAllAsync<string[]>("cells => cells.map(c => c.dataset.modelId)"));
 
         Assert.Equal(2, session.CamRequests);
         Assert.Equal(2, bodies.Count);

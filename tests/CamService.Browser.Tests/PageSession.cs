@@ -81,12 +81,12 @@ public sealed class PageSession : IAsyncDisposable
     /// <summary>Adds images through the file input, as the picker does.</summary>
     public Task AddImagesAsync(params FilePayload[] files) => Page.Locator("[data-file-input]").SetInputFilesAsync(files);
 
-    /// <summary>The cell of the row-th image (from 0) and the model.</summary>
-    public ILocator Cell(int row, string model) => Page.Locator($"cam-grid tbody tr:nth-child({row + 1}) cam-cell[data-model-id='{model}']");
+    /// <summary>The cell of the row-th image (from 0) and the model; the grid's own rows, not those of the agreement matrices inside them.</summary>
+    public ILocator Cell(int row, string model) => Page.Locator($"table.cam-grid > tbody > tr:nth-child({row + 1}) cam-cell[data-model-id='{model}']");
 
     /// <summary>The cell of the row-th image (from 0), the model and the method.</summary>
     public ILocator Cell(int row, string model, string method) =>
-        Page.Locator($"cam-grid tbody tr:nth-child({row + 1}) cam-cell[data-model-id='{model}'][data-method='{method}']");
+        Page.Locator($"table.cam-grid > tbody > tr:nth-child({row + 1}) cam-cell[data-model-id='{model}'][data-method='{method}']");
 
     /// <summary>
     /// Waits until the grid has <paramref name="count"/> cells and none of them, nor any row's agreement

@@ -24,7 +24,7 @@ public sealed class PageTests(PageFixture fixture)
         var page = session.Page;
 
         Assert.Equal(6, await page.Locator("cam-cell[data-state='done']").CountAsync());
-        Assert.Equal(2, await page.Locator("cam-grid tbody tr").CountAsync());
+        Assert.Equal(2, await page.Locator("table.cam-grid > tbody > tr").CountAsync());
         Assert.Equal(Models, await page.Locator("cam-grid thead th.model-head").EvaluateAllAsync<string[]>("heads => heads.map(h => h.dataset.modelId)"));
 
         foreach (var (row, top) in new[] { (0, "red"), (1, "dark") })
@@ -96,7 +96,7 @@ public sealed class PageTests(PageFixture fixture)
         await session.WaitForSettledCellsAsync(6);
 
         var heads = page.Locator("cam-grid thead th.model-head");
-        var firstRow = page.Locator("cam-grid tbody tr").First.Locator("cam-cell");
+        var firstRow = page.Locator("table.cam-grid > tbody > tr").First.Locator("cam-cell");
         const string ModelIds = "elements => elements.map(e => e.dataset.modelId)";
         Assert.Equal(largestFirst, await heads.EvaluateAllAsync<string[]>(ModelIds));
         foreach (var model in Models)

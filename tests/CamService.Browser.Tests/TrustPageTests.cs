@@ -160,7 +160,7 @@ public sealed class TrustPageTests(PageFixture fixture)
         await session.WaitForSettledCellsAsync(6);
 
         var download = await session.Page.RunAndWaitForDownloadAsync(() =>
-            session.Page.Locator("cam-grid tbody tr:first-child [data-download-animation]").ClickAsync());
+            session.Page.Locator("table.cam-grid > tbody > tr:first-child [data-download-animation]").ClickAsync());
         var path = Artifacts.PathOf("downloads", download.SuggestedFilename);
         await download.SaveAsAsync(path);
 
@@ -169,7 +169,7 @@ public sealed class TrustPageTests(PageFixture fixture)
         Assert.Equal(GifFormat.Instance, format);
         Assert.Equal(Models.Length, gif.Frames.Count);
         Assert.Equal(0, gif.Metadata.GetGifMetadata().RepeatCount);
-        Assert.Equal("Download animation", await session.Page.Locator("cam-grid tbody tr:first-child [data-download-animation]").TextContentAsync());
+        Assert.Equal("Download animation", await session.Page.Locator("table.cam-grid > tbody > tr:first-child [data-download-animation]").TextContentAsync());
         session.AssertNoErrors();
     }
 }
