@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using CamService.Inference.Benchmarks;
+using CamService.Inference.Explanations;
+using CamService.Inference.Faithfulness;
+using CamService.Inference.Methods;
+using CamService.Inference.Runtime;
+
+using CamService.Onnx.Model;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+
+// Usage: CamService.Trust.Benchmarks <cam-ready models dir> <service url> <12 MP JPEG> [runs=5] [models=efficientnet_b0,densenet121,resnet50]
+// What issue 11's checks cost, same run:
+//  1. In process, per model: the faithfulness metrics of one Grad-CAM map at 20 steps (Average Drop, deletion,
+//     insertion: 41 forward passes in batches of 32 and 9, as the service runs them) against those same batches
+//     through the plain model at its fastest setting for a batch of 32 (every intra-op thread count, spinning on
+//     and off), and through the CAM-ready session the metrics use. Medians of `runs`, taken in turns.
+//  2. Over HTTP, against a running service with the three models: POST /cam/animation (default 640 px, GIF)
+//     against the matching POST /cam (default outputs) on the 12 MP photo, taken in turns; medians and the GIF's size.
+if (args.Length < 3)
+{
+    Console.Error.WriteLine("Usage: CamService.Trust.Benchmarks <cam-ready models dir> <service url> <12 MP JPEG> [runs=5] [models=...]");
+    return 2;
+}
+var directory = args[0];
+var service = new Uri(args[1]);
+var phone = await File.ReadAllBytesAsync(args[2]);
+var runs = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 5;
+var ids = (args.Length > 4 ? args[4] : "efficientnet_b0,densenet121,resnet50").Split(',');
+const int Steps = FaithfulnessOptions.DefaultSteps;
+
+Console.WriteLine(Invariant($"{Environment.ProcessorCount} cores; medians of {runs} runs taken in turns"));
+Console.WriteLine();
+Console.WriteLine(Invariant($"Faithfulness metrics of one Grad-CAM map (drop, deletion and insertion at {Steps} steps), one 224×224 image:"));
+Console.WriteLine();
+Console.WriteLine("| model | forwards | batches | plain setting (batch 32) | plain batches, ms | per image, ms | CAM-ready batches, ms | metrics, ms | metrics / plain | metrics / CAM-ready |");
+Console.WriteLine("|---|---:|---|---|---:|---:|---:|---:|---:|---:|");
+foreach (var id in ids)
+{
+    var proto = OnnxModelFile.Load(Path.Combine(directory, $"{id}.onnx"));
+    var bytes = proto.ToByteArray();
+    var candidates = ThreadTuner.Candidates(Environment.ProcessorCount);
+    var tuning = ThreadTuner.Measure(bytes, new ExecutionSettings(), _ => CamReadyModel.TimingInputs(proto), candidates);
+    using var model = CamReadyModel.Create(proto, new ExecutionSettings(), ServingThreads.From(tuning, "measured"), directory, serialized: bytes);
+    var random = new Random(0);
+    var image = Enumerable.Range(0, model.ImageLength).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+    var explained = CamEngine.Explain(model, id, image, 1, ExplanationTarget.TopOneOnly, [CamMethods.Default.Find("gradcam")!])[0];
+    var map = explained.Maps[0];
+
+    // The batches the evaluator makes of its forwards.
+    var forwards = 1 + 2 * Steps;
+    var batchSize = FaithfulnessOptions.Default.BatchSize;
+    var batches = Enumerable.Range(0, (forwards + batchSize - 1) / batchSize).Select(b => Math.Min(batchSize, forwards - b * batchSize)).ToArray();
+
+    // The plain model at its fastest setting for the largest batch.
+    var plainPath = Path.Combine(directory, "plain", $"{id}.onnx");
+    var plainProto = OnnxModelFile.Load(plainPath);
+    var plainBytes = File.ReadAllBytes(plainPath);
+    var size = model.Preprocessing.Height;
+    var plainTuning = ThreadTuner.Measure(plainBytes, new ExecutionSettings { StopSpinningAfterRun = false }, _ => PlainBatch(plainProto, size, batches[0]), candidates,
+        runs: 6, budget: TimeSpan.FromSeconds(20));
+    var plainSetting = plainTuning.Fastest.Choice;
+    using var plain = SessionFactory.Create(plainBytes, plainSetting.Apply(new ExecutionSettings { StopSpinningAfterRun = false })).Session;
+    var plainInputs = batches.Distinct().ToDictionary(n => n, n => PlainBatch(plainProto, size, n));
+    var plainOutputs = plain.OutputNames.ToArray();
+    using var options = new RunOptions();
+    var camImages = new float[batches[0] * model.ImageLength];
+    for (var i = 0; i < camImages.Length; i++)
+    {
+        camImages[i] = (float)(random.NextDouble() * 4 - 2);
+    }
+    var logits = new float[batches[0] * model.NumClasses];
+
+    double PlainBatches()
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var n in batches)
+        {
+            using var results = plain.Run(options, plainInputs[n].Names, plainInputs[n].Values, plainOutputs);
+        }
+        return clock.Elapsed.TotalMilliseconds;
+    }
+    double CamReadyBatches()
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var n in batches)
+        {
+            model.Forward(camImages.AsMemory(0, n * model.ImageLength), n, logits.AsSpan(0, n * model.NumClasses), CancellationToken.None);
+        }
+        return clock.Elapsed.TotalMilliseconds;
+    }
+    double Metrics() => FaithfulnessEvaluator.Evaluate(model, image, map.Map, map.Target.Index, map.Probability, FaithfulnessMetrics.All).Ms;
+
+    var times = new[] { new List<double>(), new List<double>(), new List<double>() };
+    Func<double>[] parts = [PlainBatches, CamReadyBatches, Metrics];
+    foreach (var part in parts)
+    {
+        part();
+    }
+    for (var round = 0; round < runs; round++)
+    {
+        for (var k = 0; k < parts.Length; k++)
+        {
+            // Rotated, so that a machine that speeds up or slows down does not favour whichever comes first.
+            var index = (k + round) % parts.Length;
+            Thread.Sleep(20);
+            times[index].Add(parts[index]());
+        }
+    }
+    var (plainMs, camMs, metricsMs) = (ThreadTuner.Median(times[0]), ThreadTuner.Median(times[1]), ThreadTuner.Median(times[2]));
+    Console.WriteLine(Invariant(
+        $"| {id} | {forwards} | {string.Join(" + ", batches)} | {plainSetting} | {plainMs:F0} | {plainMs / forwards:F2} | {camMs:F0} | {metricsMs:F0} | {metricsMs / plainMs:F2} | {metricsMs / camMs:F2} |"));
+    foreach (var inputs in plainInputs.Values)
+    {
+        inputs.Dispose();
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine(Invariant($"POST /cam/animation against the matching POST /cam, {phone.Length / 1e6:F1} MB JPEG, models {string.Join(", ", ids)}:"));
+Console.WriteLine();
+using var http = new HttpClient { BaseAddress = service, Timeout = TimeSpan.FromMinutes(5) };
+async Task<(double Ms, long Bytes, string? Timing)> Post(string path)
+{
+    using var form = new MultipartFormDataContent();
+    var file = new ByteArrayContent(phone);
+    file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+    form.Add(file, "image", "phone.jpg");
+    form.Add(new StringContent(string.Join(',', ids)), "models");
+    var clock = Stopwatch.StartNew();
+    using var response = await http.PostAsync(path, form);
+    var body = await response.Content.ReadAsByteArrayAsync();
+    var ms = clock.Elapsed.TotalMilliseconds;
+    if (!response.IsSuccessStatusCode)
+    {
+        throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
+    }
+    return (ms, body.Length, response.Headers.TryGetValues("Server-Timing", out var timing) ? string.Join(", ", timing) : null);
+}
+var cam = new List<(double Ms, long Bytes, string? Timing)>();
+var animation = new List<(double Ms, long Bytes, string? Timing)>();
+await Post("cam");
+await Post("cam/animation");
+for (var round = 0; round < runs; round++)
+{
+    if (round % 2 == 0)
+    {
+        cam.Add(await Post("cam"));
+        animation.Add(await Post("cam/animation"));
+    }
+    else
+    {
+        animation.Add(await Post("cam/animation"));
+        cam.Add(await Post("cam"));
+    }
+}
+var camMedian = ThreadTuner.Median(cam.Select(c => c.Ms).ToList());
+var animationMedian = ThreadTuner.Median(animation.Select(a => a.Ms).ToList());
+Console.WriteLine("| request | median ms | range ms | answer |");
+Console.WriteLine("|---|---:|---|---:|");
+Console.WriteLine(Invariant($"| POST /cam, default outputs (JSON) | {camMedian:F0} | {cam.Min(c => c.Ms):F0}–{cam.Max(c => c.Ms):F0} | {cam[^1].Bytes / 1e6:F2} MB |"));
+Console.WriteLine(Invariant($"| POST /cam/animation (GIF, {ids.Length} frames) | {animationMedian:F0} | {animation.Min(a => a.Ms):F0}–{animation.Max(a => a.Ms):F0} | {animation[^1].Bytes / 1e6:F2} MB |"));
+Console.WriteLine();
+Console.WriteLine(Invariant($"animation / cam: {animationMedian / camMedian:F2} (median of each); the last animation's Server-Timing: {animation[^1].Timing}"));
+return 0;
+
+// A batch of `count` noise images for a plain classifier, `size` pixels a side.
+static NamedOrtValues PlainBatch(Onnx.ModelProto plain, int size, int count)
+{
+    var single = ForwardBenchmark.PlainInputs(plain, size);
+    var shape = single.Values[0].GetTensorTypeAndShape().Shape;
+    var name = single.Names[0];
+    single.Dispose();
+    shape[0] = count;
+    var data = new float[shape.Aggregate(1L, (a, b) => a * b)];
+    var random = new Random(3);
+    for (var i = 0; i < data.Length; i++)
+    {
+        data[i] = (float)(random.NextDouble() * 2 - 1);
+    }
+    return new NamedOrtValues([name], [OrtValue.CreateTensorValueFromMemory(data, shape)]);
+}
+
+static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
