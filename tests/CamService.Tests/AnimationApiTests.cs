@@ -14,7 +14,7 @@ namespace CamService.Tests;
 
 public sealed class AnimationApiTests(CamServiceFactory factory) : IClassFixture<CamServiceFactory>
 {
-    static readonly int CaptionHeight = Caption.Height(AnimationCaption.LineCount, 1);
+    static readonly int CaptionHeight = Caption.Height(FrameCaption.LineCount, 1);
 
     static async Task<Image<Rgb24>> GifAsync(HttpClient client, byte[] image, params (string Name, string Value)[] fields)
     {
@@ -73,7 +73,7 @@ public sealed class AnimationApiTests(CamServiceFactory factory) : IClassFixture
 
             var probability = result.Predictions.Single(p => p.Index == result.Target.Index).Probability;
             var lines = AnimationCaption.Lines(models[result.Model], new MapExplanation(result.Method, result.Target, probability, result.Cam!, 0));
-            Assert.Equal(result.Model == "colour48", lines[0].StartsWith($"{AnimationCaption.Untrained} colour48", StringComparison.Ordinal));
+            Assert.Equal(result.Model == "colour48", lines[0].StartsWith($"{FrameCaption.UntrainedMark} colour48", StringComparison.Ordinal));
             Assert.Contains($"{result.Model} - gradcam", lines[0], StringComparison.Ordinal);
             Assert.StartsWith($"{result.Target.Label} ", lines[1], StringComparison.Ordinal);
             Assert.Contains(" params", lines[2], StringComparison.Ordinal);
