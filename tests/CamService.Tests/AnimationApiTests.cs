@@ -174,19 +174,8 @@ public sealed class AnimationApiTests(CamServiceFactory factory) : IClassFixture
     /// <summary>The frame's region from <paramref name="top"/> matches <paramref name="expected"/> (drawn from row 0) within GIF quantisation.</summary>
     static void AssertClose(Image<Rgb24> expected, ImageFrame<Rgb24> frame, int left, int top, int width, int height, int tolerance, double meanTolerance)
     {
-        double total = 0;
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                var e = expected[x, y];
-                var a = frame[left + x, top + y];
-                var distance = Math.Max(Math.Abs(e.R - a.R), Math.Max(Math.Abs(e.G - a.G), Math.Abs(e.B - a.B)));
-                Assert.True(distance <= tolerance, $"({left + x}, {top + y}) is {a}, expected about {e}.");
-                total += distance;
-            }
-        }
-        Assert.True(total / (width * height) <= meanTolerance, $"Mean difference {total / (width * height):F2}.");
+        var difference = FrameDifference.Of(expected, frame, left, top, width, height);
+        Assert.True(difference.Within(tolerance, meanTolerance), difference.ToString());
     }
 }
 

@@ -348,7 +348,7 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
             Lower(options.Resize), options.MaxSize, options.TopK, Lower(options.Colormap), options.Alpha, Lower(options.Format), options.GridCell,
             options.MethodOptions.ScoreCamChannels);
         var modelSummaries = models.Select(m => new ModelSummary(m.Name, m.Path, m.Model.Info.Architecture, m.Untrained,
-            m.Model.Device, m.Model.Preprocessing.Width, m.Model.Preprocessing.Height)).ToList();
+            m.Model.Device, m.Model.Preprocessing.Width, m.Model.Preprocessing.Height, m.Model.Parameters, m.Model.Info.GigaMacs)).ToList();
         var summary = new Summary(settings, modelSummaries, images, grids, explanations, failures, agreement?.Results);
         File.WriteAllText(Path.Combine(options.OutputDirectory, "summary.json"), summary.ToJson());
         File.WriteAllText(Path.Combine(options.OutputDirectory, "summary.csv"), summary.ToCsv());

@@ -86,8 +86,10 @@ public sealed record SummarySettings(
     int GridCell,
     int ScoreCamChannels);
 
-/// <summary>A model as loaded: its name (file name), input size, and whether its weights are random.</summary>
-public sealed record ModelSummary(string Name, string Path, string? Architecture, bool Untrained, string Device, int InputWidth, int InputHeight);
+/// <summary>A model as loaded: its name (file name), input size, whether its weights are random, and its size (as GET /models and the GIF captions give it).</summary>
+/// <param name="GigaMacs">Multiply–accumulates per image in billions, when the model file records them.</param>
+public sealed record ModelSummary(string Name, string Path, string? Architecture, bool Untrained, string Device, int InputWidth, int InputHeight,
+    long Parameters, double? GigaMacs);
 
 /// <summary>An input image: its size and format once decoded, or why it could not be.</summary>
 public sealed record ImageSummary(string Id, string Path, int? Width, int? Height, string? Format, double? DecodeMs, string? Error);
