@@ -293,9 +293,7 @@ public sealed class ExplainCommandTests
     public void Metrics_ScoreEveryMap_InTheSummaryAndItsCsv()
     {
         using var directory = new TemporaryDirectory();
-        var photos = Folder(directory, "photos");
-        WritePng(photos, "a.png", TestImages.RedPatch(32, 32, new Rectangle(0, 0, 20, 20)));
-        WritePng(photos, "b.png", TestImages.RedPatch(48, 32, new Rectangle(30, 10, 8, 8)));
+        var photos = TwoPhotos(directory, 48, 32);
         var models = Folder(directory, "models");
         TestModels.WriteCamReady(models, "small", 16);
         TestModels.WriteCamReady(models, "large", 32);
@@ -364,9 +362,7 @@ public sealed class ExplainCommandTests
     public void Agreement_ComparesTheModelsOfEachImageMethodAndTarget_InTheSummaryTheCsvAndPictures()
     {
         using var directory = new TemporaryDirectory();
-        var photos = Folder(directory, "photos");
-        WritePng(photos, "a.png", TestImages.RedPatch(32, 32, new Rectangle(0, 0, 20, 20)));
-        WritePng(photos, "b.png", TestImages.RedPatch(48, 32, new Rectangle(30, 10, 8, 8)));
+        var photos = TwoPhotos(directory, 48, 32);
         var models = Folder(directory, "models");
         TestModels.WriteCamReady(models, "m16", 16);
         TestModels.WriteCamReady(models, "m24", 24);
@@ -431,9 +427,7 @@ public sealed class ExplainCommandTests
     public void Gif_OneAnimationPerImage_AFramePerModelMethodAndTarget_AsTheServiceDrawsThem()
     {
         using var directory = new TemporaryDirectory();
-        var photos = Folder(directory, "photos");
-        WritePng(photos, "a.png", TestImages.RedPatch(32, 32, new Rectangle(0, 0, 20, 20)));
-        WritePng(photos, "b.png", TestImages.RedPatch(96, 64, new Rectangle(60, 20, 16, 16)));
+        var photos = TwoPhotos(directory, 96, 64);
         var models = Folder(directory, "models");
         TestModels.WriteCamReady(models, "small", 16);
         TestModels.WriteCamReady(models, "untrained", 32, weights: WeightsKind.Random);
@@ -476,6 +470,15 @@ public sealed class ExplainCommandTests
                 Assert.True(overlayDifference.Within(48, 6), $"{e.Model} {e.Method} {e.Target} overlay: {overlayDifference}");
             }
         }
+    }
+
+    /// <summary>photos/a.png, 32×32 with a red square at its top left, and b.png, <paramref name="width"/>×<paramref name="height"/> with a small one right of centre.</summary>
+    static string TwoPhotos(TemporaryDirectory directory, int width, int height)
+    {
+        var photos = Folder(directory, "photos");
+        WritePng(photos, "a.png", TestImages.RedPatch(32, 32, new Rectangle(0, 0, 20, 20)));
+        WritePng(photos, "b.png", TestImages.RedPatch(width, height, new Rectangle(width * 5 / 8, height * 5 / 16, width / 6, height / 4)));
+        return photos;
     }
 
     static string Copy(string folder, string model, string name)
