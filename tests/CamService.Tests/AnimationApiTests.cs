@@ -14,7 +14,7 @@ namespace CamService.Tests;
 
 public sealed class AnimationApiTests(CamServiceFactory factory) : IClassFixture<CamServiceFactory>
 {
-    static readonly int CaptionHeight = Caption.Height(AnimationCaption.LineCount, 1);
+    static readonly int CaptionHeight = Caption.Height(FrameCaption.LineCount, 1);
 
     static async Task<Image<Rgb24>> GifAsync(HttpClient client, byte[] image, params (string Name, string Value)[] fields)
     {
@@ -73,7 +73,7 @@ public sealed class AnimationApiTests(CamServiceFactory factory) : IClassFixture
 
             var probability = result.Predictions.Single(p => p.Index == result.Target.Index).Probability;
             var lines = AnimationCaption.Lines(models[result.Model], new MapExplanation(result.Method, result.Target, probability, result.Cam!, 0));
-            Assert.Equal(result.Model == "colour48", lines[0].StartsWith($"{AnimationCaption.Untrained} colour48", StringComparison.Ordinal));
+            Assert.Equal(result.Model == "colour48", lines[0].StartsWith($"{FrameCaption.UntrainedMark} colour48", StringComparison.Ordinal));
             Assert.Contains($"{result.Model} - gradcam", lines[0], StringComparison.Ordinal);
             Assert.StartsWith($"{result.Target.Label} ", lines[1], StringComparison.Ordinal);
             Assert.Contains(" params", lines[2], StringComparison.Ordinal);
@@ -174,19 +174,8 @@ public sealed class AnimationApiTests(CamServiceFactory factory) : IClassFixture
     /// <summary>The frame's region from <paramref name="top"/> matches <paramref name="expected"/> (drawn from row 0) within GIF quantisation.</summary>
     static void AssertClose(Image<Rgb24> expected, ImageFrame<Rgb24> frame, int left, int top, int width, int height, int tolerance, double meanTolerance)
     {
-        double total = 0;
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                var e = expected[x, y];
-                var a = frame[left + x, top + y];
-                var distance = Math.Max(Math.Abs(e.R - a.R), Math.Max(Math.Abs(e.G - a.G), Math.Abs(e.B - a.B)));
-                Assert.True(distance <= tolerance, $"({left + x}, {top + y}) is {a}, expected about {e}.");
-                total += distance;
-            }
-        }
-        Assert.True(total / (width * height) <= meanTolerance, $"Mean difference {total / (width * height):F2}.");
+        var difference = FrameDifference.Of(expected, frame, left, top, width, height);
+        Assert.True(difference.Within(tolerance, meanTolerance), difference.ToString());
     }
 }
 

@@ -1,20 +1,30 @@
 using System.Diagnostics;
 using CamService.Cli.Explain;
 using CamService.Imaging;
+using CamService.Imaging.Animation;
+using CamService.Inference.Agreement;
+using CamService.Inference.Faithfulness;
 using CamService.Inference.Methods;
 
 namespace CamService.Cli.Commands;
 
 /// <summary>
 /// explain &lt;image|folder&gt; ...: overlays of every image for every model, method and target, a grid per
-/// method and target (images × models), and summary.json / summary.csv, in --out.
+/// method and target (images × models), and summary.json / summary.csv, in --out; on request the maps' faithfulness
+/// metrics, the models' agreement and an animated GIF per image.
 /// </summary>
 public static class ExplainCommand
 {
     public const string Usage = "explain <image|folder> ... --out DIR [--models FILE|FOLDER,...] [--method gradcam,...|all] [--target top1,INDEX,LABEL,...] "
                                 + "[--recursive] [--batch 8] [--max-size 1280] [--resize stretch|crop] [--topk 5] [--alpha 0.5] "
                                 + "[--colormap jet|turbo|viridis|inferno] [--format png|jpeg|webp] [--quality 90] [--grid-cell 256] "
-                                + "[--scorecam-channels N] [--device cpu|cuda]";
+                                + "[--scorecam-channels N] [--device cpu|cuda] [--metrics[=drop,deletion,insertion|all]] [--metric-steps 20] "
+                                + "[--agreement] [--agreement-top-percent 20] [--gif] [--gif-frame-ms 1000] [--gif-size 640]\n"
+                                + "  --metrics: faithfulness scores of every map (all three, or those listed after '='), in summary.json and summary.csv.\n"
+                                + "  --agreement (2 models or more): the models' maps of each image, method and target compared, in summary.json and "
+                                + "agreement.csv, with agreement/<image>/consensus.<method>.<target>.png and disagreement.<method>.<target>.png.\n"
+                                + "  --gif: animations/<image>.gif, a captioned frame per model, method and target; the latency in a caption is this "
+                                + "run's inference time per image (the batch's run divided by its images).";
 
     /// <summary>The folder the service reads its models from by default (Models:Directory).</summary>
     public const string DefaultModels = "onnx/models";
@@ -55,8 +65,21 @@ public static class ExplainCommand
             GridCell = InRange(args, "grid-cell", 256, 16, 4096),
             MethodOptions = MethodOptions.Default with { ScoreCamChannels = InRange(args, "scorecam-channels", 0, 0, 100_000) },
             Execution = new() { Device = TuneCommand.ParseDevice(args.Option("device")) },
+            Metrics = ParseMetrics(args),
+            MetricSteps = InRange(args, "metric-steps", FaithfulnessOptions.DefaultSteps, 1, 100),
+            Agreement = args.Flag("agreement"),
+            AgreementTopPercent = args.Double("agreement-top-percent", MapAgreement.DefaultTopPercent) is var top && top is >= 1 and <= 99
+                ? top
+                : throw new UsageException("--agreement-top-percent is a number from 1 to 99 (percent of the pixels)."),
+            Gif = args.Flag("gif"),
+            GifFrameMs = InRange(args, "gif-frame-ms", 1000, AnimationEncoder.MinFrameMs, AnimationEncoder.MaxFrameMs),
+            GifSize = InRange(args, "gif-size", 640, 16, 4096),
             Images = [],
         };
+        if (options.Agreement && options.ModelPaths.Count < 2)
+        {
+            throw new UsageException("--agreement compares models: name two or more with --models.");
+        }
         if (args.PositionalCount == 0)
         {
             throw new UsageException("Name the images or folders to explain.");
@@ -85,6 +108,25 @@ public static class ExplainCommand
             throw new UsageException("--method lists a method twice.");
         }
         return methods;
+    }
+
+    /// <summary>--metrics alone is every metric; --metrics=drop,deletion names some.</summary>
+    static FaithfulnessMetrics ParseMetrics(Arguments args)
+    {
+        if (!args.Flag("metrics"))
+        {
+            return FaithfulnessMetrics.None;
+        }
+        if (args.Option("metrics") is not { } names)
+        {
+            return FaithfulnessMetrics.All;
+        }
+        if (!FaithfulnessMetricNames.TryParse(names, out var metrics, out var unknown) || metrics == FaithfulnessMetrics.None)
+        {
+            throw new UsageException($"--metrics lists {(unknown is null ? "no metric" : $"'{unknown}', not a metric")}; "
+                                     + $"it takes any of {string.Join(", ", FaithfulnessMetricNames.Names)}, or all.");
+        }
+        return metrics;
     }
 
     static int InRange(Arguments args, string name, int fallback, int min, int max) =>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using CamService.Imaging;
 using CamService.Inference.Explanations;
+using CamService.Inference.Faithfulness;
 using CamService.Inference.Runtime;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Gradients;
@@ -14,7 +15,9 @@ namespace CamService.Cli.Explain;
 /// <summary>
 /// Explains many images with several models: a batch of images is decoded once, then each model
 /// preprocesses it, explains it in one engine call (every method and target), and its overlays and grid
-/// cells are drawn. An image that cannot be read, or whose outputs are not finite, is reported and skipped.
+/// cells are drawn, and its maps scored (--metrics). Each image's maps are kept until every model has run on the
+/// batch, to compare them (--agreement) and animate them (--gif). An image that cannot be read, or whose outputs
+/// are not finite, is reported and skipped.
 /// </summary>
 public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Progress progress)
 {
@@ -22,6 +25,8 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
     readonly List<ImageSummary> images = [];
     readonly List<ExplanationSummary> explanations = [];
     readonly List<Failure> failures = [];
+    AgreementWriter? agreement;
+    AnimationWriter? animation;
 
     /// <summary>Runs everything and writes the summary; returns the number of images that failed (with any model).</summary>
     public int Run()
@@ -31,6 +36,8 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
         {
             Directory.CreateDirectory(options.OutputDirectory);
             var names = models.Select(m => m.Name).ToList();
+            agreement = options.Agreement ? new AgreementWriter(options, models, Write) : null;
+            animation = options.Gif ? new AnimationWriter(options, models, Write) : null;
             var grids = new GridWriter[options.Methods.Count, options.Targets.Count];
             try
             {
@@ -78,8 +85,6 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
         }
         return failures.Select(f => f.Image).Distinct(StringComparer.Ordinal).Count();
     }
-
-    sealed record LoadedModel(string Name, string Path, CamReadyModel Model, IReadOnlyList<int?> Targets);
 
     /// <summary>
     /// Every model, made CAM-ready in memory when it is not (as the service does with its models folder),
@@ -143,13 +148,19 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
                 (decoded[i], decodeMs[i]) = Decode(options.Images[start + i], hint);
             }
             var readable = Enumerable.Range(0, count).Where(i => decoded[i] is not null).ToArray();
+            var kept = readable.ToDictionary(i => start + i, _ => new List<ModelMaps>(models.Count));
             for (var m = 0; m < models.Count; m++)
             {
                 if (readable.Length > 0)
                 {
-                    ExplainWithModel(m, models[m], readable.Select(i => (start + i, decoded[i]!, decodeMs[i])).ToList(), grids);
+                    ExplainWithModel(m, models[m], readable.Select(i => (start + i, decoded[i]!, decodeMs[i])).ToList(), grids, kept);
                 }
                 progress.Advance(count);
+            }
+            foreach (var i in readable)
+            {
+                agreement?.Add(options.Images[start + i], decoded[i]!, kept[start + i]);
+                animation?.Write(options.Images[start + i], decoded[i]!, kept[start + i]);
             }
             foreach (var grid in grids)
             {
@@ -191,7 +202,9 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
     DecodeHint DecodeHintFor(List<LoadedModel> models) =>
         DecodeHint.For(options.MaxSize == 0 ? int.MaxValue : Math.Max(options.MaxSize, options.GridCell), models.Select(m => m.Model.Preprocessing));
 
-    void ExplainWithModel(int column, LoadedModel entry, List<(int Row, LoadedImage Image, double DecodeMs)> batch, GridWriter[,] grids)
+    /// <summary>The batch's maps by one model; each image's maps are added to <paramref name="kept"/> when --agreement or --gif needs them.</summary>
+    void ExplainWithModel(int column, LoadedModel entry, List<(int Row, LoadedImage Image, double DecodeMs)> batch, GridWriter[,] grids,
+        Dictionary<int, List<ModelMaps>> kept)
     {
         var model = entry.Model;
         var length = model.ImageLength;
@@ -207,7 +220,6 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
                 preprocessMs[i] = Round(clock.Elapsed.TotalMilliseconds);
             }
             var explained = ExplainImages(entry, input.AsMemory(0, batch.Count * length), batch);
-            var untrained = model.Info.Weights == WeightsKind.Random;
             for (var i = 0; i < batch.Count; i++)
             {
                 if (explained[i] is not { } result)
@@ -216,6 +228,10 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
                 }
                 var (row, image, decodeMs) = batch[i];
                 var id = options.Images[row].Id;
+                if (agreement is not null || animation is not null)
+                {
+                    kept[row].Add(new ModelMaps(column, geometries[i], result, result.InferenceMs / batch.Count));
+                }
                 for (var m = 0; m < options.Methods.Count; m++)
                 {
                     for (var t = 0; t < options.Targets.Count; t++)
@@ -225,9 +241,11 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
                         var clock = Stopwatch.StartNew();
                         Render(image, map.Map, geometries[i], file, out var cell);
                         grids[m, t].Place(row, column, cell);
+                        var timings = new Timings(decodeMs, preprocessMs[i], Round(result.InferenceMs), batch.Count, Round(map.CamMs),
+                            Round(clock.Elapsed.TotalMilliseconds));
+                        var metrics = Score(entry, options.Images[row], input.AsSpan(i * length, length), map);
                         explanations.Add(new ExplanationSummary(id, entry.Name, map.Method, options.Targets[t].Key, map.Target.Index, map.Target.Label,
-                            map.Target.Score, map.Probability, untrained, result.Predictions, file,
-                            new Timings(decodeMs, preprocessMs[i], Round(result.InferenceMs), batch.Count, Round(map.CamMs), Round(clock.Elapsed.TotalMilliseconds))));
+                            map.Target.Score, map.Probability, entry.Untrained, result.Predictions, file, timings, metrics));
                     }
                 }
             }
@@ -235,6 +253,31 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
         finally
         {
             ArrayPool<float>.Shared.Return(input);
+        }
+    }
+
+    /// <summary>
+    /// The map's faithfulness scores on the model's input (--metrics), or null when none are asked; a perturbed copy
+    /// with non-finite outputs fails the image with this model, as a non-finite explanation does.
+    /// </summary>
+    FaithfulnessScores? Score(LoadedModel entry, ImageInput image, ReadOnlySpan<float> input, MapExplanation map)
+    {
+        if (options.Metrics == FaithfulnessMetrics.None)
+        {
+            return null;
+        }
+        try
+        {
+            var settings = new FaithfulnessOptions { Steps = options.MetricSteps, BatchSize = options.MethodOptions.BatchSize };
+            var scores = FaithfulnessEvaluator.Evaluate(entry.Model, input, map.Map, map.Target.Index, map.Probability, options.Metrics, settings,
+                CancellationToken.None);
+            return scores with { Ms = Round(scores.Ms) };
+        }
+        catch (NonFiniteOutputException e)
+        {
+            progress.Note($"no metrics for {image.Path} with {entry.Name}: {e.Message}");
+            failures.Add(new Failure(image.Id, entry.Name, e.Message));
+            return null;
         }
     }
 
@@ -304,17 +347,29 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
         var settings = new SummarySettings(options.Methods.Select(m => m.Name).ToList(), options.Targets.Select(t => t.Key).ToList(), options.Batch,
             Lower(options.Resize), options.MaxSize, options.TopK, Lower(options.Colormap), options.Alpha, Lower(options.Format), options.GridCell,
             options.MethodOptions.ScoreCamChannels);
-        var modelSummaries = models.Select(m => new ModelSummary(m.Name, m.Path, m.Model.Info.Architecture, m.Model.Info.Weights == WeightsKind.Random,
-            m.Model.Device, m.Model.Preprocessing.Width, m.Model.Preprocessing.Height)).ToList();
-        var summary = new Summary(settings, modelSummaries, images, grids, explanations, failures);
+        var modelSummaries = models.Select(m => new ModelSummary(m.Name, m.Path, m.Model.Info.Architecture, m.Untrained,
+            m.Model.Device, m.Model.Preprocessing.Width, m.Model.Preprocessing.Height, m.Model.Parameters, m.Model.Info.GigaMacs)).ToList();
+        var summary = new Summary(settings, modelSummaries, images, grids, explanations, failures, agreement?.Results);
         File.WriteAllText(Path.Combine(options.OutputDirectory, "summary.json"), summary.ToJson());
         File.WriteAllText(Path.Combine(options.OutputDirectory, "summary.csv"), summary.ToCsv());
+        if (agreement is not null)
+        {
+            File.WriteAllText(Path.Combine(options.OutputDirectory, "agreement.csv"), agreement.ToCsv());
+        }
 
         output.WriteLine($"{explanations.Count} overlays of {images.Count - images.Count(i => i.Error is not null)} of {images.Count} images, "
                          + $"{grids.Count} grids, summary.json and summary.csv in {options.OutputDirectory}");
         foreach (var grid in grids)
         {
             output.WriteLine($"  {grid.File}: {grid.Rows.Count} rows (the images in order, listed in summary.json), columns {string.Join(", ", grid.Columns)}");
+        }
+        if (agreement is not null)
+        {
+            output.WriteLine($"  agreement.csv and {Inputs.AgreementFolder}/: {agreement.Results.Count} comparisons of the models' maps (image, method, target)");
+        }
+        if (animation is not null)
+        {
+            output.WriteLine($"  {Inputs.AnimationsFolder}/: a GIF per image explained");
         }
     }
 

@@ -1,5 +1,7 @@
 using CamService.Imaging;
+using CamService.Inference.Agreement;
 using CamService.Inference.Explanations;
+using CamService.Inference.Faithfulness;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
 
@@ -43,6 +45,27 @@ public sealed record ExplainOptions
     public MethodOptions MethodOptions { get; init; } = MethodOptions.Default;
 
     public ExecutionSettings Execution { get; init; } = new();
+
+    /// <summary>Faithfulness metrics of every map (--metrics); none by default.</summary>
+    public FaithfulnessMetrics Metrics { get; init; } = FaithfulnessMetrics.None;
+
+    /// <summary>Points of the deletion and insertion curves after the first.</summary>
+    public int MetricSteps { get; init; } = FaithfulnessOptions.DefaultSteps;
+
+    /// <summary>Whether the models' maps of each image, method and target are compared (two models or more).</summary>
+    public bool Agreement { get; init; }
+
+    /// <summary>The share of pixels, in percent, of each map's top region in the agreement.</summary>
+    public double AgreementTopPercent { get; init; } = MapAgreement.DefaultTopPercent;
+
+    /// <summary>Whether each image gets an animated GIF of its overlays.</summary>
+    public bool Gif { get; init; }
+
+    /// <summary>Milliseconds each GIF frame shows.</summary>
+    public int GifFrameMs { get; init; } = 1000;
+
+    /// <summary>Long side of the GIF frames' photo in pixels; never larger than the image.</summary>
+    public int GifSize { get; init; } = 640;
 }
 
 /// <summary>A target as asked for, and the name its files carry: "top1", the class index, or the label made safe for a file name.</summary>

@@ -6,8 +6,8 @@ public sealed record ImageInput(string Path, string Id);
 /// <summary>Finds the images and models a command line names.</summary>
 public static class Inputs
 {
-    /// <summary>Where in the output folder a run writes its overlays, and its grids.</summary>
-    public const string OverlaysFolder = "overlays", GridsFolder = "grids";
+    /// <summary>Where in the output folder a run writes its overlays, its grids, its consensus and disagreement pictures (--agreement) and its GIFs (--gif).</summary>
+    public const string OverlaysFolder = "overlays", GridsFolder = "grids", AgreementFolder = "agreement", AnimationsFolder = "animations";
 
     /// <summary>What a folder is searched for; a file named on the command line is tried whatever its name.</summary>
     public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp"];
@@ -21,7 +21,7 @@ public static class Inputs
     /// </summary>
     public static IReadOnlyList<ImageInput> FindImages(IEnumerable<string> paths, bool recursive, string outputDirectory)
     {
-        var written = new[] { OverlaysFolder, GridsFolder }.Select(f => Path.Combine(Path.GetFullPath(outputDirectory), f) + Path.DirectorySeparatorChar).ToArray();
+        var written = new[] { OverlaysFolder, GridsFolder, AgreementFolder, AnimationsFolder }.Select(f => Path.Combine(Path.GetFullPath(outputDirectory), f) + Path.DirectorySeparatorChar).ToArray();
         var found = new List<(string Path, string Id)>();
         foreach (var path in paths)
         {

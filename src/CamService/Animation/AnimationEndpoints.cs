@@ -67,7 +67,7 @@ public static class AnimationEndpoints
         using var job = cores.BeginJob();
         using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, CamExplainer.DecodeHintFor(camRequest, models)), cancellationToken);
         var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
-        var frameSize = AnimationFrame.Size(size.Width, size.Height, AnimationCaption.LineCount);
+        var frameSize = AnimationFrame.Size(size.Width, size.Height, FrameCaption.LineCount);
         var pixels = (long)frameSize.Width * frameSize.Height * frameCount;
         if (pixels > limits.MaxPixels)
         {

@@ -1,11 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
 using CamService.Cli.Explain;
+using CamService.Imaging.Animation;
+using CamService.Inference.Faithfulness;
 using CamService.Inference.Methods;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Tests.Support;
 using CamService.Testing;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace CamService.Onnx.Tests.Cli;
@@ -235,6 +238,13 @@ public sealed class ExplainCommandTests
     [InlineData("--alpha 2", "error: --alpha is from 0 to 1.")]
     [InlineData("--colour red", "error: Unknown option(s): --colour.")]
     [InlineData("missing.png", "error: No such file or folder: missing.png.")]
+    [InlineData("--agreement", "error: --agreement compares models: name two or more with --models.")]
+    [InlineData("--agreement-top-percent 0", "error: --agreement-top-percent is a number from 1 to 99 (percent of the pixels).")]
+    [InlineData("--metrics=drop,area", "error: --metrics lists 'area', not a metric; it takes any of drop, deletion, insertion, or all.")]
+    [InlineData("--metrics=", "error: --metrics lists no metric;")]
+    [InlineData("--metric-steps 0", "error: --metric-steps is a whole number from 1 to 100.")]
+    [InlineData("--gif-frame-ms 5", "error: --gif-frame-ms is a whole number from 10 to 655350.")]
+    [InlineData("--gif-size 8", "error: --gif-size is a whole number from 16 to 4096.")]
     public void UsageErrors_ExitTwoWithTheReason(string mistake, string message)
     {
         using var directory = new TemporaryDirectory();
@@ -277,6 +287,206 @@ public sealed class ExplainCommandTests
 
         Assert.True(code == 0, log);
         Assert.Contains("  explain <image|folder> ... --out DIR", log);
+    }
+
+    [Fact]
+    public void Metrics_ScoreEveryMap_InTheSummaryAndItsCsv()
+    {
+        using var directory = new TemporaryDirectory();
+        var photos = TwoPhotos(directory, 48, 32);
+        var models = Folder(directory, "models");
+        TestModels.WriteCamReady(models, "small", 16);
+        TestModels.WriteCamReady(models, "large", 32);
+        var output = directory.File("out");
+
+        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--method", "gradcam,eigencam", "--target", "top1,1",
+            "--out", output, "--metrics", "--metric-steps", "4");
+
+        Assert.True(code == 0, log);
+        var explanations = Explanations(output);
+        Assert.Equal(2 * 2 * 2 * 2, explanations.Count);
+        foreach (var e in explanations)
+        {
+            var m = Assert.IsType<FaithfulnessScores>(e.Metrics);
+            Assert.InRange(m.AverageDrop!.Value, 0, 100);
+            Assert.NotNull(m.Increase);
+            Assert.InRange(m.DeletionAuc!.Value, 0, 1);
+            Assert.InRange(m.InsertionAuc!.Value, 0, 1);
+            Assert.Equal(5, m.DeletionCurve!.Length);
+            Assert.Equal(5, m.InsertionCurve!.Length);
+            // The deletion curve starts at the image itself: the target's probability.
+            Assert.Equal(e.TargetProbability, m.DeletionCurve[0], 1e-4f);
+            Assert.Equal(1 + 2 * 4, m.Forwards);
+            Assert.True(m.Ms >= 0);
+        }
+        var csv = Csv(File.ReadAllText(Path.Combine(output, "summary.csv")));
+        var header = csv[0];
+        for (var i = 0; i < explanations.Count; i++)
+        {
+            var row = header.Zip(csv[i + 1]).ToDictionary(p => p.First, p => p.Second);
+            var m = explanations[i].Metrics!;
+            Assert.Equal(m.AverageDrop, double.Parse(row["average_drop"], CultureInfo.InvariantCulture));
+            Assert.Equal(m.Increase == true ? "true" : "false", row["increase"]);
+            Assert.Equal(m.DeletionAuc, double.Parse(row["deletion_auc"], CultureInfo.InvariantCulture));
+            Assert.Equal(m.InsertionAuc, double.Parse(row["insertion_auc"], CultureInfo.InvariantCulture));
+            Assert.Equal(m.Forwards, int.Parse(row["metrics_forwards"], CultureInfo.InvariantCulture));
+            Assert.Equal(m.Ms, double.Parse(row["metrics_ms"], CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
+    public void Metrics_ListedAfterEquals_ScoreOnlyThose_AndWithoutThemTheColumnsAreEmpty()
+    {
+        using var directory = new TemporaryDirectory();
+        var image = directory.File("photo.png");
+        File.WriteAllBytes(image, TestImages.RedTopLeftPng());
+        var model = TestModels.WriteCamReady(directory.Path, "colour", 16);
+
+        var (code, log) = Repository.Cli("explain", image, "--models", model, "--out", directory.File("drop"), "--metrics=drop");
+        Assert.True(code == 0, log);
+        var drop = Assert.Single(Explanations(directory.File("drop"))).Metrics!;
+        Assert.NotNull(drop.AverageDrop);
+        Assert.Null(drop.DeletionAuc);
+        Assert.Null(drop.InsertionCurve);
+        Assert.Equal(1, drop.Forwards);
+
+        (code, log) = Repository.Cli("explain", image, "--models", model, "--out", directory.File("none"));
+        Assert.True(code == 0, log);
+        Assert.Null(Assert.Single(Explanations(directory.File("none"))).Metrics);
+        var csv = Csv(File.ReadAllText(Path.Combine(directory.File("none"), "summary.csv")));
+        var row = csv[0].Zip(csv[1]).ToDictionary(p => p.First, p => p.Second);
+        Assert.All(new[] { "average_drop", "increase", "deletion_auc", "insertion_auc", "metrics_forwards", "metrics_ms" }, c => Assert.Equal("", row[c]));
+    }
+
+    [Fact]
+    public void Agreement_ComparesTheModelsOfEachImageMethodAndTarget_InTheSummaryTheCsvAndPictures()
+    {
+        using var directory = new TemporaryDirectory();
+        var photos = TwoPhotos(directory, 48, 32);
+        var models = Folder(directory, "models");
+        TestModels.WriteCamReady(models, "m16", 16);
+        TestModels.WriteCamReady(models, "m24", 24);
+        TestModels.WriteCamReady(models, "m32", 32, weights: WeightsKind.Random);
+        var output = directory.File("out");
+
+        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--method", "gradcam,eigencam", "--target", "top1,0",
+            "--out", output, "--resize", "crop", "--batch", "2", "--agreement", "--agreement-top-percent", "30");
+
+        Assert.True(code == 0, log);
+        var agreements = Summary.FromJson(File.ReadAllText(Path.Combine(output, "summary.json"))).Agreements!;
+        string[] names = ["m16", "m24", "m32"];
+        Assert.Equal(
+            from image in new[] { "a", "b" } from method in new[] { "gradcam", "eigencam" } from target in new[] { "top1", "0" } select (image, method, target),
+            agreements.Select(a => (a.Image, a.Method, a.Target)));
+        var csv = Csv(File.ReadAllText(Path.Combine(output, "agreement.csv")));
+        Assert.Equal(["image", "method", "target", "model_a", "model_b", "spearman", "top_percent_iou"], csv[0]);
+        Assert.Equal(agreements.Count * 3 + 1, csv.Count);
+        var rows = csv.Skip(1).ToDictionary(r => (r[0], r[1], r[2], r[3], r[4]), r => (Spearman: r[5], Iou: r[6]));
+        foreach (var a in agreements)
+        {
+            Assert.Equal(names, a.Models);
+            Assert.Equal(30, a.TopPercent);
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(1, a.Spearman[i][i]);
+                Assert.Equal(1, a.TopPercentIou[i][i]);
+                for (var j = 0; j < 3; j++)
+                {
+                    Assert.Equal(a.Spearman[i][j], a.Spearman[j][i]);
+                    Assert.Equal(a.TopPercentIou[i][j], a.TopPercentIou[j][i]);
+                    Assert.InRange(a.Spearman[i][j], -1, 1);
+                    Assert.InRange(a.TopPercentIou[i][j], 0, 1);
+                    if (i < j)
+                    {
+                        var row = rows[(a.Image, a.Method, a.Target, names[i], names[j])];
+                        Assert.Equal(a.Spearman[i][j], double.Parse(row.Spearman, CultureInfo.InvariantCulture));
+                        Assert.Equal(a.TopPercentIou[i][j], double.Parse(row.Iou, CultureInfo.InvariantCulture));
+                    }
+                }
+            }
+            // At the overlays' size, in a folder of the image's own, named as the overlays are.
+            var size = a.Image == "a" ? (32, 32) : (48, 32);
+            Assert.Equal($"agreement/{a.Image}/consensus.{a.Method}.{a.Target}.png", a.Consensus);
+            Assert.Equal($"agreement/{a.Image}/disagreement.{a.Method}.{a.Target}.png", a.Disagreement);
+            foreach (var picture in new[] { a.Consensus, a.Disagreement })
+            {
+                var info = Image.Identify(Path.Combine(output, picture));
+                Assert.Equal(size, (info.Width, info.Height));
+            }
+        }
+        // The same maps compared the same way give the same numbers: the first model against itself is all ones.
+        var (again, againLog) = Repository.Cli("explain", Path.Combine(photos, "a.png"), "--models", $"{models}/m16.onnx,{Copy(models, "m16", "twin")}",
+            "--method", "gradcam", "--out", directory.File("twins"), "--agreement");
+        Assert.True(again == 0, againLog);
+        var twins = Assert.Single(Summary.FromJson(File.ReadAllText(Path.Combine(directory.File("twins"), "summary.json"))).Agreements!);
+        Assert.Equal([[1.0, 1.0], [1.0, 1.0]], twins.Spearman);
+        Assert.Equal([[1.0, 1.0], [1.0, 1.0]], twins.TopPercentIou);
+    }
+
+    [Fact]
+    public void Gif_OneAnimationPerImage_AFramePerModelMethodAndTarget_AsTheServiceDrawsThem()
+    {
+        using var directory = new TemporaryDirectory();
+        var photos = TwoPhotos(directory, 96, 64);
+        var models = Folder(directory, "models");
+        TestModels.WriteCamReady(models, "small", 16);
+        TestModels.WriteCamReady(models, "untrained", 32, weights: WeightsKind.Random);
+        var output = directory.File("out");
+
+        // Batches of one: each caption's latency is then the summary's inferenceMs.
+        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--method", "gradcam,eigencam", "--target", "top1,green",
+            "--out", output, "--batch", "1", "--max-size", "48", "--gif", "--gif-size", "48", "--gif-frame-ms", "250");
+
+        Assert.True(code == 0, log);
+        var summary = Summary.FromJson(File.ReadAllText(Path.Combine(output, "summary.json")));
+        var modelsByName = summary.Models.ToDictionary(m => m.Name);
+        foreach (var (image, width, height) in new[] { ("a", 32, 32), ("b", 48, 32) })
+        {
+            using var gif = Image.Load<Rgb24>(Path.Combine(output, "animations", $"{image}.gif"));
+            var frames = summary.Explanations.Where(e => e.Image == image).ToList();
+            Assert.Equal(2 * 2 * 2, gif.Frames.Count);
+            Assert.Equal(AnimationFrame.Size(width, height, FrameCaption.LineCount), gif.Size());
+            Assert.Equal(0, gif.Metadata.GetGifMetadata().RepeatCount);
+            // Models outer, then methods, then targets: the service's order, and the summary's for one image.
+            Assert.Equal(
+                from model in new[] { "small", "untrained" } from method in new[] { "gradcam", "eigencam" } from target in new[] { "top1", "green" }
+                select (model, method, target),
+                frames.Select(e => (e.Model, e.Method, e.Target)));
+            for (var i = 0; i < frames.Count; i++)
+            {
+                var (e, frame) = (frames[i], gif.Frames[i]);
+                Assert.Equal(25, frame.Metadata.GetGifMetadata().FrameDelay);
+                var model = modelsByName[e.Model];
+                var lines = new FrameCaption(e.Model, e.Untrained, e.Method, e.TargetLabel, e.TargetProbability, model.Parameters, model.GigaMacs,
+                    e.Timings.InferenceMs).Lines();
+                Assert.Equal(e.Model == "untrained", lines[0].StartsWith("UNTRAINED untrained - ", StringComparison.Ordinal));
+                using var caption = new Image<Rgb24>(width, frame.Height - height);
+                Caption.Draw(caption, 0, lines, Caption.Scale(width));
+                var captionDifference = FrameDifference.Of(caption, frame, 0, height, caption.Width, caption.Height);
+                Assert.True(captionDifference.Within(24, 2), $"{e.Model} {e.Method} {e.Target} caption: {captionDifference}");
+                // Above it the overlay, as the overlay file draws it at the same size (GIF colours are a shared palette).
+                using var overlay = Image.Load<Rgb24>(Path.Combine(output, e.Overlay));
+                var overlayDifference = FrameDifference.Of(overlay, frame, 0, 0, width, height);
+                Assert.True(overlayDifference.Within(48, 6), $"{e.Model} {e.Method} {e.Target} overlay: {overlayDifference}");
+            }
+        }
+    }
+
+    /// <summary>photos/a.png, 32×32 with a red square at its top left, and b.png, <paramref name="width"/>×<paramref name="height"/> with a small one right of centre.</summary>
+    static string TwoPhotos(TemporaryDirectory directory, int width, int height)
+    {
+        var photos = Folder(directory, "photos");
+        WritePng(photos, "a.png", TestImages.RedPatch(32, 32, new Rectangle(0, 0, 20, 20)));
+        WritePng(photos, "b.png", TestImages.RedPatch(width, height, new Rectangle(width * 5 / 8, height * 5 / 16, width / 6, height / 4)));
+        return photos;
+    }
+
+    static string Copy(string folder, string model, string name)
+    {
+        var copy = Path.Combine(folder, "copies", name + ".onnx");
+        Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+        File.Copy(Path.Combine(folder, model + ".onnx"), copy);
+        return copy;
     }
 
     static List<ExplanationSummary> Explanations(string output) =>
