@@ -66,6 +66,7 @@ public static class CamEngine
         var inferenceMs = clock.Elapsed.TotalMilliseconds;
 
         var imageLength = model.ImageLength;
+        var serving = model.Serving(settings.UnderLoad);
         var results = new ImageExplanation[imageCount];
         for (var n = 0; n < imageCount; n++)
         {
@@ -87,7 +88,7 @@ public static class CamEngine
                     clock.Restart();
                     var map = new float[outputs.Height * outputs.Width];
                     var context = new CamContext(activations, gradients, outputs.Channels, outputs.Height, outputs.Width, target, logits,
-                        images.Span.Slice(n * imageLength, imageLength), model, settings.Methods, cancellationToken);
+                        images.Span.Slice(n * imageLength, imageLength), serving, settings.Methods, cancellationToken);
                     method.Compute(context, map);
                     CheckFinite(modelName, "map", map);
                     maps.Add(new MapExplanation(method.Name, new TargetScore(target, model.LabelOf(target), logits[target]), probabilities[target],

@@ -235,7 +235,17 @@ public sealed class CamReadyModel : ICamModel, IDisposable
     /// target, what the gradient part of the graph adds is the head's backward, a few MFLOPs (ONNX Runtime's
     /// inference builds run every node whatever is fetched: microsoft/onnxruntime#16483).
     /// </summary>
-    public void Forward(ReadOnlyMemory<float> images, int batch, Span<float> logits, CancellationToken cancellationToken)
+    public void Forward(ReadOnlyMemory<float> images, int batch, Span<float> logits, CancellationToken cancellationToken) =>
+        Forward(session, images, batch, logits, cancellationToken);
+
+    /// <summary>
+    /// This model as methods and metrics use it in a run of <paramref name="underLoad"/>: their forward passes on
+    /// the same session as the run. A lease under load holds fewer cores than the fastest setting's pool has
+    /// threads, and forward passes on that pool would crowd the other models' runs off their cores.
+    /// </summary>
+    public ICamModel Serving(bool underLoad) => underLoad && underLoadSession is not null ? new UnderLoadView(this, underLoadSession) : this;
+
+    void Forward(InferenceSession session, ReadOnlyMemory<float> images, int batch, Span<float> logits, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var targets = new long[batch];
@@ -254,6 +264,24 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         {
             throw new OperationCanceledException("The forward pass was stopped: its caller cancelled.", e, cancellationToken);
         }
+    }
+
+    /// <summary>The model with its forward passes on the session for when runs queue up.</summary>
+    sealed class UnderLoadView(CamReadyModel model, InferenceSession session) : ICamModel
+    {
+        public int Classes => model.NumClasses;
+
+        public IReadOnlyList<int> ActivationShape => model.ActivationShape;
+
+        public IReadOnlyList<int> ImageShape => ((ICamModel)model).ImageShape;
+
+        public bool HeadIsLinear => model.HeadIsLinear;
+
+        public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken) =>
+            model.EvaluateHead(activations, batch, logits, cancellationToken);
+
+        public void Forward(ReadOnlyMemory<float> images, int batch, Span<float> logits, CancellationToken cancellationToken) =>
+            model.Forward(session, images, batch, logits, cancellationToken);
     }
 
     public void Dispose()

@@ -166,7 +166,7 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
                 {
                     // On this request's cores and under its deadline, as Score-CAM's forward passes are.
                     var faithfulnessOptions = new FaithfulnessOptions { Steps = request.MetricSteps, BatchSize = settings.Methods.BatchSize };
-                    faithfulness = explained.Maps.Select(map => FaithfulnessEvaluator.Evaluate(model, input.AsSpan(0, inputLength), map.Map, map.Target.Index,
+                    faithfulness = explained.Maps.Select(map => FaithfulnessEvaluator.Evaluate(model.Serving(underLoad), input.AsSpan(0, inputLength), map.Map, map.Target.Index,
                         map.Probability, request.Metrics, faithfulnessOptions, cancellationToken)).ToArray();
                 }
             }
