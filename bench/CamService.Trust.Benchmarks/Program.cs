@@ -12,26 +12,30 @@ using CamService.Onnx.Model;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 
-// Usage: CamService.Trust.Benchmarks <cam-ready models dir> <service url> <12 MP JPEG> <example photo> [runs=5] [models=efficientnet_b0,densenet121,resnet50]
+// Usage: CamService.Trust.Benchmarks <cam-ready models dir> <service url> <224 px photo> <12 MP JPEG> <example photo> [runs=5] [models=efficientnet_b0,densenet121,resnet50]
 // What issue 11's checks cost, same run:
 //  1. In process, per model: the faithfulness metrics of one Grad-CAM map at 20 steps (Average Drop, deletion,
 //     insertion: 41 forward passes in batches of 32 and 9, as the service runs them) against those same batches
 //     through the plain model at every setting (intra-op threads 1..cores, spinning on and off; the fastest is the
 //     baseline), and through the CAM-ready session the metrics use. Medians of `runs`, all taken in turns.
+//     Then over HTTP: POST /cam of the 224 px photo with every metric against without (raw maps only), in turns,
+//     the difference against the sum of the models' plain batches.
 //  2. Over HTTP, against a running service with the three models: POST /cam/animation (default 640 px, GIF)
 //     against the matching POST /cam (default outputs) on the 12 MP photo, taken in turns; medians and the GIF's size.
 //  3. An example: the example photo explained by the models with every metric and their agreement, as tables.
-if (args.Length < 4)
+if (args.Length < 5)
 {
-    Console.Error.WriteLine("Usage: CamService.Trust.Benchmarks <cam-ready models dir> <service url> <12 MP JPEG> <example photo> [runs=5] [models=...]");
+    Console.Error.WriteLine("Usage: CamService.Trust.Benchmarks <cam-ready models dir> <service url> <224 px photo> <12 MP JPEG> <example photo> [runs=5] [models=...]");
     return 2;
 }
 var directory = args[0];
 var service = new Uri(args[1]);
-var phone = await File.ReadAllBytesAsync(args[2]);
-var example = args[3];
-var runs = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 5;
-var ids = (args.Length > 5 ? args[5] : "efficientnet_b0,densenet121,resnet50").Split(',');
+var photo = await File.ReadAllBytesAsync(args[2]);
+var phone = await File.ReadAllBytesAsync(args[3]);
+var example = args[4];
+var runs = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 5;
+var ids = (args.Length > 6 ? args[6] : "efficientnet_b0,densenet121,resnet50").Split(',');
+var plainTotalMs = 0.0;
 const int Steps = FaithfulnessOptions.DefaultSteps;
 
 Console.WriteLine(Invariant($"{Environment.ProcessorCount} cores; medians of {runs} runs taken in turns"));
@@ -115,6 +119,7 @@ foreach (var id in ids)
     var plainMedians = plainSessions.Select((p, i) => (p.Choice, Ms: ThreadTuner.Median(times[i]))).ToList();
     var (plainSetting, plainMs) = plainMedians.MinBy(p => p.Ms);
     var (camMs, metricsMs) = (ThreadTuner.Median(times[^2]), ThreadTuner.Median(times[^1]));
+    plainTotalMs += plainMs;
     Console.WriteLine(Invariant(
         $"| {id} | {forwards} | {string.Join(" + ", batches)} | {plainSetting} | {plainMs:F0} | {plainMs / forwards:F2} | {camMs:F0} | {metricsMs:F0} | {metricsMs / plainMs:F2} | {metricsMs / camMs:F2} |"));
     Console.Error.WriteLine(Invariant($"{id}: plain batches by setting: {string.Join(", ", plainMedians.Select(p => $"{p.Choice} {p.Ms:F0} ms"))}"));
@@ -125,17 +130,18 @@ foreach (var id in ids)
     }
 }
 
-Console.WriteLine();
-Console.WriteLine(Invariant($"POST /cam/animation against the matching POST /cam, {phone.Length / 1e6:F1} MB JPEG, models {string.Join(", ", ids)}:"));
-Console.WriteLine();
 using var http = new HttpClient { BaseAddress = service, Timeout = TimeSpan.FromMinutes(5) };
-async Task<(double Ms, long Bytes, string? Timing)> Post(string path)
+async Task<(double Ms, long Bytes, string? Timing)> Post(string path, byte[] image, params (string Name, string Value)[] fields)
 {
     using var form = new MultipartFormDataContent();
-    var file = new ByteArrayContent(phone);
-    file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-    form.Add(file, "image", "phone.jpg");
+    var file = new ByteArrayContent(image);
+    file.Headers.ContentType = new MediaTypeHeaderValue(image[0] == 0x89 ? "image/png" : "image/jpeg");
+    form.Add(file, "image", "photo");
     form.Add(new StringContent(string.Join(',', ids)), "models");
+    foreach (var (name, value) in fields)
+    {
+        form.Add(new StringContent(value), name);
+    }
     var clock = Stopwatch.StartNew();
     using var response = await http.PostAsync(path, form);
     var body = await response.Content.ReadAsByteArrayAsync();
@@ -146,31 +152,50 @@ async Task<(double Ms, long Bytes, string? Timing)> Post(string path)
     }
     return (ms, body.Length, response.Headers.TryGetValues("Server-Timing", out var timing) ? string.Join(", ", timing) : null);
 }
-var cam = new List<(double Ms, long Bytes, string? Timing)>();
-var animation = new List<(double Ms, long Bytes, string? Timing)>();
-await Post("cam");
-await Post("cam/animation");
-for (var round = 0; round < runs; round++)
+
+// Two requests in turns, each warmed up once (the first batch of 32 on a session sizes its memory).
+async Task<(List<double> A, List<double> B, long BytesA, long BytesB, string? TimingB)> InTurns(Func<Task<(double Ms, long Bytes, string? Timing)>> a,
+    Func<Task<(double Ms, long Bytes, string? Timing)>> b)
 {
-    if (round % 2 == 0)
+    await a();
+    await b();
+    var (timesA, timesB) = (new List<double>(), new List<double>());
+    (double Ms, long Bytes, string? Timing) lastA = default, lastB = default;
+    for (var round = 0; round < runs; round++)
     {
-        cam.Add(await Post("cam"));
-        animation.Add(await Post("cam/animation"));
+        if (round % 2 == 0)
+        {
+            lastA = await a();
+            lastB = await b();
+        }
+        else
+        {
+            lastB = await b();
+            lastA = await a();
+        }
+        timesA.Add(lastA.Ms);
+        timesB.Add(lastB.Ms);
     }
-    else
-    {
-        animation.Add(await Post("cam/animation"));
-        cam.Add(await Post("cam"));
-    }
+    return (timesA, timesB, lastA.Bytes, lastB.Bytes, lastB.Timing);
 }
-var camMedian = ThreadTuner.Median(cam.Select(c => c.Ms).ToList());
-var animationMedian = ThreadTuner.Median(animation.Select(a => a.Ms).ToList());
+
+var (without, with, _, _, _) = await InTurns(() => Post("cam", photo, ("outputs", "cam")), () => Post("cam", photo, ("outputs", "cam"), ("metrics", "all")));
+var extra = ThreadTuner.Median(with) - ThreadTuner.Median(without);
+Console.WriteLine();
+Console.WriteLine(Invariant($"Through the service, POST /cam of the 224 px photo, {ids.Length} models, raw maps only: {ThreadTuner.Median(without):F0} ms ({without.Min():F0}–{without.Max():F0}); with metrics=all {ThreadTuner.Median(with):F0} ms ({with.Min():F0}–{with.Max():F0}). The metrics add {extra:F0} ms against {plainTotalMs:F0} ms for their {ids.Length * (1 + 2 * Steps)} forward passes through the plain models at their fastest settings, one model after another: {extra / plainTotalMs:F2}×."));
+
+Console.WriteLine();
+Console.WriteLine(Invariant($"POST /cam/animation against the matching POST /cam, {phone.Length / 1e6:F1} MB JPEG, models {string.Join(", ", ids)}:"));
+Console.WriteLine();
+var (cam, animation, camBytes, animationBytes, animationTiming) = await InTurns(() => Post("cam", phone), () => Post("cam/animation", phone));
+var camMedian = ThreadTuner.Median(cam);
+var animationMedian = ThreadTuner.Median(animation);
 Console.WriteLine("| request | median ms | range ms | answer |");
 Console.WriteLine("|---|---:|---|---:|");
-Console.WriteLine(Invariant($"| POST /cam, default outputs (JSON) | {camMedian:F0} | {cam.Min(c => c.Ms):F0}–{cam.Max(c => c.Ms):F0} | {cam[^1].Bytes / 1e6:F2} MB |"));
-Console.WriteLine(Invariant($"| POST /cam/animation (GIF, {ids.Length} frames) | {animationMedian:F0} | {animation.Min(a => a.Ms):F0}–{animation.Max(a => a.Ms):F0} | {animation[^1].Bytes / 1e6:F2} MB |"));
+Console.WriteLine(Invariant($"| POST /cam, default outputs (JSON) | {camMedian:F0} | {cam.Min():F0}–{cam.Max():F0} | {camBytes / 1e6:F2} MB |"));
+Console.WriteLine(Invariant($"| POST /cam/animation (GIF, {ids.Length} frames) | {animationMedian:F0} | {animation.Min():F0}–{animation.Max():F0} | {animationBytes / 1e6:F2} MB |"));
 Console.WriteLine();
-Console.WriteLine(Invariant($"animation / cam: {animationMedian / camMedian:F2} (median of each); the last animation's Server-Timing: {animation[^1].Timing}"));
+Console.WriteLine(Invariant($"animation / cam: {animationMedian / camMedian:F2} (median of each); the last animation's Server-Timing: {animationTiming}"));
 
 // 3. The example, as the closing note and the README show it.
 using (var form = new MultipartFormDataContent())

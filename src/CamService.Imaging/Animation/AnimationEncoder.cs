@@ -23,11 +23,15 @@ public static class AnimationEncoder
     /// palettes' 451 and 421 kB in 1007 and 359 ms, at a mean error of 5.7 and 4.2 of 255 against 4.8 and 3.2
     /// — the frames share the photo and the colormap, so one palette fits them all. Dithering doubled the size
     /// (its noise defeats LZW); Wu's quantiser with a global palette went wrong in 2.1.13 (mean error 40–70).
+    /// The palette is built from a sample of 300 000 pixels (at least a tenth of each frame) rather than every
+    /// pixel: three 640×480 frames of the astronaut photo encoded in 63 ms instead of 248, 330 kB against 326,
+    /// at a mean error of 5.40 against 5.51 — 256 colours are found long before the last pixel.
     /// </summary>
     static readonly GifEncoder Encoder = new()
     {
         ColorTableMode = GifColorTableMode.Global,
         Quantizer = new OctreeQuantizer(new QuantizerOptions { Dither = null }),
+        GlobalPixelSamplingStrategy = new DefaultPixelSamplingStrategy(300_000, 0.1),
     };
 
     /// <summary>
