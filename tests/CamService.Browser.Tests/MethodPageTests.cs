@@ -35,15 +35,8 @@ public sealed class MethodPageTests(PageFixture fixture)
     [Fact]
     public async Task TwoMethods_ThreeModels_OneRequestPerPhoto_NamingEveryModelAndMethod()
     {
-        var bodies = new List<string>();
-        await using var session = await fixture.OpenAsync(beforeLoad: page => page.RouteAsync("**/cam", async route =>
-        {
-            lock (bodies)
-            {
-                bodies.Add(System.Text.Encoding.Latin1.GetString(route.Request.PostDataBuffer ?? []));
-            }
-            await route.ContinueAsync();
-        }));
+        var recorded = new CamBodies();
+        await using var session = await fixture.OpenAsync(beforeLoad: recorded.RouteAsync);
         var page = session.Page;
         await page.Locator($".method-card[data-method='{Other}'] input").CheckAsync();
         await session.AddImagesAsync(Photos.Red(), Photos.Dark());
@@ -58,8 +51,8 @@ public sealed class MethodPageTests(PageFixture fixture)
             await page.Locator("table.cam-grid > tbody > tr").First.Locator("cam-cell").EvaluateAllAsync<string[]>("cells => cells.map(c => c.dataset.modelId)"));
 
         Assert.Equal(2, session.CamRequests);
-        Assert.Equal(2, bodies.Count);
-        foreach (var body in bodies)
+        Assert.Equal(2, recorded.All.Count);
+        foreach (var body in recorded.All)
         {
             Assert.Matches("name=\"models\"\\s+colour32,colour48,colour64\\s", body);
             Assert.Matches($"name=\"method\"\\s+gradcam,{Other}\\s", body);

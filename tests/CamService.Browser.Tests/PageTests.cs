@@ -57,21 +57,14 @@ public sealed class PageTests(PageFixture fixture)
     [Fact]
     public async Task Grid_UploadsEachPhotoOnce_AskingOnlyForTheHeatmap_AtTheSizeItShows()
     {
-        var bodies = new List<string>();
-        await using var session = await fixture.OpenAsync(beforeLoad: page => page.RouteAsync("**/cam", async route =>
-        {
-            lock (bodies)
-            {
-                bodies.Add(System.Text.Encoding.Latin1.GetString(route.Request.PostDataBuffer ?? []));
-            }
-            await route.ContinueAsync();
-        }));
+        var recorded = new CamBodies();
+        await using var session = await fixture.OpenAsync(beforeLoad: recorded.RouteAsync);
 
         await session.AddImagesAsync(Photos.Red(), Photos.Dark());
         await session.WaitForSettledCellsAsync(6);
 
-        Assert.Equal(2, bodies.Count);
-        foreach (var body in bodies)
+        Assert.Equal(2, recorded.All.Count);
+        foreach (var body in recorded.All)
         {
             Assert.Matches("name=\"models\"\\s+colour32,colour48,colour64\\s", body);
             Assert.Matches("name=\"outputs\"\\s+heatmap\\s", body);

@@ -18,15 +18,8 @@ public sealed class TrustPageTests(PageFixture fixture)
     [Fact]
     public async Task Agreement_PerRow_AModelsByModelsMatrix_AndTheConsensus_InTheRowsOwnRequest()
     {
-        var bodies = new List<string>();
-        await using var session = await fixture.OpenAsync(beforeLoad: page => page.RouteAsync("**/cam", async route =>
-        {
-            lock (bodies)
-            {
-                bodies.Add(System.Text.Encoding.Latin1.GetString(route.Request.PostDataBuffer ?? []));
-            }
-            await route.ContinueAsync();
-        }));
+        var recorded = new CamBodies();
+        await using var session = await fixture.OpenAsync(beforeLoad: recorded.RouteAsync);
         var page = session.Page;
         Assert.True(await page.Locator("input[name=agreement]").IsCheckedAsync());
         await session.AddImagesAsync(Photos.Red(), Photos.Dark());
@@ -34,7 +27,7 @@ public sealed class TrustPageTests(PageFixture fixture)
 
         // The panels joined the rows' requests: still one per photo, each asking for the agreement.
         Assert.Equal(2, session.CamRequests);
-        Assert.All(bodies, body => Assert.Matches("name=\"agreement\"\\s+true\\s", body));
+        Assert.All(recorded.All, body => Assert.Matches("name=\"agreement\"\\s+true\\s", body));
         Assert.Equal("Agreement", (await page.Locator("cam-grid thead th.agreement-head").TextContentAsync())?[..9]);
         var panels = page.Locator("cam-grid tbody agreement-panel");
         Assert.Equal(2, await panels.CountAsync());
@@ -112,27 +105,20 @@ public sealed class TrustPageTests(PageFixture fixture)
     [Fact]
     public async Task Metrics_Toggle_AsksAgain_AndEachCellListsItsFaithfulness()
     {
-        var bodies = new List<string>();
-        await using var session = await fixture.OpenAsync(beforeLoad: page => page.RouteAsync("**/cam", async route =>
-        {
-            lock (bodies)
-            {
-                bodies.Add(System.Text.Encoding.Latin1.GetString(route.Request.PostDataBuffer ?? []));
-            }
-            await route.ContinueAsync();
-        }));
+        var recorded = new CamBodies();
+        await using var session = await fixture.OpenAsync(beforeLoad: recorded.RouteAsync);
         var page = session.Page;
         await session.AddImagesAsync(Photos.Red(), Photos.Dark());
         await session.WaitForSettledCellsAsync(6);
         Assert.Equal(0, await page.Locator("cam-cell [data-metrics]:visible").CountAsync());
-        Assert.All(bodies, body => Assert.DoesNotContain("name=\"metrics\"", body));
+        Assert.All(recorded.All, body => Assert.DoesNotContain("name=\"metrics\"", body));
 
         await page.Locator("input[name=metrics]").CheckAsync();
         await session.WaitForSettledCellsAsync(6);
         await Assertions.Expect(page.Locator("cam-cell [data-metrics]:visible")).ToHaveCountAsync(6);
         // One more request per photo, for every cell and the agreement at once.
         Assert.Equal(4, session.CamRequests);
-        Assert.All(bodies.Skip(2), body => Assert.Matches("name=\"metrics\"\\s+all\\s", body));
+        Assert.All(recorded.All.Skip(2), body => Assert.Matches("name=\"metrics\"\\s+all\\s", body));
 
         foreach (var model in Models)
         {
