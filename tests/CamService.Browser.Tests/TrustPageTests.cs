@@ -69,6 +69,7 @@ public sealed class TrustPageTests(PageFixture fixture)
             Assert.True(await panel.Locator("canvas[aria-label^='Disagreement']").IsVisibleAsync());
             // colour48 has random weights: the panel says what that means.
             Assert.Contains(PageServer.UntrainedModel, await panel.Locator(".agreement-note").TextContentAsync());
+            Assert.DoesNotContain("null", await panel.TextContentAsync());
         }
         await session.ScreenshotAsync("agreement");
 
@@ -133,6 +134,7 @@ public sealed class TrustPageTests(PageFixture fixture)
             Assert.EndsWith("%", await metrics.Locator("[data-metric='averageDrop'] dd").TextContentAsync());
             Assert.Contains(await metrics.Locator("[data-metric='increase'] dd").TextContentAsync(), new[] { "yes", "no" });
             Assert.Equal(model == PageServer.UntrainedModel, await metrics.Locator(".cell-metrics-note").IsVisibleAsync());
+            Assert.DoesNotContain("null", await metrics.TextContentAsync());
         }
         await session.ScreenshotAsync("metrics");
         session.AssertNoErrors();

@@ -119,9 +119,10 @@ export class AgreementPanel extends HTMLElement {
     const untrained = this.#models.filter((m) => m.untrained).map((m) => m.id);
     this.#body.replaceChildren(
       ...this.#answer.entries.map(({ entry, consensus, disagreement }) => this.#renderEntry(entry, consensus, disagreement)),
-      untrained.length > 0
-        ? h('p', { class: 'agreement-note' }, `${untrained.join(', ')} ${untrained.length > 1 ? 'have' : 'has'} random weights: agreement with ${untrained.length > 1 ? 'them' : 'it'} is chance.`)
-        : null);
+      // replaceChildren would write a null as the text "null".
+      ...(untrained.length > 0
+        ? [h('p', { class: 'agreement-note' }, `${untrained.join(', ')} ${untrained.length > 1 ? 'have' : 'has'} random weights: agreement with ${untrained.length > 1 ? 'them' : 'it'} is chance.`)]
+        : []));
   }
 
   #renderEntry(entry, consensus, disagreement) {

@@ -168,7 +168,7 @@ export class CamCell extends HTMLElement {
       const { title, detail, status } = this.#error;
       this.#errorBox.replaceChildren(
         h('p', { class: 'cell-error-title' }, status ? `${title} (${status})` : title),
-        detail ? h('p', { class: 'cell-error-detail' }, detail) : null,
+        ...(detail ? [h('p', { class: 'cell-error-detail' }, detail)] : []),
         h('button', { type: 'button', class: 'button button-small', onclick: () => this.#request() }, 'Try again'));
     }
 
@@ -232,7 +232,8 @@ export class CamCell extends HTMLElement {
         'Area under the probability as the map’s most important pixels are removed first (lower is better)'),
       row('Insertion AUC', 'insertionAuc', format.score,
         'Area under the probability as the map’s most important pixels are put back first (higher is better)')),
-      this.#result.untrained ? h('p', { class: 'cell-metrics-note' }, 'Random weights: these figures are chance.') : null);
+      // replaceChildren would write a null as the text "null".
+      ...(this.#result.untrained ? [h('p', { class: 'cell-metrics-note' }, 'Random weights: these figures are chance.')] : []));
   }
 
   #renderPredictions() {

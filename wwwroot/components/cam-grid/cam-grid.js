@@ -75,7 +75,8 @@ export class CamGrid extends HTMLElement {
         : models.length === 0 ? 'Choose at least one ready model.'
           : 'Choose at least one method.';
     this.#table.hidden = !this.#empty.hidden;
-    this.style.setProperty('--columns', String(Math.max(1, this.#columns.length)));
+    // The agreement column takes a cell's width, so that it shows without scrolling.
+    this.style.setProperty('--columns', String(Math.max(1, this.#columns.length + (this.#comparing ? 1 : 0))));
     this.#renderHead(models, methods);
 
     const keep = new Set(images.map((image) => image.id));
