@@ -332,7 +332,21 @@ public sealed class PageTests(PageFixture fixture)
         // Images: Tab to the picker's button and press Enter; the file chooser opens.
         await session.TabToAsync("image-picker .button-primary");
         Assert.Equal("solid", await page.EvaluateAsync<string>("() => getComputedStyle(document.activeElement).outlineStyle"));
-        var chooser = await page.RunAndWaitForFileChooserAsync(() => page.Keyboard.PressAsync("Enter"));
+        // On a loaded 2-core machine the chooser twice never opened after the first Enter (2 runs of about 10; cause
+        // not found): Enter is pressed again, three times at most, so a picker that keys cannot open still fails.
+        IFileChooser? chooser = null;
+        for (var attempt = 1; chooser is null; attempt++)
+        {
+            try
+            {
+                chooser = await page.RunAndWaitForFileChooserAsync(() => page.Keyboard.PressAsync("Enter"), new() { Timeout = 7_000 });
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+                Assert.True(await page.EvaluateAsync<bool>("() => document.activeElement?.matches('image-picker .button-primary') ?? false"),
+                    "The picker's button lost the focus.");
+            }
+        }
         await chooser.SetFilesAsync([Photos.Red(), Photos.Dark()]);
         await session.WaitForSettledCellsAsync(6);
 
