@@ -66,9 +66,9 @@ public sealed record CamRequest(
 /// <param name="MaxSize">Long side of the heatmap and overlay in pixels (default 1280, Cam:DefaultMaxSize); 0 = the image's size. Never larger than the image.</param>
 /// <param name="Format">The overlay's encoding: auto (default: like the upload, PNG for a PNG, JPEG for a JPEG or WebP), png (overlayPng), jpeg (overlayJpeg) or webp (overlayWebp).</param>
 /// <param name="ScoreCamChannels">Score-CAM: how many channels, those most activated, get a forward pass each; 0 = all (default Cam:DefaultScoreCamChannels).</param>
-/// <param name="Metrics">Faithfulness metrics of every map, comma-separated: any of drop, deletion, insertion, or all (default none). Each costs forward passes of the model: drop 1, deletion and insertion metricSteps each.</param>
+/// <param name="Metrics">Faithfulness metrics of every map, comma-separated: any of drop, deletion, insertion, or all (default none), on the preprocessed image with the map upsampled and min-max normalised to [0, 1]; Y is the target's probability on the image. drop (Chattopadhyay et al., Grad-CAM++, arXiv 1710.11063): O on the image times the map, averageDrop = max(0, Y − O) / Y × 100, increase = O &gt; Y; 1 forward pass. deletion and insertion (Petsiuk et al., RISE, arXiv 1806.07421): pixels by map value, highest first, set to 0 (the mean after normalisation) or put back into a blurred copy (Gaussian, 11 taps, σ 5) in metricSteps steps; the area under the probability curve over [0, 1] by the trapezoid rule, lower is better for deletion and higher for insertion; metricSteps forward passes each.</param>
 /// <param name="MetricSteps">Points of the deletion and insertion curves after the first (default 20, at most Cam:MaxMetricSteps).</param>
-/// <param name="Agreement">true: compare the models' maps of each method and target (Spearman, top-region IoU, consensus and disagreement maps); needs two models or more (default false).</param>
+/// <param name="Agreement">true: compare the models' maps of each method and target, each projected onto a 256 px view of the upright image through its own resize or crop and min-max normalised over the pixels all cover: Spearman rank correlation and IoU of the top agreementTopPercent % pixels for every pair, the consensus (mean) and disagreement (standard deviation) maps; needs two models or more (default false).</param>
 /// <param name="AgreementTopPercent">The share of pixels, in percent (1 to 99), whose overlap agreement reports (default 20).</param>
 /// <remarks>The answer holds one result per model, method and target: models outer, then methods, then targets, each in the order asked.</remarks>
 public sealed record CamFormFields(IFormFile Image, string? Models, string? Target, int? Topk, string? Colormap, float? Alpha, string? Resize, string? Method,
@@ -87,7 +87,7 @@ public sealed record CamFormFields(IFormFile Image, string? Models, string? Targ
 /// <param name="MaxSize">Long side of the pictures in pixels (default 1280); 0 = the image's size.</param>
 /// <param name="Format">The overlay's encoding: auto (default: like the upload), png, jpeg or webp.</param>
 /// <param name="ScoreCamChannels">Score-CAM's channels with a forward pass each; 0 = all.</param>
-/// <param name="Metrics">Faithfulness metrics: any of drop, deletion, insertion, or all (default none).</param>
+/// <param name="Metrics">Faithfulness metrics: any of drop (Average Drop and Increase in Confidence, arXiv 1710.11063), deletion, insertion (RISE, arXiv 1806.07421), or all (default none); the formulas as in the multipart form's field.</param>
 /// <param name="MetricSteps">Points of the deletion and insertion curves after the first (default 20).</param>
 /// <param name="Agreement">true compares the models' maps of each method and target (needs two models or more).</param>
 /// <param name="AgreementTopPercent">The top share of pixels, 1 to 99 %, whose overlap agreement reports (default 20).</param>

@@ -71,10 +71,10 @@ public sealed record Timings(
 /// <summary>
 /// A map's faithfulness scores (see the README's "Faithfulness and agreement"); only the metrics asked for are present.
 /// </summary>
-/// <param name="AverageDrop">Percent the target's probability drops on the image times the normalised map (lower is better).</param>
-/// <param name="Increase">Whether the probability rose instead.</param>
-/// <param name="DeletionAuc">Area under the deletion curve (lower is better).</param>
-/// <param name="InsertionAuc">Area under the insertion curve (higher is better).</param>
+/// <param name="AverageDrop">Average Drop (Chattopadhyay et al., arXiv 1710.11063): max(0, Y − O) / Y × 100, Y the target's probability on the image, O on the image times the normalised map (lower is better).</param>
+/// <param name="Increase">Increase in Confidence (the same paper): O &gt; Y.</param>
+/// <param name="DeletionAuc">Deletion (Petsiuk et al., RISE, arXiv 1806.07421): area under the target's probability as the map's highest pixels are set to the baseline first, x from 0 to 1, trapezoid rule (lower is better).</param>
+/// <param name="InsertionAuc">Insertion (the same paper): area under the probability as those pixels are put back into a blurred copy first (higher is better).</param>
 /// <param name="DeletionCurve">The target's probability with the top i/steps of pixels deleted, i = 0…steps.</param>
 /// <param name="InsertionCurve">The target's probability with the top i/steps of pixels put back into the blurred image, i = 0…steps.</param>
 /// <param name="Forwards">Forward passes of the model the metrics took.</param>
