@@ -11,21 +11,8 @@ public sealed class ScoreCamTests : IDisposable
     const int Size = 16;
     readonly CamReadyModel model = ColourModel.Load(Size);
 
-    /// <summary>Normalised: the first red on the left half and green on the right, the second all blue.</summary>
-    static float[] Images()
-    {
-        var images = new float[2 * 3 * Size * Size];
-        for (var y = 0; y < Size; y++)
-        {
-            for (var x = 0; x < Size; x++)
-            {
-                var at = y * Size + x;
-                images[(x < Size / 2 ? 0 : 1) * Size * Size + at] = 1;
-                images[3 * Size * Size + 2 * Size * Size + at] = 1;
-            }
-        }
-        return images;
-    }
+    /// <summary>The engine tests' two images: the first red on the left half and green on the right, the second all blue.</summary>
+    static float[] Images() => CamEngineTests.Images();
 
     IReadOnlyList<ImageExplanation> Explain(MethodOptions options, CancellationToken cancellationToken = default) =>
         CamEngine.Explain(model, "colour", Images(), 2, [new(TestModels.Red, null)], [new ScoreCam()], new ExplainSettings { Methods = options },

@@ -211,8 +211,11 @@ public sealed class CamReadyBuilderTests
         AssertMatchesFiniteDifferences(plain, result, x, scores);
     }
 
-    [Fact]
-    public void Prepare_NhwcImageInput_TensorFlowExport()
+    /// <summary>
+    /// A TensorFlow-style export up to its scores: an NHWC image [2, 6, 5, 3] transposed for a convolution, its
+    /// features transposed back to NHWC (4 channels), then a mean over height and width and a dense layer.
+    /// </summary>
+    internal static (TestGraph Graph, string Features, string Scores) NhwcTensorFlowStyle(int classes)
     {
         var g = new TestGraph(opset: 13);
         var image = g.Input("image", [2, Height, Width, 3]);
@@ -220,7 +223,13 @@ public sealed class CamReadyBuilderTests
         var conv = g.Node("Conv", [nchw, g.Random([4, 3, 3, 3]), g.Random([4])], Ints("pads", [1, 1, 1, 1]));
         var features = g.Node("Transpose", [g.Node("Tanh", [conv])], Ints("perm", [0, 2, 3, 1]));
         var pooled = g.Node("ReduceMean", [features], Ints("axes", [1, 2]), Int("keepdims", 0));
-        var scores = g.Node("Add", [g.Node("MatMul", [pooled, g.Random([4, GradientCases.Classes])]), g.Random([GradientCases.Classes])]);
+        return (g, features, g.Node("Add", [g.Node("MatMul", [pooled, g.Random([4, classes])]), g.Random([classes])]));
+    }
+
+    [Fact]
+    public void Prepare_NhwcImageInput_TensorFlowExport()
+    {
+        var (g, features, scores) = NhwcTensorFlowStyle(GradientCases.Classes);
         var plain = g.Output(g.Node("Softmax", [scores])).Build();
 
         var result = new CamReadyBuilder().Prepare(plain);

@@ -31,13 +31,8 @@ public sealed class HeadSessionTests
     [Fact]
     public void NhwcTarget_HeadTakesTheActivationsLayout()
     {
-        var g = new TestGraph(opset: 13);
-        var image = g.Input("image", [2, Height, Width, 3]);
-        var nchw = g.Node("Transpose", [image], Ints("perm", [0, 3, 1, 2]));
-        var conv = g.Node("Conv", [nchw, g.Random([4, 3, 3, 3]), g.Random([4])], Ints("pads", [1, 1, 1, 1]));
-        var features = g.Node("Transpose", [g.Node("Tanh", [conv])], Ints("perm", [0, 2, 3, 1]));
-        var pooled = g.Node("ReduceMean", [features], Ints("axes", [1, 2]), Int("keepdims", 0));
-        var plain = g.Output(g.Node("Add", [g.Node("MatMul", [pooled, g.Random([4, 5])]), g.Random([5])])).Build();
+        var (g, _, scores) = CamReadyBuilderTests.NhwcTensorFlowStyle(classes: 5);
+        var plain = g.Output(scores).Build();
         using var model = CamReadyModel.Create(new CamReadyBuilder().Prepare(plain).Model, new ExecutionSettings());
 
         Assert.True(model.HeadIsLinear);
