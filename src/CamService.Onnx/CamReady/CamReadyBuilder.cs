@@ -180,15 +180,17 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         var chosen = emit.Where(emit.Less(targets, emit.Int64Scalar(0)), top1, targets);
 
         // seed[t, n, c] = 1 where c is image n's t-th target: one backward pass serves all T classes.
-        var depth = emit.Pick(emit.Shape(logits), 1);
-        var oneHot = emit.Node("OneHot", [chosen, depth, emit.Floats([2], [0f, 1f])], Attributes.Int("axis", -1));
+        // Rules that meet the seed first may gather the chosen classes instead (unused nodes are dropped).
+        var classCount = shapes[scores].Skip(1).Aggregate(1L, (a, b) => a * b);
+        var oneHot = emit.Node("OneHot", [chosen, emit.Int64s(classCount), emit.Floats([2], [0f, 1f])], Attributes.Int("axis", -1));
         var seed = emit.Transpose(oneHot, 1, 0, 2);
+        var seedClasses = emit.Transpose(chosen, 1, 0);
         if (scoresRank != 2)
         {
             seed = emit.Reshape(seed, emit.Concat(0, emit.Pick(emit.Shape(seed), 0), emit.Shape(scores)));
         }
 
-        var gradient = gradients.Build(graph, emit, path, seed, shapes);
+        var gradient = gradients.Build(graph, emit, path, seed, shapes, scoresRank == 2 ? seedClasses : null);
         if (target.Layout == TensorLayout.Nhwc)
         {
             emit.NodeTo(CamReadyContract.Activations, "Transpose", [target.Tensor], Attributes.Ints("perm", [0, 3, 1, 2]));

@@ -138,10 +138,13 @@ public sealed class GradientBuilder(GradientRules rules)
     /// <summary>
     /// Emits the gradient of <c>sum(seed * scores)</c> with respect to the path's target, where
     /// <paramref name="seed"/> has shape [T, ...scores shape]; returns the [T, ...target shape] tensor.
+    /// Where the seed is one-hot over the classes of [N, C] scores, <paramref name="seedClasses"/> ([T, N]
+    /// int64) names the class each slice picks, so rules may gather instead of multiplying by the seed.
     /// </summary>
-    public string Build(GraphIndex graph, NodeEmitter emitter, GradientPath path, string seed, IReadOnlyDictionary<string, long[]> shapes)
+    public string Build(GraphIndex graph, NodeEmitter emitter, GradientPath path, string seed, IReadOnlyDictionary<string, long[]> shapes,
+        string? seedClasses = null)
     {
-        var tape = new GradientTape(graph, emitter, path, shapes, seed);
+        var tape = new GradientTape(graph, emitter, path, shapes, seed, seedClasses);
         tape.Accumulate(path.Scores, seed);
         for (var i = path.Nodes.Count - 1; i >= 0; i--)
         {
@@ -170,15 +173,18 @@ internal sealed class GradientTape
     readonly Dictionary<string, List<string>> contributions = new();
     readonly Dictionary<string, string> gradientShapes = new();
     readonly string seed;
+    readonly string? seedClasses;
     string? targetCount;
 
-    public GradientTape(GraphIndex graph, NodeEmitter emitter, GradientPath path, IReadOnlyDictionary<string, long[]> shapes, string seed)
+    public GradientTape(GraphIndex graph, NodeEmitter emitter, GradientPath path, IReadOnlyDictionary<string, long[]> shapes, string seed,
+        string? seedClasses)
     {
         Graph = graph;
         Emitter = emitter;
         this.path = path;
         this.shapes = shapes;
         this.seed = seed;
+        this.seedClasses = seedClasses;
         pathNodes = new HashSet<NodeProto>(path.Nodes, ReferenceEqualityComparer.Instance);
     }
 
@@ -192,6 +198,9 @@ internal sealed class GradientTape
         tensor == path.Target || (path.Tracked.Contains(tensor) && Graph.Producer(tensor) is { } p && pathNodes.Contains(p));
 
     public long[]? StaticShape(string tensor) => shapes.GetValueOrDefault(tensor);
+
+    /// <summary>The [T, N] classes of a one-hot gradient: known for the seed itself, when the caller gave them.</summary>
+    public string? OneHotClasses(string gradient) => gradient == seed ? seedClasses : null;
 
     public void Accumulate(string tensor, string gradient)
     {

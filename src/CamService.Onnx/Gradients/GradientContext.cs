@@ -35,6 +35,13 @@ public sealed class GradientContext
     public string? OutputGradient(int index = 0) =>
         index < Node.Output.Count ? tape.GradientOf(Node.Output[index]) : null;
 
+    /// <summary>
+    /// When <paramref name="gradient"/> is one-hot over the last axis of [N, C] scores, the [T, N]
+    /// int64 classes it picks (g[t, n, c] = 1 where c = classes[t, n], else 0); otherwise null. A
+    /// product with such a gradient is a gather: the classifier's weight need not be read whole.
+    /// </summary>
+    public string? OneHotClasses(string gradient) => tape.OneHotClasses(gradient);
+
     /// <summary>Whether input <paramref name="index"/> depends on the target layer and needs a gradient.</summary>
     public bool NeedsGradient(int index) =>
         index < Node.Input.Count && Node.Input[index].Length > 0 && tape.NeedsGradient(Node.Input[index]);

@@ -117,6 +117,9 @@ public sealed class NodeEmitter
     /// <summary>Selected entries of a 1-D tensor (Gather works in every opset, unlike Slice's inputs).</summary>
     public string Pick(string vector, params long[] indices) => Node("Gather", [vector, Int64s(indices)], Attributes.Int("axis", 0));
 
+    /// <summary>Slices of <paramref name="data"/> along <paramref name="axis"/> at runtime <paramref name="indices"/>.</summary>
+    public string Gather(string data, string indices, long axis) => Node("Gather", [data, indices], Attributes.Int("axis", axis));
+
     public string Concat(long axis, params string[] inputs) => Node("Concat", inputs, Attributes.Int("axis", axis));
 
     // ---- Layout ----

@@ -121,6 +121,38 @@ public sealed class CamReadyBuilderTests
         Assert.Contains(reason, error.Message);
     }
 
+    /// <summary>
+    /// The standard head's backward (pooling, Flatten, a classifier) is a handful of small nodes: the chosen rows
+    /// of the classifier's weight gathered rather than the one-hot seed multiplied by all of it, the mean spread by
+    /// one broadcast Mul, and no shape arithmetic. On efficientnet_b0 the product and the Shape, Size and Expand
+    /// nodes cost 0.5 ms of an 8 ms forward pass. The finite-difference tests check the values.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Prepare_PooledClassifierHead_GathersTheChosenRows_WithoutShapeArithmetic(bool gemm)
+    {
+        var g = new TestGraph(13);
+        var x = new FeatureMap(g.Input("x", [2, 4, Height, Width]), 4, Height, Width);
+        var pooled = g.Node("Flatten", [g.Node("GlobalAveragePool", [x])]);
+        var scores = gemm
+            ? GradientCases.Classifier(g, pooled, 4)
+            : g.Node("Add", [g.Node("MatMul", [pooled, g.Random([4, GradientCases.Classes])]), g.Random([GradientCases.Classes])]);
+        var plain = g.Output(scores).Build();
+
+        var model = new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = x }).Model;
+
+        var added = model.Graph.Node.Skip(plain.Graph.Node.Count).Select(n => n.OpType).ToList();
+        Assert.Contains("Gather", added);
+        Assert.DoesNotContain("MatMul", added);
+        Assert.DoesNotContain("OneHot", added);
+        Assert.Empty(added.Intersect(["Shape", "Size", "Expand", "Concat", "Cast"]));
+        long[] shape = [2, 4, Height, Width];
+        var comparison = FiniteDifferences.Compare(plain, model, x, scores, Image(shape, seed: 3), shape,
+            [GradientRuleTests.Targets[0], GradientRuleTests.Targets[1]], GradientRuleTests.Step);
+        Assert.True(comparison.GradientError <= GradientRuleTests.Tolerance, $"gradient error {comparison.GradientError:E2} at {comparison.Worst}");
+    }
+
     [Fact]
     public void Prepare_TargetLayerTheScoresDoNotDependOn_FailsClearly()
     {

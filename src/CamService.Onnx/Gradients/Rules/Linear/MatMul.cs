@@ -2,7 +2,8 @@ namespace CamService.Onnx.Gradients.Rules.Linear;
 
 /// <summary>
 /// Y = A @ B with numpy batching: dA = g @ Bᵀ and dB = Aᵀ @ g (transposing the last two axes),
-/// each summed over the batch axes its input was broadcast along.
+/// each summed over the batch axes its input was broadcast along. Where g is the one-hot seed
+/// and B a matrix, g @ Bᵀ is a gather of B's columns (see <see cref="GemmRule"/>).
 /// </summary>
 public sealed class MatMulRule : GradientRule
 {
@@ -21,8 +22,15 @@ public sealed class MatMulRule : GradientRule
         var output = context.Output();
         if (context.NeedsGradient(0))
         {
-            var dA = emit.MatMul(gradient, SwapLastAxes(context, b));
-            context.AddInputGradient(0, context.Unbroadcast(dA, a, output, matrixAxes: 2));
+            if (context.OneHotClasses(gradient) is { } classes && context.Rank(a) == 2 && context.Rank(b) == 2)
+            {
+                context.AddInputGradient(0, GemmRule.PickRows(emit, b, transB: false, classes));
+            }
+            else
+            {
+                var dA = emit.MatMul(gradient, SwapLastAxes(context, b));
+                context.AddInputGradient(0, context.Unbroadcast(dA, a, output, matrixAxes: 2));
+            }
         }
         if (context.NeedsGradient(1))
         {

@@ -10,12 +10,21 @@ public sealed class GlobalAveragePoolRule : GradientRule
 
     /// <summary>
     /// Spreads the gradient of a mean (output <paramref name="mean"/>, kept dims of size one) evenly
-    /// over <paramref name="input"/>. The divisor is size(input) / size(mean), read at run time so
-    /// models with free spatial sizes stay exact.
+    /// over <paramref name="input"/>: one broadcast Mul of g by a constant holding 1 / (positions
+    /// averaged) in the shape of the reduced axes. The model's image size is pinned when it is made
+    /// CAM-ready, so every axis but the batch keeps the size the probe saw; a mean over the batch axis
+    /// reads its divisor and shape at run time instead.
     /// </summary>
     internal static string MeanGradient(GradientContext context, string gradient, string input, string mean)
     {
         var emit = context.Emit;
+        var (inputShape, meanShape) = (context.StaticShape(input), context.StaticShape(mean));
+        if (inputShape.Length == meanShape.Length && inputShape.Length > 1 && meanShape[0] == inputShape[0])
+        {
+            var spread = inputShape.Select((size, axis) => meanShape[axis] == size ? 1L : size).ToArray();
+            var count = spread.Aggregate(1L, (a, b) => a * b);
+            return emit.Mul(gradient, emit.Floats(spread, Enumerable.Repeat(1f / count, (int)count).ToArray()));
+        }
         var ratio = emit.Div(emit.Cast(emit.Size(mean), emit.FloatType), emit.Cast(emit.Size(input), emit.FloatType));
         return emit.Expand(emit.Mul(gradient, ratio), context.GradientShapeOf(input));
     }
