@@ -77,6 +77,8 @@ double PlainForwards()
 }
 
 var stages = new double[4];
+// Each request's Server-Timing entries (read, decode, explain, …), per photo, for their medians.
+var serverTimings = new Dictionary<string, Dictionary<string, List<double>>>();
 async Task<(double Ms, long Bytes)> PostCam(string path, bool countStages = true)
 {
     using var form = new MultipartFormDataContent();
@@ -91,6 +93,12 @@ async Task<(double Ms, long Bytes)> PostCam(string path, bool countStages = true
     response.EnsureSuccessStatusCode();
     if (countStages)
     {
+        var timings = serverTimings.TryGetValue(path, out var kept) ? kept : serverTimings[path] = [];
+        foreach (var entry in response.Headers.TryGetValues("Server-Timing", out var header) ? string.Join(",", header).Split(',') : [])
+        {
+            var parts = entry.Split(";dur=");
+            (timings.TryGetValue(parts[0].Trim(), out var list) ? list : timings[parts[0].Trim()] = []).Add(double.Parse(parts[1], CultureInfo.InvariantCulture));
+        }
         using var json = JsonDocument.Parse(body);
         foreach (var result in json.RootElement.GetProperty("results").EnumerateArray())
         {
@@ -148,10 +156,17 @@ Console.WriteLine($"(b) POST /cam, {Path.GetFileName(photo)}, models {string.Joi
 Console.WriteLine(Invariant($"  sum of fastest plain forwards {plainMs,9:F2} ms"));
 Console.WriteLine(Invariant($"  POST /cam end to end          {smallMs,9:F2} ms   ratio {smallMs / plainMs:F3}   answer {smallBytes / 1024.0:F0} KiB"));
 Console.WriteLine(Invariant($"  inside, mean per request: preprocess {stages[0] / runs:F2}, inference {stages[1] / runs:F2}, cam {stages[2] / runs:F2}, render {stages[3] / runs:F2} ms"));
+Console.WriteLine(ServerTimingMedians(photo));
 Console.WriteLine();
 Console.WriteLine($"(c) POST /cam, {Path.GetFileName(bigPhoto)} ({new FileInfo(bigPhoto).Length / 1e6:F2} MB), same models, default outputs");
 Console.WriteLine(Invariant($"  POST /cam end to end          {bigMs,9:F2} ms   ratio to (b) {bigMs / smallMs:F3}   answer {bigBytes / 1e6:F2} MB"));
 Console.WriteLine(Invariant($"  inside, mean per request: preprocess {bigStages[0] / runs:F2}, inference {bigStages[1] / runs:F2}, cam {bigStages[2] / runs:F2}, render {bigStages[3] / runs:F2} ms"));
+Console.WriteLine(ServerTimingMedians(bigPhoto));
+
+// An older build sends no Server-Timing on /cam.
+string ServerTimingMedians(string path) => serverTimings.TryGetValue(path, out var timings) && timings.Count > 0
+    ? "  Server-Timing, medians: " + string.Join(", ", timings.Select(t => Invariant($"{t.Key} {ThreadTuner.Median(t.Value):F1}"))) + " ms"
+    : "  Server-Timing: none (a build from before it)";
 
 // (d) Throughput, against two limits measured or computed in this run:
 //  - the formula: every core busy with the plain models at their cheapest setting in core time, one request

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text;
 using CamService.Animation;
 using CamService.Cam;
+using CamService.Hosting;
 using CamService.Imaging.Animation;
 using CamService.Inference.Explanations;
 using CamService.Models;
@@ -22,7 +23,7 @@ public sealed class AnimationApiTests(CamServiceFactory factory) : IClassFixture
         var body = await response.Content.ReadAsByteArrayAsync();
         Assert.True(response.IsSuccessStatusCode, $"POST /cam/animation answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(body)}");
         Assert.Equal(AnimationEndpoints.MediaType, response.Content.Headers.ContentType?.MediaType);
-        var timing = string.Join(", ", response.Headers.GetValues(AnimationTimings.Header));
+        var timing = string.Join(", ", response.Headers.GetValues(ServerTiming.Header));
         Assert.Matches(@"explain;dur=\d+\.\d.*encode;dur=\d+\.\d", timing);
         return Image.Load<Rgb24>(body);
     }

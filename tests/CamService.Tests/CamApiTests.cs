@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using CamService.Cam;
+using CamService.Hosting;
 using CamService.Testing;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -38,6 +39,21 @@ public sealed class CamApiTests(CamServiceFactory factory) : IClassFixture<CamSe
         Assert.Equal((12, 12), (answer.Results[1].Cam!.Width, answer.Results[1].Cam!.Height));
         Assert.False(answer.Results[0].Untrained);
         Assert.True(answer.Results[1].Untrained);
+    }
+
+    [Fact]
+    public async Task Cam_SaysWhereTheTimeWent_InServerTiming()
+    {
+        var client = await factory.ReadyClientAsync();
+        using var response = await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(40), fields: ("agreement", "true")));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var timing = string.Join(", ", response.Headers.GetValues(ServerTiming.Header));
+        Assert.Matches(@"^read;dur=\d+\.\d, decode;dur=\d+\.\d, explain;dur=\d+\.\d, inference;dur=\d+\.\d, render;dur=\d+\.\d, " +
+                       @"agreement;dur=\d+\.\d, write;dur=\d+\.\d$", timing);
+        var answer = JsonSerializer.Deserialize<CamResponse>(await response.Content.ReadAsStringAsync(), Api.Json)!;
+        var render = double.Parse(System.Text.RegularExpressions.Regex.Match(timing, @"render;dur=([\d.]+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(answer.Results.Sum(r => r.TimingsMs.Render), render, 0.1 * answer.Results.Count);
     }
 
     [Fact]

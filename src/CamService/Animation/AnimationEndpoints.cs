@@ -50,7 +50,7 @@ public static class AnimationEndpoints
     static async Task<FileContentHttpResult> Animate(HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader,
         CoreScheduler cores, IOptions<AnimationOptions> options, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
+        var timing = new ServerTiming();
         var limits = options.Value;
         var animation = AnimationRequest.From(await reader.ReadFormAsync(request, cancellationToken), reader, limits);
         var camRequest = animation.Cam;
@@ -62,7 +62,7 @@ public static class AnimationEndpoints
                                                      "(Cam:Animation:MaxFrames). Ask for fewer models, methods or targets.");
         }
         explainer.Check(camRequest, models);
-        var readMs = Lap(clock);
+        timing.Lap("read");
 
         // On compute threads and cores of their own, as POST /cam works (see CamEndpoints).
         using var job = cores.BeginJob();
@@ -75,7 +75,7 @@ public static class AnimationEndpoints
             throw TooLarge(camRequest, models.Count, $"{Frames(camRequest, models.Count)} frames of {frameSize.Width}×{frameSize.Height} are {pixels:N0} pixels; " +
                                                      $"the limit is {limits.MaxPixels:N0} (Cam:Animation:MaxPixels). Ask for a smaller maxSize or fewer frames.", "maxSize");
         }
-        var decodeMs = Lap(clock);
+        timing.Lap("decode");
 
         // A frame per model, method and target, at its place in /cam's order; every frame is disposed, drawn or not.
         var frames = new Image<Rgb24>?[frameCount];
@@ -91,12 +91,13 @@ public static class AnimationEndpoints
                         explanation.Geometry, camRequest.Colormap, camRequest.Alpha, AnimationCaption.Lines(descriptions[explanation.Model], map));
                     return (Model: explanation.PreprocessMs + explanation.InferenceMs, Frame: drawing.Elapsed.TotalMilliseconds);
                 }, cancellationToken))), cancellationToken);
-            var explainMs = Lap(clock);
+            timing.Lap("explain");
+            timing.Add("inference", drawn.Sum(model => model.Length > 0 ? model[0].Model : 0));
+            timing.Add("draw", drawn.Sum(model => model.Sum(f => f.Frame)));
 
             var gif = await cores.RunAsync(() => AnimationEncoder.Gif(Array.ConvertAll(frames, f => f!), animation.FrameMs), cancellationToken);
-            var timings = new AnimationTimings(readMs, decodeMs, explainMs,
-                drawn.Sum(model => model.Length > 0 ? model[0].Model : 0), drawn.Sum(model => model.Sum(f => f.Frame)), Lap(clock));
-            request.HttpContext.Response.Headers[AnimationTimings.Header] = timings.ToString();
+            timing.Lap("encode");
+            timing.WriteTo(request.HttpContext.Response);
             return TypedResults.File(gif, MediaType);
         }
         finally
@@ -117,13 +118,5 @@ public static class AnimationEndpoints
         var fields = new[] { ("models", models), ("method", request.Methods.Count), ("target", request.Targets.Count) }
             .Where(f => f.Item2 > 1).Select(f => f.Item1).Concat(also).ToDictionary(f => f, _ => new[] { message });
         return new RequestException(StatusCodes.Status400BadRequest, "Invalid request", message, fields);
-    }
-
-    /// <summary>Milliseconds since the last lap, and a new lap.</summary>
-    static double Lap(Stopwatch clock)
-    {
-        var ms = clock.Elapsed.TotalMilliseconds;
-        clock.Restart();
-        return Math.Round(ms, 1);
     }
 }

@@ -37,7 +37,9 @@ public static class CamEndpoints
             .WithSummary("CAM maps of one image for one or more models, methods and targets, with predictions, PNGs and timings.")
             .WithDescription("multipart/form-data with an 'image' file and optional fields, or application/json with 'image' as base64 " +
                              "and the same fields. One result per model, method and target (models outer, then methods, then targets). " +
-                             "With 'Accept: image/png' (or image/jpeg, image/webp) and one map, the answer is the overlay itself.")
+                             "With 'Accept: image/png' (or image/jpeg, image/webp) and one map, the answer is the overlay itself. " +
+                             "The Server-Timing header gives the time spent reading, decoding, explaining (with the models' inference " +
+                             "and the pictures' rendering summed within it), comparing the models and writing the answer.")
             .Produces<CamResponse>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -54,9 +56,11 @@ public static class CamEndpoints
         HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader, CoreScheduler cores, IOptions<JsonOptions> json,
         IOptions<CamOptions> options, CancellationToken cancellationToken)
     {
+        var timing = new ServerTiming();
         var camRequest = await reader.ReadAsync(request, cancellationToken);
         var models = explainer.Resolve(camRequest.Models);
         explainer.Check(camRequest, models);
+        timing.Lap("read");
 
         var picture = WantedPicture(request);
         if (picture is { } pictureFormat)
@@ -79,6 +83,7 @@ public static class CamEndpoints
         using var job = cores.BeginJob();
         var hint = CamExplainer.DecodeHintFor(camRequest, models);
         using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, hint), cancellationToken);
+        timing.Lap("decode");
         var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
         var quality = options.Value.OverlayQuality;
         // Each map's pictures are drawn on a core of their own, side by side; each model's explanation is kept
@@ -86,6 +91,9 @@ public static class CamEndpoints
         var drawn = await explainer.ExplainAsync(cores, image, models, camRequest, async explanation => (Explanation: explanation, Results: await Task.WhenAll(
             explanation.Maps.Select((_, index) => cores.RunAsync(() => CamExplainer.Render(image, explanation, index, camRequest, size, quality), cancellationToken)))),
             cancellationToken);
+        timing.Lap("explain");
+        timing.Add("inference", drawn.Sum(d => d.Explanation.PreprocessMs + d.Explanation.InferenceMs));
+        timing.Add("render", drawn.Sum(d => d.Results.Sum(r => r.TimingsMs.Render)));
 
         var imageSize = new ImageSize(image.Width, image.Height);
         List<AgreementResult>? agreement = null;
@@ -95,13 +103,17 @@ public static class CamEndpoints
             var clock = Stopwatch.StartNew();
             agreement = await cores.RunAsync(() => CamAgreement.Compare(drawn.Select(d => d.Explanation).ToList(), camRequest, imageSize, size), cancellationToken);
             agreementMs = CamExplainer.Round(clock.Elapsed.TotalMilliseconds);
+            timing.Lap("agreement");
         }
 
         // Models outer, then methods, then targets: the engine's maps are in method-then-target order already.
         var answer = drawn.SelectMany(d => d.Results).ToList();
-        return picture is { } format
+        var result = picture is { } format
             ? TypedResults.File(answer[0].Overlay!, MediaTypes[format])
             : CompleteJson(new CamResponse(imageSize, size, answer, agreement, agreementMs), json.Value.SerializerOptions);
+        timing.Lap("write");
+        timing.WriteTo(request.HttpContext.Response);
+        return result;
     }
 
     /// <summary>
