@@ -34,7 +34,9 @@ var served = JsonDocument.Parse(await http.GetStringAsync("/models")).RootElemen
     .Where(m => m.GetProperty("status").GetString() == "ready")
     .ToDictionary(m => m.GetProperty("id").GetString()!, m => m.TryGetProperty("threads", out var threads) ? threads : unmeasured);
 var ids = served.Keys.Order().ToArray();
-Console.WriteLine($"{cores} cores; thread settings tried: {string.Join("; ", candidates)}; medians of {runs} interleaved runs");
+// (a) compares two forwards a few percent apart on a noisy machine: five times the runs (cheap at batch 1).
+var forwardRuns = 5 * runs;
+Console.WriteLine($"{cores} cores; thread settings tried: {string.Join("; ", candidates)}; medians of {runs} interleaved runs ({forwardRuns} for (a))");
 
 Console.WriteLine();
 Console.WriteLine("(a) forward, batch 1: the service's CAM-ready run against the fastest plain run");
@@ -45,7 +47,7 @@ foreach (var id in ids)
 {
     var threads = served[id];
     var serving = new ThreadChoice(threads.GetProperty("intraOp").GetInt32(), threads.GetProperty("spinning").GetBoolean());
-    var result = ForwardBenchmark.Compare(Path.Combine(plainDir, $"{id}.onnx"), Path.Combine(camDir, $"{id}.onnx"), settings, candidates, runs, serving);
+    var result = ForwardBenchmark.Compare(Path.Combine(plainDir, $"{id}.onnx"), Path.Combine(camDir, $"{id}.onnx"), settings, candidates, forwardRuns, serving);
     fastestPlain[id] = result.Plain.Fastest;
     cheapestPlain[id] = result.Plain.MostEfficient;
     Console.WriteLine(Invariant($"{id,-18} {result.Plain.Fastest.Choice,-22} {result.PlainMs,8:F2} {serving,-22} {result.CamReadyMs,8:F2} {result.Ratio,7:F3}"));
