@@ -15,7 +15,8 @@ public sealed class LoadedImage : IDisposable
 {
     readonly Lock gate = new();
     readonly List<Image<Rgb24>> halvings = [];
-    readonly Dictionary<(int Width, int Height, IResampler Sampler, double Gap), Image<Rgb24>> resized = [];
+    bool disposed;
+    readonly Dictionary<(int Width, int Height, IResampler Sampler, double Gap), Lazy<Image<Rgb24>>> resized = [];
 
     internal LoadedImage(Image<Rgb24> pixels, string format, ushort? exifOrientation, int width, int height)
     {
@@ -83,44 +84,37 @@ public sealed class LoadedImage : IDisposable
     /// The image resampled to <paramref name="width"/>×<paramref name="height"/> with <paramref name="sampler"/>,
     /// from the smallest halving that keeps <paramref name="gap"/> (see <see cref="Reduced"/>); made on first use
     /// and kept, so the models of a request that share a preprocessing (the three default ones do) resize once.
+    /// A caller that asks while another is making it waits for that one: the models' runs start side by side and
+    /// their pictures are drawn as each run ends, so each used to make its own copy (on a 12 MP photo, the
+    /// 1280 px picture's photo three times, 30 ms of a core each).
     /// </summary>
     public Image<Rgb24> Resized(int width, int height, IResampler sampler, double gap)
     {
         // The gap is part of the key: a model's input and a picture of the same size come from different halvings.
         var key = (width, height, sampler, gap);
+        Lazy<Image<Rgb24>> entry;
         lock (gate)
         {
-            if (resized.TryGetValue(key, out var cached))
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (!resized.TryGetValue(key, out entry!))
             {
-                return cached;
+                resized[key] = entry = new Lazy<Image<Rgb24>>(() => Reduced(width, height, gap).Clone(x => x.Resize(new ResizeOptions
+                {
+                    Size = new Size(width, height),
+                    Sampler = sampler,
+                    Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
+                })), LazyThreadSafetyMode.ExecutionAndPublication);
             }
         }
-        var source = Reduced(width, height, gap);
-        var made = source.Clone(x => x.Resize(new ResizeOptions
-        {
-            Size = new Size(width, height),
-            Sampler = sampler,
-            Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
-        }));
-        lock (gate)
-        {
-            if (resized.TryAdd(key, made))
-            {
-                return made;
-            }
-        }
-        made.Dispose();
-        lock (gate)
-        {
-            return resized[key];
-        }
+        return entry.Value;
     }
 
     public void Dispose()
     {
         lock (gate)
         {
-            foreach (var image in halvings.Concat(resized.Values))
+            disposed = true;
+            foreach (var image in halvings.Concat(resized.Values.Where(r => r.IsValueCreated).Select(r => r.Value)))
             {
                 image.Dispose();
             }
