@@ -128,7 +128,7 @@ public static class CamRenderer
         Palette(colormap).CopyTo(colours);
         colours[Transparent] = default;
 
-        using var png = PngWriter.Indexed(width, height, colours, alphas);
+        using var png = PngWriter.Indexed(width, height, colours, alphas, ordered: true);
         var row = ArrayPool<byte>.Shared.Rent(width);
         try
         {

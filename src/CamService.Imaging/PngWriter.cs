@@ -24,6 +24,7 @@ public sealed class PngWriter : IDisposable
     readonly int height;
     readonly byte[]? palette;
     readonly byte[]? transparency;
+    readonly bool filterIndices;
     int rows;
 
     /// <summary>An RGB (3 channels) or RGBA (4 channels) PNG.</summary>
@@ -31,7 +32,7 @@ public sealed class PngWriter : IDisposable
     /// <param name="height">Rows.</param>
     /// <param name="channels">3 for RGB, 4 for RGBA.</param>
     public PngWriter(int width, int height, int channels)
-        : this(width, height, channels, null, null)
+        : this(width, height, channels, null, null, filterIndices: false)
     {
         if (channels is not (3 or 4))
         {
@@ -39,11 +40,11 @@ public sealed class PngWriter : IDisposable
         }
     }
 
-    PngWriter(int width, int height, int channels, byte[]? palette, byte[]? transparency)
+    PngWriter(int width, int height, int channels, byte[]? palette, byte[]? transparency, bool filterIndices)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        (Width, this.height, Channels, this.palette, this.transparency) = (width, height, channels, palette, transparency);
+        (Width, this.height, Channels, this.palette, this.transparency, this.filterIndices) = (width, height, channels, palette, transparency, filterIndices);
         filtered = new byte[width * channels + 1];
         previous = new byte[width * channels];
         // zlib level 1 (zlib-ng's quick deflate): a third of level 3's time for a third more bytes.
@@ -58,13 +59,19 @@ public sealed class PngWriter : IDisposable
     /// <param name="height">Rows.</param>
     /// <param name="colours">Up to 256 entries, RGB.</param>
     /// <param name="alphas">Each entry's opacity (entries past its end are opaque).</param>
-    public static PngWriter Indexed(int width, int height, ReadOnlySpan<Rgb24> colours, ReadOnlySpan<byte> alphas)
+    /// <param name="ordered">
+    /// Whether neighbouring entries are neighbouring shades, as a colormap's samples in order are: then an index is a
+    /// magnitude, and the Sub filter turns a smooth map into runs of small differences. A 1280×960 heatmap of a
+    /// 7×7 map: 99 kB in 5.5 ms against 270 kB in 7.8 ms unfiltered (Up: 208 kB, Paeth: 180 kB, both slower).
+    /// Otherwise indices are not filtered (PNG spec, 12.8: filtering rarely helps palette images).
+    /// </param>
+    public static PngWriter Indexed(int width, int height, ReadOnlySpan<Rgb24> colours, ReadOnlySpan<byte> alphas, bool ordered = false)
     {
         if (colours.Length is < 1 or > 256 || alphas.Length > colours.Length)
         {
             throw new ArgumentException("A palette has 1 to 256 colours and at most one alpha per colour.", nameof(colours));
         }
-        return new PngWriter(width, height, 1, MemoryMarshal.AsBytes(colours).ToArray(), alphas.ToArray());
+        return new PngWriter(width, height, 1, MemoryMarshal.AsBytes(colours).ToArray(), alphas.ToArray(), ordered);
     }
 
     public int Width { get; }
@@ -86,11 +93,21 @@ public sealed class PngWriter : IDisposable
             throw new InvalidOperationException($"All {height} rows are written.");
         }
         var target = filtered.AsSpan(1);
-        if (palette is not null)
+        if (palette is not null && !filterIndices)
         {
-            // Palette indices are not magnitudes: filtering them does not help (PNG spec, 12.8).
+            // Indices of an unordered palette are not magnitudes: filtering them does not help (PNG spec, 12.8).
             filtered[0] = 0;
             row.CopyTo(target);
+        }
+        else if (palette is not null)
+        {
+            // Filter type 1 (Sub): each index minus the one to its left.
+            filtered[0] = 1;
+            target[0] = row[0];
+            for (var i = 1; i < row.Length; i++)
+            {
+                target[i] = (byte)(row[i] - row[i - 1]);
+            }
         }
         else
         {

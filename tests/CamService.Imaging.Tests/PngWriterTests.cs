@@ -35,8 +35,11 @@ public sealed class PngWriterTests
         }
     }
 
-    [Fact]
-    public void IndexedPng_DecodesToThePaletteColours_WithTransparency()
+    /// <summary>Unfiltered (any palette) and Sub-filtered (an ordered one, such as a colormap's): both decode exactly.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void IndexedPng_DecodesToThePaletteColours_WithTransparency(bool ordered)
     {
         Rgb24[] colours = [new(255, 0, 0), new(0, 255, 0), new(0, 0, 255), new(9, 9, 9)];
         byte[] alphas = [255, 255, 255, 0];
@@ -47,7 +50,7 @@ public sealed class PngWriterTests
             indices[i] = (byte)(i * 7 % colours.Length);
         }
 
-        using var writer = PngWriter.Indexed(width, height, colours, alphas);
+        using var writer = PngWriter.Indexed(width, height, colours, alphas, ordered);
         for (var y = 0; y < height; y++)
         {
             writer.WriteRow(indices.AsSpan(y * width, width));
