@@ -46,10 +46,29 @@ public sealed class Arguments
         return options.GetValueOrDefault(name);
     }
 
-    public bool Flag(string name)
+    /// <summary>Whether the option was given at all, with or without a value.</summary>
+    public bool Present(string name)
     {
         read.Add(name);
         return options.ContainsKey(name);
+    }
+
+    /// <summary>
+    /// A switch: --name alone is on; --name=true or --name=false (also 1/0, yes/no, on/off) says which, so that a
+    /// script can pass a variable through; anything else is a usage error rather than a silent "on".
+    /// </summary>
+    public bool Flag(string name)
+    {
+        if (!Present(name) || options[name] is not { } value)
+        {
+            return options.ContainsKey(name);
+        }
+        return value.ToLowerInvariant() switch
+        {
+            "true" or "1" or "yes" or "on" => true,
+            "false" or "0" or "no" or "off" => false,
+            _ => throw new UsageException($"--{name} is a switch: give it alone, or as --{name}=true or --{name}=false, not '{value}'."),
+        };
     }
 
     public int Int(string name, int fallback) => Option(name) is { } v

@@ -110,16 +110,20 @@ public static class ExplainCommand
         return methods;
     }
 
-    /// <summary>--metrics alone is every metric; --metrics=drop,deletion names some.</summary>
+    /// <summary>--metrics alone is every metric; --metrics=drop,deletion names some; --metrics=false none.</summary>
     static FaithfulnessMetrics ParseMetrics(Arguments args)
     {
-        if (!args.Flag("metrics"))
+        if (!args.Present("metrics"))
         {
             return FaithfulnessMetrics.None;
         }
         if (args.Option("metrics") is not { } names)
         {
             return FaithfulnessMetrics.All;
+        }
+        if (names.Equals("false", StringComparison.OrdinalIgnoreCase))
+        {
+            return FaithfulnessMetrics.None;
         }
         if (!FaithfulnessMetricNames.TryParse(names, out var metrics, out var unknown) || metrics == FaithfulnessMetrics.None)
         {

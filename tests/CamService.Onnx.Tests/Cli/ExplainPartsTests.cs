@@ -10,6 +10,27 @@ namespace CamService.Onnx.Tests.Cli;
 /// <summary>The pieces of camservice explain that need no model: finding inputs, parsing lists, progress.</summary>
 public sealed class ExplainPartsTests
 {
+    [Theory]
+    [InlineData(new string[0], false)]
+    [InlineData(new[] { "--gif" }, true)]
+    [InlineData(new[] { "--gif=true" }, true)]
+    [InlineData(new[] { "--gif=FALSE" }, false)]
+    [InlineData(new[] { "--gif=0" }, false)]
+    [InlineData(new[] { "--gif=off", "x.png" }, false)]
+    public void Flag_AloneIsOn_AndTakesAnExplicitTrueOrFalse(string[] args, bool expected)
+    {
+        var arguments = new Arguments(args, new HashSet<string> { "gif" });
+        Assert.Equal(expected, arguments.Flag("gif"));
+        arguments.RejectUnknown(maxPositional: 1);
+    }
+
+    [Fact]
+    public void Flag_WithAnotherValue_IsAUsageError()
+    {
+        var error = Assert.Throws<UsageException>(() => new Arguments(["--agreement=maybe"], new HashSet<string> { "agreement" }).Flag("agreement"));
+        Assert.Contains("--agreement=true or --agreement=false, not 'maybe'", error.Message);
+    }
+
     [Fact]
     public void FindImages_AFolderGivesItsImagesSortedAndNotItsSubfolders_UnlessRecursive()
     {
