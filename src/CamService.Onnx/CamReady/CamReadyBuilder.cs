@@ -184,13 +184,14 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         var classCount = shapes[scores].Skip(1).Aggregate(1L, (a, b) => a * b);
         var oneHot = emit.Node("OneHot", [chosen, emit.Int64s(classCount), emit.Floats([2], [0f, 1f])], Attributes.Int("axis", -1));
         var seed = emit.Transpose(oneHot, 1, 0, 2);
-        var seedClasses = emit.Transpose(chosen, 1, 0);
+        // The gathering rules need the classes as [T, N], and only where the scores are [N, C].
+        var seedClasses = scoresRank == 2 ? emit.Transpose(chosen, 1, 0) : null;
         if (scoresRank != 2)
         {
             seed = emit.Reshape(seed, emit.Concat(0, emit.Pick(emit.Shape(seed), 0), emit.Shape(scores)));
         }
 
-        var gradient = gradients.Build(graph, emit, path, seed, shapes, scoresRank == 2 ? seedClasses : null);
+        var gradient = gradients.Build(graph, emit, path, seed, shapes, seedClasses);
         if (target.Layout == TensorLayout.Nhwc)
         {
             emit.NodeTo(CamReadyContract.Activations, "Transpose", [target.Tensor], Attributes.Ints("perm", [0, 3, 1, 2]));

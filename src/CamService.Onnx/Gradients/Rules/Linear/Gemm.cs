@@ -20,26 +20,28 @@ public sealed class GemmRule : GradientRule
         var beta = context.Node.GetFloat("beta", 1f);
         var transA = context.Node.GetInt("transA", 0) != 0;
         var transB = context.Node.GetInt("transB", 0) != 0;
-        var scaled = Scaled(emit, gradient, alpha);
+        // alpha · g, emitted only where a product with g itself needs it (the one-hot path scales the rows instead).
+        string? scaled = null;
+        string ScaledGradient() => scaled ??= Scaled(emit, gradient, alpha);
 
         if (context.NeedsGradient(0))
         {
             // g [T, M, N] @ B'ᵀ [N, K] = dA' [T, M, K].
             var dA = context.OneHotClasses(gradient) is { } classes
                 ? Scaled(emit, PickRows(emit, context.Input(1), transB, classes), alpha)
-                : emit.MatMul(scaled, transB ? context.Input(1) : emit.Transpose(context.Input(1), 1, 0));
+                : emit.MatMul(ScaledGradient(), transB ? context.Input(1) : emit.Transpose(context.Input(1), 1, 0));
             context.AddInputGradient(0, transA ? emit.Transpose(dA, 0, 2, 1) : dA);
         }
         if (context.NeedsGradient(1))
         {
             // A'ᵀ [K, M] @ g [T, M, N] = dB' [T, K, N].
             var aT = transA ? context.Input(0) : emit.Transpose(context.Input(0), 1, 0);
-            var dB = emit.MatMul(aT, scaled);
+            var dB = emit.MatMul(aT, ScaledGradient());
             context.AddInputGradient(1, transB ? emit.Transpose(dB, 0, 2, 1) : dB);
         }
         if (context.NeedsGradient(2))
         {
-            var dC = beta == 1f ? gradient : emit.Mul(gradient, emit.Scalar(beta));
+            var dC = Scaled(emit, gradient, beta);
             context.AddInputGradient(2, context.Unbroadcast(dC, context.Input(2), context.Output()));
         }
     }
