@@ -11,7 +11,8 @@ using Microsoft.ML.OnnxRuntime;
 // Every baseline is the strongest plain ONNX Runtime offers on this machine, measured in the same run:
 // each plain model at its fastest thread setting (every count from 1 to the cores, spinning on and off).
 // (a) each model's forward as the service runs it, against its fastest plain forward;
-// (b) POST /cam, 224×224 photo, every model, JSON with overlays, against the sum of the fastest plain forwards;
+// (b) POST /cam, 224×224 photo, every model, JSON with overlays, against the sum of the fastest plain forwards,
+//     and the CAM-ready runs alone, in process;
 // (c) POST /cam, 12 MP photo, default outputs: time against (b) and size;
 // (d) throughput with several clients, against what the plain models' cheapest core-milliseconds allow;
 // (e) batching: milliseconds per image of the CAM-ready models at batch 1, 2 and 4.
@@ -78,6 +79,27 @@ double PlainForwards()
     return total;
 }
 
+// The service's CAM-ready sessions at its settings, in process, one after another (as a request runs them when
+// its plan says so), after the same pause: (b)'s request without HTTP, decoding and pictures, which splits
+// (b)'s ratio into what the gradient graphs cost and what the service adds.
+var camReady = ids.Select(id =>
+{
+    var path = Path.Combine(camDir, $"{id}.onnx");
+    var threads = served[id];
+    var choice = new ThreadChoice(Math.Max(1, threads.GetProperty("intraOp").GetInt32()), threads.GetProperty("spinning").GetBoolean());
+    var session = SessionFactory.Create(File.ReadAllBytes(path), choice.Apply(settings)).Session;
+    return (Session: session, Inputs: CamReadyModel.TimingInputs(OnnxModelFile.Load(path), 1));
+}).ToList();
+double CamReadyForwards()
+{
+    var clock = Stopwatch.StartNew();
+    foreach (var (session, inputs) in camReady)
+    {
+        using var results = session.Run(plainOptions, inputs.Names, inputs.Values, session.OutputNames.ToArray());
+    }
+    return clock.Elapsed.TotalMilliseconds;
+}
+
 var stages = new double[4];
 // Each request's Server-Timing entries (read, decode, explain, …), per photo, for their medians.
 var serverTimings = new Dictionary<string, Dictionary<string, List<double>>>();
@@ -117,10 +139,12 @@ async Task<(double Ms, long Bytes)> PostCam(string path, bool countStages = true
 for (var i = 0; i < 3; i++)
 {
     PlainForwards();
+    CamReadyForwards();
     await PostCam(photo, false);
     await PostCam(bigPhoto, false);
 }
 var plainTimes = new double[runs];
+var camReadyTimes = new double[runs];
 var smallTimes = new double[runs];
 var bigTimes = new double[runs];
 long smallBytes = 0, bigBytes = 0;
@@ -128,7 +152,7 @@ var bigStages = new double[4];
 for (var i = 0; i < runs; i++)
 {
     // Rotate the order, so that none of the three always runs first.
-    foreach (var step in Enumerable.Range(0, 3).Select(k => (k + i) % 3))
+    foreach (var step in Enumerable.Range(0, 4).Select(k => (k + i) % 4))
     {
         // Long enough for a spinning pool (the plain sessions', ONNX Runtime's default) to have stopped.
         Thread.Sleep(100);
@@ -136,6 +160,9 @@ for (var i = 0; i < runs; i++)
         {
             case 0:
                 plainTimes[i] = PlainForwards();
+                break;
+            case 3:
+                camReadyTimes[i] = CamReadyForwards();
                 break;
             case 1:
                 (smallTimes[i], smallBytes) = await PostCam(photo);
@@ -156,6 +183,7 @@ var (plainMs, smallMs, bigMs) = (ThreadTuner.Median(plainTimes), ThreadTuner.Med
 Console.WriteLine();
 Console.WriteLine($"(b) POST /cam, {Path.GetFileName(photo)}, models {string.Join(", ", ids)}, JSON with overlays");
 Console.WriteLine(Invariant($"  sum of fastest plain forwards {plainMs,9:F2} ms"));
+Console.WriteLine(Invariant($"  CAM-ready runs as served, in process, one after another {ThreadTuner.Median(camReadyTimes),9:F2} ms   ratio {ThreadTuner.Median(camReadyTimes) / plainMs:F3}"));
 Console.WriteLine(Invariant($"  POST /cam end to end          {smallMs,9:F2} ms   ratio {smallMs / plainMs:F3}   answer {smallBytes / 1024.0:F0} KiB"));
 Console.WriteLine(Invariant($"  inside, mean per request: preprocess {stages[0] / runs:F2}, inference {stages[1] / runs:F2}, cam {stages[2] / runs:F2}, render {stages[3] / runs:F2} ms"));
 Console.WriteLine(ServerTimingMedians(photo));
@@ -285,7 +313,7 @@ foreach (var id in ids)
     }
 }
 
-foreach (var (session, inputs) in plain)
+foreach (var (session, inputs) in plain.Concat(camReady))
 {
     inputs.Dispose();
     session.Dispose();
