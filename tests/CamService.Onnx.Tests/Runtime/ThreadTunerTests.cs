@@ -45,6 +45,28 @@ public sealed class ThreadTunerTests
     }
 
     [Fact]
+    public void BestPass_DropsAPassThatABusySpellSlowed_InsteadOfMixingItIn()
+    {
+        // Spinning is faster, but its second pass met a busy machine: the median of all eight runs (12.35)
+        // would lose to the steady pool without spinning (11).
+        double[] spinning1 = [10, 10.2, 9.9, 10.1], spinning2 = [15, 16, 14.5, 15.5];
+        double[] steady1 = [11, 11, 11.1, 10.9], steady2 = [11, 11.2, 10.8, 11];
+
+        var tuning = new ThreadTuning([new(2, false, ThreadTuner.BestPass([steady1, steady2])), new(2, true, ThreadTuner.BestPass([spinning1, spinning2]))]);
+
+        Assert.Equal(10.05, tuning.Trials[1].MedianMs, 6);
+        Assert.Equal(11.0, tuning.Trials[0].MedianMs, 6);
+        Assert.Equal(new ThreadChoice(2, true), tuning.Fastest.Choice);
+        Assert.Equal(12.35, ThreadTuner.Median([.. spinning1, .. spinning2]), 6);
+    }
+
+    [Fact]
+    public void BestPass_IgnoresAnEmptyPass()
+    {
+        Assert.Equal(7.0, ThreadTuner.BestPass([[], [6, 7, 8]]));
+    }
+
+    [Fact]
     public void Measure_TimesEveryCandidate_OnTheCamReadyModel()
     {
         var camReady = new CamReadyBuilder().Prepare(Classifier()).Model;
