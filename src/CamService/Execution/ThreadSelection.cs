@@ -79,9 +79,12 @@ public sealed class ThreadSelection(IOptions<InferenceOptions> options, Executio
         }
     }
 
-    /// <summary>What a measurement depends on besides the model: the CPU, the cores the service may use, ONNX Runtime's version and whether spinning was tried.</summary>
+    /// <summary>
+    /// What a measurement depends on besides the model: the CPU, the cores the service may use, ONNX Runtime's
+    /// version, whether spinning was tried and how the sweep judged its passes (a change there re-measures once).
+    /// </summary>
     static string Machine(int cores, bool spinning) => string.Create(CultureInfo.InvariantCulture,
-        $"{CpuModel()}; {RuntimeInformation.ProcessArchitecture}; {cores} cores; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; spinning {(spinning ? "tried, stopped after each run" : "off")}");
+        $"{CpuModel()}; {RuntimeInformation.ProcessArchitecture}; {cores} cores; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; spinning {(spinning ? "tried, stopped after each run" : "off")}; each setting's better pass");
 
     static string CpuModel()
     {
