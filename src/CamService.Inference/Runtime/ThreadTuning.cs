@@ -70,12 +70,12 @@ public static class ThreadTuner
 
     /// <summary>
     /// Times <paramref name="model"/> under each candidate, in a session of its own with a pool of that
-    /// size, in two passes — in order, then in reverse — so that a machine that slows down or speeds
-    /// up during the sweep does not favour whichever candidate came first. Each pass gives a candidate
-    /// <paramref name="warmup"/> unmeasured runs, then half of <paramref name="runs"/> measured ones or
-    /// as many as fit in half of <paramref name="budget"/> (at least two); a candidate's time is its
-    /// better pass (<see cref="BestPass"/>). One session exists at a time. Runs on the calling thread,
-    /// whose priority the pools inherit.
+    /// size, in <see cref="Passes"/> passes — in order, in reverse, in order, in reverse — so that a
+    /// machine that slows down or speeds up during the sweep does not favour whichever candidate came
+    /// first. Each pass gives a candidate <paramref name="warmup"/> unmeasured runs, then its share of
+    /// <paramref name="runs"/> measured ones or as many as fit in its share of <paramref name="budget"/>
+    /// (at least two); a candidate's time is its best pass (<see cref="BestPass"/>). One session exists
+    /// at a time. Runs on the calling thread, whose priority the pools inherit.
     /// </summary>
     /// <param name="model">The ONNX model's bytes.</param>
     /// <param name="settings">Everything but the thread settings (device, optimisation).</param>
@@ -84,10 +84,11 @@ public static class ThreadTuner
         IEnumerable<ThreadChoice> candidates, int runs = 16, int warmup = 2, TimeSpan? budget = null)
     {
         var list = candidates.ToList();
-        var perPass = Math.Max(2, (runs + 1) / 2);
-        var passBudget = (budget ?? TimeSpan.FromSeconds(3)) / 2;
+        var perPass = Math.Max(2, (runs + Passes - 1) / Passes);
+        var passBudget = (budget ?? TimeSpan.FromSeconds(3)) / Passes;
         var times = list.ToDictionary(c => c, _ => new List<List<double>>());
-        foreach (var pass in new[] { list, Enumerable.Reverse(list).ToList() })
+        var reversed = Enumerable.Reverse(list).ToList();
+        foreach (var pass in Enumerable.Range(0, Passes).Select(p => p % 2 == 0 ? list : reversed))
         {
             foreach (var candidate in pass)
             {
@@ -121,11 +122,20 @@ public static class ThreadTuner
     }
 
     /// <summary>
-    /// A candidate's time from its passes: the median of its better pass. A shared machine that is busy
+    /// How many times the sweep goes over the candidates. A service measures at its first start, while the
+    /// process itself is still busy starting (JIT, the host): on a noisy 2-core machine two passes sent
+    /// densenet121 to two threads without spinning in the service's sweep (50.8 against 60.2 ms) though
+    /// spinning runs it 12 % faster (33.4 against 37.9 ms, interleaved); four shorter ones leave each
+    /// candidate a pass after the start-up spell.
+    /// </summary>
+    public const int Passes = 4;
+
+    /// <summary>
+    /// A candidate's time from its passes: the median of its best pass. A shared machine that is busy
     /// for a while makes runs slower, never faster, so a pass it slowed is dropped rather than mixed in:
-    /// on a noisy 2-core machine, with the median of both passes, two sweeps in four sent densenet121 to two
-    /// threads without spinning (40.2 against 40.6 ms; 37.8 against 55.9) though spinning runs it 12 % faster
-    /// (33.4 against 37.9 ms, interleaved), because a pass of the spinning pool had met a busy spell.
+    /// with the median of all passes, two sweeps in four of the command line's sent densenet121 to two
+    /// threads without spinning (40.2 against 40.6 ms; 37.8 against 55.9), because a pass of the spinning
+    /// pool had met a busy spell.
     /// </summary>
     public static double BestPass(IEnumerable<IReadOnlyCollection<double>> passes) =>
         passes.Where(pass => pass.Count > 0).Min(pass => Median(pass));

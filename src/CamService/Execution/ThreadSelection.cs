@@ -84,7 +84,7 @@ public sealed class ThreadSelection(IOptions<InferenceOptions> options, Executio
     /// version, whether spinning was tried and how the sweep judged its passes (a change there re-measures once).
     /// </summary>
     static string Machine(int cores, bool spinning) => string.Create(CultureInfo.InvariantCulture,
-        $"{CpuModel()}; {RuntimeInformation.ProcessArchitecture}; {cores} cores; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; spinning {(spinning ? "tried, stopped after each run" : "off")}; each setting's better pass");
+        $"{CpuModel()}; {RuntimeInformation.ProcessArchitecture}; {cores} cores; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; spinning {(spinning ? "tried, stopped after each run" : "off")}; each setting's best of {ThreadTuner.Passes} passes");
 
     static string CpuModel()
     {
