@@ -180,11 +180,14 @@ for (var i = 0; i < runs; i++)
     }
 }
 var (plainMs, smallMs, bigMs) = (ThreadTuner.Median(plainTimes), ThreadTuner.Median(smallTimes), ThreadTuner.Median(bigTimes));
+// Each round's own ratio, its parts timed within a second of each other: a busy spell of a shared machine slows
+// both, where the ratio of two medians can pair a quiet plain round with a busy request.
+double PairedRatio(double[] times) => ThreadTuner.Median(times.Zip(plainTimes, (t, p) => t / p).ToArray());
 Console.WriteLine();
 Console.WriteLine($"(b) POST /cam, {Path.GetFileName(photo)}, models {string.Join(", ", ids)}, JSON with overlays");
 Console.WriteLine(Invariant($"  sum of fastest plain forwards {plainMs,9:F2} ms"));
-Console.WriteLine(Invariant($"  CAM-ready runs as served, in process, one after another {ThreadTuner.Median(camReadyTimes),9:F2} ms   ratio {ThreadTuner.Median(camReadyTimes) / plainMs:F3}"));
-Console.WriteLine(Invariant($"  POST /cam end to end          {smallMs,9:F2} ms   ratio {smallMs / plainMs:F3}   answer {smallBytes / 1024.0:F0} KiB"));
+Console.WriteLine(Invariant($"  CAM-ready runs as served, in process, one after another {ThreadTuner.Median(camReadyTimes),9:F2} ms   ratio {ThreadTuner.Median(camReadyTimes) / plainMs:F3}   paired {PairedRatio(camReadyTimes):F3}"));
+Console.WriteLine(Invariant($"  POST /cam end to end          {smallMs,9:F2} ms   ratio {smallMs / plainMs:F3}   paired {PairedRatio(smallTimes):F3}   answer {smallBytes / 1024.0:F0} KiB"));
 Console.WriteLine(Invariant($"  inside, mean per request: preprocess {stages[0] / runs:F2}, inference {stages[1] / runs:F2}, cam {stages[2] / runs:F2}, render {stages[3] / runs:F2} ms"));
 Console.WriteLine(ServerTimingMedians(photo));
 Console.WriteLine();
