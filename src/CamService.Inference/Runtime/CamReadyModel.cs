@@ -22,14 +22,17 @@ public sealed class CamReadyModel : ICamModel, IDisposable
     readonly InferenceSession session;
     readonly InferenceSession? underLoadSession;
     readonly HeadSession? head;
+    readonly HeadSession? underLoadHead;
     readonly string[] outputNames = [CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients];
 
-    CamReadyModel(InferenceSession session, InferenceSession? underLoadSession, (HeadSession? Session, string? Unavailable) head, ServingThreads threads,
-        string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters, InputPreprocessing preprocessing)
+    CamReadyModel(InferenceSession session, InferenceSession? underLoadSession, (HeadSession? Session, string? Unavailable) head, HeadSession? underLoadHead,
+        ServingThreads threads, string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters,
+        InputPreprocessing preprocessing)
     {
         this.session = session;
         this.underLoadSession = underLoadSession;
         this.head = head.Session;
+        this.underLoadHead = underLoadHead;
         HeadUnavailable = head.Unavailable;
         Threads = threads;
         Device = device;
@@ -115,9 +118,11 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         var (session, device) = CreateSession(bytes, threads.Fastest.Apply(settings), warn);
         InferenceSession? underLoad = null;
         (HeadSession? Session, string? Unavailable) head = (null, null);
+        HeadSession? underLoadHead = null;
         try
         {
-            if (threads.UnderLoad is { } cheaper && cheaper != threads.Fastest)
+            var cheaper = threads.UnderLoad != threads.Fastest ? threads.UnderLoad : null;
+            if (cheaper is not null)
             {
                 underLoad = CreateSession(bytes, cheaper.Apply(settings), warn).Item1;
             }
@@ -128,13 +133,19 @@ public sealed class CamReadyModel : ICamModel, IDisposable
             {
                 warn?.Invoke($"Methods that evaluate the head alone are unavailable for this model: {reason}.");
             }
-            return new CamReadyModel(session, underLoad, head, threads, device, info, labels, numClasses, activationShape, parameters, preprocessing);
+            else if (cheaper is not null)
+            {
+                // Head-only methods (Ablation-CAM's general path) under load run on the run's own cores, as its forward passes do.
+                underLoadHead = HeadSession.TryCreate(proto, activationShape, numClasses, cheaper.Apply(headSettings)).Head;
+            }
+            return new CamReadyModel(session, underLoad, head, underLoadHead, threads, device, info, labels, numClasses, activationShape, parameters, preprocessing);
         }
         catch
         {
             session.Dispose();
             underLoad?.Dispose();
             head.Session?.Dispose();
+            underLoadHead?.Dispose();
             throw;
         }
     }
@@ -224,11 +235,16 @@ public sealed class CamReadyModel : ICamModel, IDisposable
     public bool HeadIsLinear => head?.IsAffine ?? false;
 
     /// <exception cref="NotSupportedException">The model has no head session (<see cref="HeadUnavailable"/> says why).</exception>
-    public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken)
-    {
-        var session = head ?? throw new NotSupportedException($"The model's head cannot be evaluated alone: {HeadUnavailable}.");
-        session.Evaluate(activations, batch, logits, cancellationToken);
-    }
+    public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken) =>
+        Head(underLoad: false).Evaluate(activations, batch, logits, cancellationToken);
+
+    /// <summary>
+    /// The head session a run of <paramref name="underLoad"/> evaluates the head on: under load, one with the
+    /// under-load setting's threads, where that differs from the fastest.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model has no head session (<see cref="HeadUnavailable"/> says why).</exception>
+    public HeadSession Head(bool underLoad) =>
+        (underLoad ? underLoadHead ?? head : head) ?? throw new NotSupportedException($"The model's head cannot be evaluated alone: {HeadUnavailable}.");
 
     /// <summary>
     /// Whole forward passes through the CAM-ready session, logits only: with the top-1 as each image's one
@@ -240,8 +256,9 @@ public sealed class CamReadyModel : ICamModel, IDisposable
 
     /// <summary>
     /// This model as methods and metrics use it in a run of <paramref name="underLoad"/>: their forward passes on
-    /// the same session as the run. A lease under load holds fewer cores than the fastest setting's pool has
-    /// threads, and forward passes on that pool would crowd the other models' runs off their cores.
+    /// the same session as the run, and the head on a session with as many threads. A lease under load holds fewer
+    /// cores than the fastest setting's pool has threads, and work on that pool would crowd the other models' runs
+    /// off their cores.
     /// </summary>
     public ICamModel Serving(bool underLoad) => underLoad && underLoadSession is not null ? new UnderLoadView(this, underLoadSession) : this;
 
@@ -278,7 +295,7 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         public bool HeadIsLinear => model.HeadIsLinear;
 
         public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken) =>
-            model.EvaluateHead(activations, batch, logits, cancellationToken);
+            model.Head(underLoad: true).Evaluate(activations, batch, logits, cancellationToken);
 
         public void Forward(ReadOnlyMemory<float> images, int batch, Span<float> logits, CancellationToken cancellationToken) =>
             model.Forward(session, images, batch, logits, cancellationToken);
@@ -289,6 +306,7 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         session.Dispose();
         underLoadSession?.Dispose();
         head?.Dispose();
+        underLoadHead?.Dispose();
     }
 }
 

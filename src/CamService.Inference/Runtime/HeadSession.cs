@@ -20,17 +20,21 @@ public sealed class HeadSession : IDisposable
     readonly int classes;
     readonly int[] activationShape;
 
-    HeadSession(InferenceSession session, string scores, bool isAffine, int classes, int[] activationShape)
+    HeadSession(InferenceSession session, string scores, bool isAffine, int classes, int[] activationShape, int threads)
     {
         this.session = session;
         this.scores = scores;
         this.classes = classes;
         this.activationShape = activationShape;
         IsAffine = isAffine;
+        Threads = threads;
     }
 
     /// <summary>Whether the scores are affine in the activations (see <see cref="HeadExtractor.IsAffine"/>).</summary>
     public bool IsAffine { get; }
+
+    /// <summary>The intra-op threads of its pool (0: ONNX Runtime's default, one per core).</summary>
+    public int Threads { get; }
 
     /// <summary>
     /// The head of <paramref name="camReady"/>, or why there is none: a head that reads other backbone tensors
@@ -86,7 +90,7 @@ public sealed class HeadSession : IDisposable
         try
         {
             var session = SessionFactory.Create(model.ToByteArray(), settings).Session;
-            return (new HeadSession(session, head.Scores, head.IsAffine, classes, activationShape), null);
+            return (new HeadSession(session, head.Scores, head.IsAffine, classes, activationShape, settings.IntraOpThreads), null);
         }
         catch (OnnxRuntimeException e)
         {

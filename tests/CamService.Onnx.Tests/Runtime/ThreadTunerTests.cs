@@ -99,6 +99,25 @@ public sealed class ThreadTunerTests
         Compare.Close(underLoad.Logits, alone.Logits, 1e-5, "logits");
     }
 
+    [Fact]
+    public void CamReadyModel_UnderLoad_EvaluatesTheHeadOnAPoolOfTheRunsOwnSize()
+    {
+        var camReady = new CamReadyBuilder().Prepare(Classifier()).Model;
+        using var model = CamReadyModel.Create(camReady, new ExecutionSettings(), new ServingThreads(new ThreadChoice(2, true), new ThreadChoice(1, false), "test"));
+        using var same = CamReadyModel.Create(camReady, new ExecutionSettings(), new ServingThreads(new ThreadChoice(2, false), new ThreadChoice(2, false), "test"));
+        using var outputs = model.Run(new float[3 * 16 * 16], 1, new long[] { -1 }, 1);
+        var activations = outputs.Activations.ToArray();
+        var (alone, underLoad) = (new float[model.NumClasses], new float[model.NumClasses]);
+
+        model.Serving(underLoad: false).EvaluateHead(activations, 1, alone, CancellationToken.None);
+        model.Serving(underLoad: true).EvaluateHead(activations, 1, underLoad, CancellationToken.None);
+
+        Assert.Equal((2, 1), (model.Head(underLoad: false).Threads, model.Head(underLoad: true).Threads));
+        Assert.Same(same.Head(underLoad: false), same.Head(underLoad: true));
+        Compare.Close(underLoad, alone, 1e-5, "head logits");
+        Compare.Close(alone, outputs.Logits.ToArray(), 1e-4, "head against the whole model");
+    }
+
     /// <summary>image [N, 3, 16, 16] → Conv → Relu → pooled head.</summary>
     static global::Onnx.ModelProto Classifier()
     {
