@@ -151,7 +151,7 @@ long smallBytes = 0, bigBytes = 0;
 var bigStages = new double[4];
 for (var i = 0; i < runs; i++)
 {
-    // Rotate the order, so that none of the three always runs first.
+    // Rotate the order, so that none of the four always runs first.
     foreach (var step in Enumerable.Range(0, 4).Select(k => (k + i) % 4))
     {
         // Long enough for a spinning pool (the plain sessions', ONNX Runtime's default) to have stopped.
@@ -161,11 +161,11 @@ for (var i = 0; i < runs; i++)
             case 0:
                 plainTimes[i] = PlainForwards();
                 break;
-            case 3:
-                camReadyTimes[i] = CamReadyForwards();
-                break;
             case 1:
                 (smallTimes[i], smallBytes) = await PostCam(photo);
+                break;
+            case 3:
+                camReadyTimes[i] = CamReadyForwards();
                 break;
             default:
                 var before = stages.ToArray();

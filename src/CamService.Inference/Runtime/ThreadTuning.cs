@@ -133,9 +133,9 @@ public static class ThreadTuner
     /// <summary>
     /// A candidate's time from its passes: the median of its best pass. A shared machine that is busy
     /// for a while makes runs slower, never faster, so a pass it slowed is dropped rather than mixed in:
-    /// with the median of all passes, two sweeps in four of the command line's sent densenet121 to two
-    /// threads without spinning (40.2 against 40.6 ms; 37.8 against 55.9), because a pass of the spinning
-    /// pool had met a busy spell.
+    /// with the median of all passes, two of four sweeps (the service's and `camservice tune`'s) sent
+    /// densenet121 to two threads without spinning (40.2 against 40.6 ms; 37.8 against 55.9), because a
+    /// pass of the spinning pool had met a busy spell.
     /// </summary>
     public static double BestPass(IEnumerable<IReadOnlyCollection<double>> passes) =>
         passes.Where(pass => pass.Count > 0).Min(pass => Median(pass));
