@@ -27,11 +27,13 @@ public sealed class ThreadTunerTests
     }
 
     [Fact]
-    public void Fastest_PrefersFewerThreadsAndNoSpinning_WithinTwoPercent()
+    public void Fastest_PrefersFewerThreads_ThenSpinning_WithinTwoPercent()
     {
-        var tuning = new ThreadTuning([new(1, false, 20.0), new(2, false, 10.1), new(2, true, 10.0), new(4, false, 9.95)]);
+        var tuning = new ThreadTuning([new(1, false, 20.0), new(2, false, 10.0), new(2, true, 10.1), new(4, false, 9.95)]);
+        var clearlyFaster = new ThreadTuning([new(2, false, 10.0), new(2, true, 10.5)]);
 
-        Assert.Equal(new ThreadChoice(2, false), tuning.Fastest.Choice);
+        Assert.Equal(new ThreadChoice(2, true), tuning.Fastest.Choice);
+        Assert.Equal(new ThreadChoice(2, false), clearlyFaster.Fastest.Choice);
     }
 
     [Fact]
