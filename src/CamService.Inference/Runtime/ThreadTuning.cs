@@ -75,12 +75,19 @@ public static class ThreadTuner
 
     /// <summary>
     /// Times <paramref name="model"/> under each candidate, in a session of its own with a pool of that
-    /// size, in <see cref="Passes"/> passes — in order, in reverse, in order, in reverse — so that a
+    /// size, in up to <see cref="Passes"/> passes — in order, in reverse, in order, in reverse — so that a
     /// machine that slows down or speeds up during the sweep does not favour whichever candidate came
     /// first. Each pass gives a candidate <paramref name="warmup"/> unmeasured runs, then its share of
-    /// <paramref name="runs"/> measured ones or as many as fit in its share of <paramref name="budget"/>
-    /// (at least two); a candidate's time is its best pass (<see cref="BestPass"/>). One session exists
-    /// at a time. Runs on the calling thread, whose priority the pools inherit.
+    /// <paramref name="runs"/> measured ones or as many as fit in its share of <paramref name="budget"/>;
+    /// a candidate's time is its best pass (<see cref="BestPass"/>). One session exists at a time. Runs on
+    /// the calling thread, whose priority the pools inherit.
+    /// <para>
+    /// A model whose run outlasts a candidate's share of a pass gets one warm-up run and one measured run
+    /// a pass, and no further pass once the passes so far took more than twice their share of the sweep's
+    /// budget (<paramref name="budget"/> a candidate): with at least two warm-up and two measured runs in
+    /// each of four passes, a test model of 2 s a run took minutes to start on a busy 2-core machine, while
+    /// at seconds a run one run's noise no longer decides between settings.
+    /// </para>
     /// </summary>
     /// <param name="model">The ONNX model's bytes.</param>
     /// <param name="settings">Everything but the thread settings (device, optimisation).</param>
@@ -93,9 +100,14 @@ public static class ThreadTuner
         var passBudget = (budget ?? TimeSpan.FromSeconds(3)) / Passes;
         var times = list.ToDictionary(c => c, _ => new List<List<double>>());
         var reversed = Enumerable.Reverse(list).ToList();
-        foreach (var pass in Enumerable.Range(0, Passes).Select(p => p % 2 == 0 ? list : reversed))
+        var sweep = Stopwatch.StartNew();
+        for (var pass = 0; pass < Passes; pass++)
         {
-            foreach (var candidate in pass)
+            if (pass > 0 && sweep.Elapsed > 2 * pass * list.Count * passBudget)
+            {
+                break; // the passes so far took more than twice their share: a slow model
+            }
+            foreach (var candidate in pass % 2 == 0 ? list : reversed)
             {
                 var (session, _) = SessionFactory.Create(model, candidate.Apply(settings));
                 using (session)
@@ -111,12 +123,15 @@ public static class ThreadTuner
                     }
                     for (var i = 0; i < warmup; i++)
                     {
-                        Run();
+                        if (Run() > passBudget.TotalMilliseconds)
+                        {
+                            break; // one cold run warms a slow model up enough
+                        }
                     }
                     var measured = new List<double>();
                     times[candidate].Add(measured);
                     var spent = Stopwatch.StartNew();
-                    for (var i = 0; i < perPass && (i < 2 || spent.Elapsed < passBudget); i++)
+                    for (var i = 0; i < perPass && (i == 0 || spent.Elapsed < passBudget); i++)
                     {
                         measured.Add(Run());
                     }

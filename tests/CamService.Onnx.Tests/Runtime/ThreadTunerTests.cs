@@ -74,11 +74,37 @@ public sealed class ThreadTunerTests
         var camReady = new CamReadyBuilder().Prepare(Classifier()).Model;
         var candidates = ThreadTuner.Candidates(2);
 
-        var tuning = ThreadTuner.Measure(camReady.ToByteArray(), new ExecutionSettings(), _ => CamReadyModel.TimingInputs(camReady), candidates, runs: 4);
+        var sessions = 0;
+
+        var tuning = ThreadTuner.Measure(camReady.ToByteArray(), new ExecutionSettings(), _ =>
+        {
+            sessions++;
+            return CamReadyModel.TimingInputs(camReady);
+        }, candidates, runs: 4);
 
         Assert.Equal(candidates, tuning.Trials.Select(t => t.Choice));
         Assert.All(tuning.Trials, t => Assert.True(t.MedianMs > 0 && double.IsFinite(t.MedianMs)));
         Assert.Contains(tuning.Fastest, tuning.Trials);
+        Assert.Equal(ThreadTuner.Passes * candidates.Count, sessions);
+    }
+
+    [Fact]
+    public void Measure_OfAModelSlowerThanItsBudget_StopsAfterOnePass()
+    {
+        // Every run outlasts a budget of a few ticks, as a run of a big model outlasts the default one.
+        var camReady = new CamReadyBuilder().Prepare(Classifier()).Model;
+        var candidates = ThreadTuner.Candidates(2);
+        var sessions = 0;
+
+        var tuning = ThreadTuner.Measure(camReady.ToByteArray(), new ExecutionSettings(), _ =>
+        {
+            sessions++;
+            return CamReadyModel.TimingInputs(camReady);
+        }, candidates, budget: TimeSpan.FromTicks(4));
+
+        Assert.Equal(candidates.Count, sessions);
+        Assert.Equal(candidates, tuning.Trials.Select(t => t.Choice));
+        Assert.All(tuning.Trials, t => Assert.True(t.MedianMs > 0 && double.IsFinite(t.MedianMs)));
     }
 
     [Fact]
