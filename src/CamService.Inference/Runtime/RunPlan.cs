@@ -9,7 +9,11 @@ namespace CamService.Inference.Runtime;
 /// other ends after about 50.
 /// </summary>
 /// <param name="SideBySide">Whether the runs go side by side, each asking for its under-load cores.</param>
-/// <param name="Order">The runs' indices in the order they ask for cores.</param>
+/// <param name="Order">
+/// The runs' indices in the order they ask for cores. One after another, the runs that use every core go first and
+/// those that leave cores free last (in the request's order otherwise): the pictures of the models before a run
+/// that leaves a core free are drawn on that core while it runs.
+/// </param>
 /// <param name="EstimatedMs">The time this plan is expected to take; <see cref="SequentialMs"/> for the other.</param>
 public sealed record RunPlan(bool SideBySide, IReadOnlyList<int> Order, double EstimatedMs, double SequentialMs)
 {
@@ -23,27 +27,31 @@ public sealed record RunPlan(bool SideBySide, IReadOnlyList<int> Order, double E
 
     /// <summary>
     /// The plan with the shorter estimate for runs with these thread settings on <paramref name="cores"/>
-    /// cores; one after another, in the given order, where a model's times were not measured.
+    /// cores; one after another where a model's times were not measured.
     /// </summary>
     public static RunPlan For(IReadOnlyList<ServingThreads> runs, int cores)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cores, 1);
-        var inOrder = Enumerable.Range(0, runs.Count).ToList();
+        // OrderBy is stable: runs of the same width keep the request's order.
+        var oneAfterAnother = Enumerable.Range(0, runs.Count).OrderBy(i => LeavesCoresFree(runs[i], cores)).ToList();
         var fastest = runs.Select(r => TimeOf(r, r.Fastest)).ToList();
         var underLoad = runs.Select(r => TimeOf(r, r.UnderLoad)).ToList();
         if (runs.Count < 2 || fastest.Any(t => t is null) || underLoad.Any(t => t is null))
         {
-            return new RunPlan(false, inOrder, double.NaN, double.NaN);
+            return new RunPlan(false, oneAfterAnother, double.NaN, double.NaN);
         }
         var sequential = fastest.Sum(t => t!.Value);
         // Longest first: the short runs then fill the gaps the long ones leave (list scheduling).
-        var order = inOrder.OrderByDescending(i => underLoad[i]).ToList();
+        var order = Enumerable.Range(0, runs.Count).OrderByDescending(i => underLoad[i]).ToList();
         var sideBySide = Makespan(order.Select(i => (Width(runs[i].UnderLoad.Threads, cores), underLoad[i]!.Value)), cores)
                          * SharedMachineSlowdown;
         return sideBySide < sequential
             ? new RunPlan(true, order, sideBySide, sequential)
-            : new RunPlan(false, inOrder, sequential, sequential);
+            : new RunPlan(false, oneAfterAnother, sequential, sequential);
     }
+
+    /// <summary>Whether a run alone, at its fastest setting, leaves some of <paramref name="cores"/> cores free.</summary>
+    public static bool LeavesCoresFree(ServingThreads threads, int cores) => Width(threads.Fastest.Threads, cores) < cores;
 
     static int Width(int threads, int cores) => threads == 0 ? cores : Math.Min(threads, cores);
 
