@@ -30,7 +30,7 @@ public static class BenchmarkCommand
         {
             var result = ForwardBenchmark.Compare(args.Positional(i, "plain model"), args.Positional(i + 1, "CAM-ready model"), settings, candidates, runs);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{result.Model,-20} {result.Plain.Fastest.Choice,-22} {result.PlainMs,8:F2} {result.Serving,-22} {result.CamReadyMs,8:F2} {result.Ratio,7:F3}"));
+                $"{result.Model,-20} {result.Plain.Quickest.Choice,-22} {result.PlainMs,8:F2} {result.Serving,-22} {result.CamReadyMs,8:F2} {result.Ratio,7:F3}"));
             foreach (var (name, tuning) in new[] { ("plain", result.Plain), ("CAM-ready", result.CamReady!) })
             {
                 output.WriteLine($"    {name,-10} sweep: " + string.Join(", ", tuning.Trials.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Choice} {t.MedianMs:F2}"))));

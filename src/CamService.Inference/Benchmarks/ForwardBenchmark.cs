@@ -48,7 +48,7 @@ public static class ForwardBenchmark
         var camTuning = serving is null ? ThreadTuner.Measure(camBytes, settings, _ => CamReadyModel.TimingInputs(camProto), candidates) : null;
         var servingChoice = serving ?? camTuning!.Fastest.Choice;
 
-        using var plain = SessionFactory.Create(plainBytes, plainTuning.Fastest.Choice.Apply(plainSettings)).Session;
+        using var plain = SessionFactory.Create(plainBytes, plainTuning.Quickest.Choice.Apply(plainSettings)).Session;
         using var camReady = SessionFactory.Create(camBytes, servingChoice.Apply(settings)).Session;
         using var plainInputs = PlainInputs(plainProto, size);
         using var camInputs = CamReadyModel.TimingInputs(camProto);

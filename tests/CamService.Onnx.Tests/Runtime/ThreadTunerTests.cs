@@ -27,13 +27,24 @@ public sealed class ThreadTunerTests
     }
 
     [Fact]
-    public void Fastest_PrefersFewerThreads_ThenSpinning_WithinTwoPercent()
+    public void Fastest_PrefersFewerThreadsWithinTwoPercent_ThenSpinningWithinFivePercent()
     {
-        var tuning = new ThreadTuning([new(1, false, 20.0), new(2, false, 10.0), new(2, true, 10.1), new(4, false, 9.95)]);
-        var clearlyFaster = new ThreadTuning([new(2, false, 10.0), new(2, true, 10.5)]);
+        var tuning = new ThreadTuning([new(1, false, 20.0), new(2, false, 10.0), new(2, true, 10.4), new(4, false, 9.95)]);
+        var clearlyFaster = new ThreadTuning([new(2, false, 10.0), new(2, true, 10.6)]);
+        var oneThreadClose = new ThreadTuning([new(1, false, 10.15), new(2, false, 10.0), new(2, true, 10.0)]);
 
         Assert.Equal(new ThreadChoice(2, true), tuning.Fastest.Choice);
         Assert.Equal(new ThreadChoice(2, false), clearlyFaster.Fastest.Choice);
+        Assert.Equal(new ThreadChoice(1, false), oneThreadClose.Fastest.Choice);
+    }
+
+    [Fact]
+    public void Quickest_IsTheLowestMedian_WithoutThePreferences_ForBaselines()
+    {
+        var tuning = new ThreadTuning([new(1, false, 10.15), new(2, false, 10.0), new(2, true, 10.4)]);
+
+        Assert.Equal(new ThreadChoice(1, false), tuning.Fastest.Choice);
+        Assert.Equal(new ThreadChoice(2, false), tuning.Quickest.Choice);
     }
 
     [Fact]
