@@ -23,7 +23,9 @@ if (args.Length < 5)
 }
 var (url, plainDir, camDir, photo, bigPhoto) = (args[0].TrimEnd('/'), args[1], args[2], args[3], args[4]);
 var runs = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 20;
-var clientCounts = (args.Length > 6 ? args[6] : "4,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+// "none" leaves (d) out: for a long run of (a)-(c) alone.
+var clientList = args.Length > 6 ? args[6] : "4,32";
+int[] clientCounts = clientList == "none" ? [] : clientList.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
 var cores = Environment.ProcessorCount;
 var candidates = ThreadTuner.Candidates(cores);
 var settings = new ExecutionSettings();
@@ -190,11 +192,28 @@ Console.WriteLine(Invariant($"  CAM-ready runs as served, in process, one after 
 Console.WriteLine(Invariant($"  POST /cam end to end          {smallMs,9:F2} ms   ratio {smallMs / plainMs:F3}   paired {PairedRatio(smallTimes):F3}   answer {smallBytes / 1024.0:F0} KiB"));
 Console.WriteLine(Invariant($"  inside, mean per request: preprocess {stages[0] / runs:F2}, inference {stages[1] / runs:F2}, cam {stages[2] / runs:F2}, render {stages[3] / runs:F2} ms"));
 Console.WriteLine(ServerTimingMedians(photo));
+Console.WriteLine(WhereTheTimeGoes());
 Console.WriteLine();
 Console.WriteLine($"(c) POST /cam, {Path.GetFileName(bigPhoto)} ({new FileInfo(bigPhoto).Length / 1e6:F2} MB), same models, default outputs");
 Console.WriteLine(Invariant($"  POST /cam end to end          {bigMs,9:F2} ms   ratio to (b) {bigMs / smallMs:F3}   answer {bigBytes / 1e6:F2} MB"));
 Console.WriteLine(Invariant($"  inside, mean per request: preprocess {bigStages[0] / runs:F2}, inference {bigStages[1] / runs:F2}, cam {bigStages[2] / runs:F2}, render {bigStages[3] / runs:F2} ms"));
 Console.WriteLine(ServerTimingMedians(bigPhoto));
+
+// (b)'s request taken apart, each part the median of its per-round figure: the service's runs (with preprocessing)
+// against the same runs in process in the same round, what explaining adds to them (the pictures, the hand-offs
+// between threads), decoding, and what happens outside the handler (HTTP, multipart, the client).
+string WhereTheTimeGoes()
+{
+    if (!serverTimings.TryGetValue(photo, out var t) || !t.ContainsKey("inference"))
+    {
+        return "  parts: none (a build without Server-Timing)";
+    }
+    double Part(Func<int, double> part) => ThreadTuner.Median(Enumerable.Range(0, runs).Select(part).ToArray());
+    var handler = Part(i => t["read"][i] + t["decode"][i] + t["explain"][i] + t["write"][i]);
+    return Invariant($"  parts, paired medians: runs in the service / in process {Part(i => t["inference"][i] / camReadyTimes[i]):F3} ") +
+           Invariant($"({Part(i => t["inference"][i] - camReadyTimes[i]):+0.0;-0.0} ms), explain beyond the runs {Part(i => t["explain"][i] - t["inference"][i]):F1} ms, ") +
+           Invariant($"read and decode {Part(i => t["read"][i] + t["decode"][i]):F1} ms, outside the handler {Part(i => smallTimes[i] - (t["read"][i] + t["decode"][i] + t["explain"][i] + t["write"][i])):F1} ms (handler {handler:F1})");
+}
 
 // An older build sends no Server-Timing on /cam.
 string ServerTimingMedians(string path) => serverTimings.TryGetValue(path, out var timings) && timings.Count > 0
@@ -241,12 +260,15 @@ double PlainThroughput(int workers, Func<string, ThreadChoice> choice, TimeSpan 
     }
     return rate;
 }
-Thread.Sleep(200);
-var fastestAlone = PlainThroughput(1, id => fastestPlain[id].Choice, TimeSpan.FromSeconds(10));
-Console.WriteLine();
-Console.WriteLine(Invariant($"(d) throughput, {Path.GetFileName(photo)}, JSON with overlays"));
-Console.WriteLine(Invariant($"  formula: cores / Σ cheapest plain core-ms = {cores} / {coreMsPerRequest:F1} ms = {limit:F2} requests/s"));
-Console.WriteLine(Invariant($"  1 worker at the fastest settings (the fastest forwards one after another), alone: {fastestAlone:F2}/s"));
+if (clientCounts.Length > 0)
+{
+    Thread.Sleep(200);
+    var fastestAlone = PlainThroughput(1, id => fastestPlain[id].Choice, TimeSpan.FromSeconds(10));
+    Console.WriteLine();
+    Console.WriteLine(Invariant($"(d) throughput, {Path.GetFileName(photo)}, JSON with overlays"));
+    Console.WriteLine(Invariant($"  formula: cores / Σ cheapest plain core-ms = {cores} / {coreMsPerRequest:F1} ms = {limit:F2} requests/s"));
+    Console.WriteLine(Invariant($"  1 worker at the fastest settings (the fastest forwards one after another), alone: {fastestAlone:F2}/s"));
+}
 
 // Requests from every client, back to back, for a while: requests per second.
 async Task<double> ServiceThroughput(int clients, TimeSpan duration)
