@@ -82,16 +82,7 @@ public sealed class ThreadTunerTests
     [Fact]
     public void Measure_TimesEveryCandidate_OnTheCamReadyModel()
     {
-        var camReady = new CamReadyBuilder().Prepare(Classifier()).Model;
-        var candidates = ThreadTuner.Candidates(2);
-
-        var sessions = 0;
-
-        var tuning = ThreadTuner.Measure(camReady.ToByteArray(), new ExecutionSettings(), _ =>
-        {
-            sessions++;
-            return CamReadyModel.TimingInputs(camReady);
-        }, candidates, runs: 4);
+        var (tuning, candidates, sessions) = MeasureCountingSessions(runs: 4);
 
         Assert.Equal(candidates, tuning.Trials.Select(t => t.Choice));
         Assert.All(tuning.Trials, t => Assert.True(t.MedianMs > 0 && double.IsFinite(t.MedianMs)));
@@ -103,19 +94,25 @@ public sealed class ThreadTunerTests
     public void Measure_OfAModelSlowerThanItsBudget_StopsAfterOnePass()
     {
         // Every run outlasts a budget of a few ticks, as a run of a big model outlasts the default one.
-        var camReady = new CamReadyBuilder().Prepare(Classifier()).Model;
-        var candidates = ThreadTuner.Candidates(2);
-        var sessions = 0;
-
-        var tuning = ThreadTuner.Measure(camReady.ToByteArray(), new ExecutionSettings(), _ =>
-        {
-            sessions++;
-            return CamReadyModel.TimingInputs(camReady);
-        }, candidates, budget: TimeSpan.FromTicks(4));
+        var (tuning, candidates, sessions) = MeasureCountingSessions(budget: TimeSpan.FromTicks(4));
 
         Assert.Equal(candidates.Count, sessions);
         Assert.Equal(candidates, tuning.Trials.Select(t => t.Choice));
         Assert.All(tuning.Trials, t => Assert.True(t.MedianMs > 0 && double.IsFinite(t.MedianMs)));
+    }
+
+    /// <summary>A sweep of the CAM-ready test classifier on two cores' candidates, counting the sessions it makes (one a candidate a pass).</summary>
+    static (ThreadTuning Tuning, IReadOnlyList<ThreadChoice> Candidates, int Sessions) MeasureCountingSessions(int runs = 16, TimeSpan? budget = null)
+    {
+        var camReady = new CamReadyBuilder().Prepare(Classifier()).Model;
+        var candidates = ThreadTuner.Candidates(2);
+        var sessions = 0;
+        var tuning = ThreadTuner.Measure(camReady.ToByteArray(), new ExecutionSettings(), _ =>
+        {
+            sessions++;
+            return CamReadyModel.TimingInputs(camReady);
+        }, candidates, runs, budget: budget);
+        return (tuning, candidates, sessions);
     }
 
     [Fact]
