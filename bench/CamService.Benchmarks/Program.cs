@@ -59,8 +59,7 @@ foreach (var id in ids)
 
 // Plain sessions at their fastest settings, for (b), with each of ONNX Runtime's two spinning policies: by default a
 // spinning pool goes on spinning after its run; `session.force_spinning_stop` stops it. Which sums faster depends on
-// the machine (on this project's 2-core machine the stop did, 89.5 against 93.5 ms, though the models run 100 ms apart),
-// so both are timed in every round and the baseline is the faster.
+// the machine and the hour, so both are timed in every round and the baseline is the faster.
 var plainPolicies = new[] { false, true }.Select(stop => ids.Select(id =>
 {
     var path = Path.Combine(plainDir, $"{id}.onnx");
