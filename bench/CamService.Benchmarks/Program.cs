@@ -218,10 +218,10 @@ string WhereTheTimeGoes()
         return "  parts: none (a build without Server-Timing)";
     }
     double Part(Func<int, double> part) => ThreadTuner.Median(Enumerable.Range(0, runs).Select(part).ToArray());
-    var handler = Part(i => t["read"][i] + t["decode"][i] + t["explain"][i] + t["write"][i]);
+    double Handler(int i) => t["read"][i] + t["decode"][i] + t["explain"][i] + t["write"][i];
     return Invariant($"  parts, paired medians: runs in the service / in process {Part(i => t["inference"][i] / camReadyTimes[i]):F3} ") +
            Invariant($"({Part(i => t["inference"][i] - camReadyTimes[i]):+0.0;-0.0} ms), explain beyond the runs {Part(i => t["explain"][i] - t["inference"][i]):F1} ms, ") +
-           Invariant($"read and decode {Part(i => t["read"][i] + t["decode"][i]):F1} ms, outside the handler {Part(i => smallTimes[i] - (t["read"][i] + t["decode"][i] + t["explain"][i] + t["write"][i])):F1} ms (handler {handler:F1})");
+           Invariant($"read and decode {Part(i => t["read"][i] + t["decode"][i]):F1} ms, outside the handler {Part(i => smallTimes[i] - Handler(i)):F1} ms (handler {Part(Handler):F1})");
 }
 
 // An older build sends no Server-Timing on /cam.
