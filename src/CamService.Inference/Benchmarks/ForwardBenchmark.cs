@@ -28,6 +28,15 @@ public sealed record ForwardComparison(string Model, int Runs, ThreadTuning Plai
 public static class ForwardBenchmark
 {
     /// <summary>
+    /// How long a benchmark waits before timing another session: ONNX Runtime's default pool goes on spinning
+    /// after its run (2^20 pauses: about 35 ms on this project's 2-core AMD machine, measured with the process's
+    /// CPU time in 10 ms windows), and a pool still spinning takes a core from the next session's run. A 20 ms
+    /// pause let the plain session's pool spin into the first timed runs of efficientnet_b0's CAM-ready block
+    /// (a 9 ms run): only ever the CAM-ready side, since the served session stops spinning after its run.
+    /// </summary>
+    public static readonly TimeSpan SpinningStops = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// Sweeps the plain model over <paramref name="candidates"/> (batch 1) with ONNX Runtime's own spinning
     /// behaviour — and the CAM-ready one, unless <paramref name="serving"/> says how it is served, with
     /// <paramref name="settings"/>' — then runs each at its setting <paramref name="runs"/> times, in
@@ -77,7 +86,7 @@ public static class ForwardBenchmark
             (Func<double> Run, List<double> Times)[] order = i % 2 == 0 ? [(RunPlain, plainTimes), (RunCamReady, camTimes)] : [(RunCamReady, camTimes), (RunPlain, plainTimes)];
             foreach (var (run, times) in order)
             {
-                Thread.Sleep(20);
+                Thread.Sleep(SpinningStops);
                 run();
                 for (var k = 0; k < block && times.Count < runs; k++)
                 {
