@@ -75,7 +75,7 @@ double PlainForwards(int policy)
     var total = 0.0;
     foreach (var (session, inputs) in plainPolicies[policy])
     {
-        Thread.Sleep(100);
+        Thread.Sleep(ForwardBenchmark.SpinningStops);
         var clock = Stopwatch.StartNew();
         using var results = session.Run(plainOptions, inputs.Names, inputs.Values, session.OutputNames.ToArray());
         total += clock.Elapsed.TotalMilliseconds;
@@ -140,7 +140,10 @@ async Task<(double Ms, long Bytes)> PostCam(string path, bool countStages = true
     return (elapsed, body.Length);
 }
 
-for (var i = 0; i < 3; i++)
+// Warm-up: .NET compiles a method again, optimised, after 30 calls, on a background thread. After each of its first
+// 30 or so requests the service kept a core busy for 100-250 ms (its CPU time in 30 ms windows; none after 40), time
+// taken from whatever ran next, and three rounds left the first dozen measured rounds in that spell.
+for (var i = 0; i < 20; i++)
 {
     PlainForwards(0);
     PlainForwards(1);
@@ -159,8 +162,12 @@ for (var i = 0; i < runs; i++)
     // Rotate the order, so that none of the four always runs first.
     foreach (var step in Enumerable.Range(0, 4).Select(k => (k + i) % 4))
     {
-        // Long enough for a spinning pool (the plain sessions', ONNX Runtime's default) to have stopped.
-        Thread.Sleep(100);
+        // This client's garbage (a 12 MP request leaves megabytes of it) is collected here, not by a background
+        // collection during the next step's timing; then a pause long enough for a spinning pool (the plain
+        // sessions', ONNX Runtime's default) to have stopped.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Thread.Sleep(ForwardBenchmark.SpinningStops);
         switch (step)
         {
             case 0:
