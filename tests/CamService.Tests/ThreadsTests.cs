@@ -37,7 +37,7 @@ public sealed class ThreadsTests
     }
 
     [Fact]
-    public async Task NextStart_OnTheSameMachine_ReusesTheMeasurement()
+    public async Task NextStart_OnTheSameMachine_RefinesTheMeasurement_KeepingEachSettingsBest()
     {
         using var factory = new CamServiceFactory();
         var first = (await (await factory.ReadyClientAsync()).GetFromJsonAsync<ModelDescription>("/models/colour48", Api.Json))!;
@@ -45,9 +45,15 @@ public sealed class ThreadsTests
         using var again = new ConfiguredFactory(new() { ["Models:Directory"] = factory.ModelsDirectory });
         var second = (await (await again.ReadyClientAsync()).GetFromJsonAsync<ModelDescription>("/models/colour48", Api.Json))!;
 
-        Assert.Equal("cached", second.Threads!.Source);
-        Assert.Equal(first.Threads!.IntraOp, second.Threads.IntraOp);
-        Assert.Equal(first.Threads.Trials!.Select(t => t.MedianMs), second.Threads.Trials!.Select(t => t.MedianMs));
+        Assert.Equal("refined", second.Threads!.Source);
+        Assert.Equal(first.Threads!.Trials!.Select(t => t.Choice), second.Threads.Trials!.Select(t => t.Choice));
+        // A later pass can only lower a setting's figure: a busy spell never raises it.
+        Assert.All(first.Threads.Trials!.Zip(second.Threads.Trials!), pair => Assert.True(pair.Second.MedianMs <= pair.First.MedianMs));
+        // The choice follows the refined figures, and they are remembered for the start after.
+        var fastest = second.Threads.Trials!.Min(t => t.MedianMs);
+        Assert.Contains(second.Threads.Trials!, t => t.Threads == second.Threads.IntraOp && t.Spinning == second.Threads.Spinning && t.MedianMs <= fastest * 1.02);
+        var remembered = await File.ReadAllTextAsync(Path.Combine(factory.ModelsDirectory, ".cache", "colour48.threads.json"));
+        Assert.All(second.Threads.Trials!, t => Assert.Contains(t.MedianMs.ToString(System.Globalization.CultureInfo.InvariantCulture), remembered));
     }
 
     [Fact]

@@ -106,9 +106,11 @@ public static class ThreadTuner
     /// <param name="model">The ONNX model's bytes.</param>
     /// <param name="settings">Everything but the thread settings (device, optimisation).</param>
     /// <param name="feeds">Makes the inputs of one run for a session; they are disposed after its runs.</param>
+    /// <param name="passes">How many of the sweep's passes to make (<see cref="Passes"/>); each is a full sweep's pass in size.</param>
     public static ThreadTuning Measure(byte[] model, ExecutionSettings settings, Func<InferenceSession, NamedOrtValues> feeds,
-        IEnumerable<ThreadChoice> candidates, int runs = 16, int warmup = 2, TimeSpan? budget = null)
+        IEnumerable<ThreadChoice> candidates, int runs = 16, int warmup = 2, TimeSpan? budget = null, int passes = Passes)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(passes, 1);
         var list = candidates.ToList();
         var perPass = Math.Max(2, (runs + Passes - 1) / Passes);
         var passBudget = (budget ?? TimeSpan.FromSeconds(3)) / Passes;
@@ -116,7 +118,7 @@ public static class ThreadTuner
         var reversed = Enumerable.Reverse(list).ToList();
         var sweep = Stopwatch.StartNew();
         var jitWaitLeft = JitWaitLimit;
-        for (var pass = 0; pass < Passes; pass++)
+        for (var pass = 0; pass < passes; pass++)
         {
             if (pass > 0 && sweep.Elapsed > 2 * pass * list.Count * passBudget)
             {
@@ -192,6 +194,33 @@ public static class ThreadTuner
     static readonly TimeSpan JitWaitLimit = TimeSpan.FromSeconds(3);
 
     /// <summary>
+    /// An earlier sweep brought up to date by one more pass over the settings that could still win: those within
+    /// <see cref="Contenders"/> of its fastest. Each keeps the better of its earlier time and this pass's, as
+    /// <see cref="BestPass"/> keeps a sweep's best pass: a busy spell only ever slows runs, so a figure a spell
+    /// inflated is replaced as soon as a pass meets a quiet machine, and a quiet figure is never lost to a busy one.
+    /// A service refines its remembered sweep at every start: a sweep made once in a busy spell would otherwise
+    /// decide for good (on a 2-core machine, a first start's sweep timed densenet121's spinning pool at 45.2 ms
+    /// against 39.8 without spinning, and served it without; interleaved, spinning ran it 4 % faster).
+    /// </summary>
+    public static ThreadTuning Refine(ThreadTuning earlier, byte[] model, ExecutionSettings settings, Func<InferenceSession, NamedOrtValues> feeds,
+        int runs = 16, int warmup = 2, TimeSpan? budget = null)
+    {
+        var best = earlier.Trials.Min(t => t.MedianMs);
+        var contenders = earlier.Trials.Where(t => t.MedianMs <= best * Contenders).Select(t => t.Choice).ToList();
+        var pass = Measure(model, settings, feeds, contenders, runs, warmup, budget, passes: 1).Trials.ToDictionary(t => t.Choice);
+        return new ThreadTuning(earlier.Trials
+            .Select(t => pass.TryGetValue(t.Choice, out var again) && again.MedianMs < t.MedianMs ? again : t)
+            .ToList());
+    }
+
+    /// <summary>
+    /// Which settings <see cref="Refine"/> measures again: those within this factor of the fastest. Wide enough for
+    /// a setting a busy spell slowed (13 % in the sweep above), narrow enough that on many cores the refining pass
+    /// skips the settings that cannot win (one thread of 32, say).
+    /// </summary>
+    public const double Contenders = 1.5;
+
+    /// <summary>
     /// How many times the sweep goes over the candidates. A service measures at its first start, while the
     /// process itself is still busy starting (JIT, the host): on a noisy 2-core machine two passes sent
     /// densenet121 to two threads without spinning in the service's sweep (50.8 against 60.2 ms) though
@@ -235,8 +264,8 @@ public sealed class NamedOrtValues(string[] names, OrtValue[] values) : IDisposa
 
 /// <summary>
 /// The thread settings a model is served with: the fastest for a run on its own, the most efficient
-/// for when runs queue up, and where they came from ("measured", "cached" from an earlier
-/// measurement on this machine, or "configured").
+/// for when runs queue up, and where they came from ("measured", "refined": an earlier start's
+/// measurement on this machine with one more pass, or "configured").
 /// </summary>
 public sealed record ServingThreads(ThreadChoice Fastest, ThreadChoice UnderLoad, string Source, ThreadTuning? Tuning = null)
 {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -12,7 +13,8 @@ namespace CamService.Execution;
 /// <summary>
 /// Chooses each model's thread settings: as configured when <see cref="InferenceOptions.Threads"/> is
 /// set, otherwise measured on this machine (<see cref="ThreadTuner"/>) and remembered in the cache
-/// folder, keyed by the model's bytes and the machine, so that later starts skip the measurement.
+/// folder, keyed by the model's bytes and the machine, so that later starts skip the full sweep and only
+/// refine it with one pass over the settings that could still win (<see cref="ThreadTuner.Refine"/>).
 /// </summary>
 public sealed class ThreadSelection(IOptions<InferenceOptions> options, ExecutionSettings settings, ILogger<ThreadSelection> logger)
 {
@@ -33,17 +35,24 @@ public sealed class ThreadSelection(IOptions<InferenceOptions> options, Executio
 
         var key = $"{Machine(configured.ResolvedCores, configured.AllowSpinning)}; model {ContentHash(bytes)}";
         var path = Path.Combine(cacheDirectory, $"{id}.threads.json");
+        ThreadTuning tuning;
+        string source;
+        var clock = Stopwatch.StartNew();
         if (Read(path, key) is { } cached)
         {
-            return ServingThreads.From(cached, "cached");
+            // One more pass over the settings that could still win, each keeping its best: a first sweep that met
+            // a busy spell does not decide for good (ThreadTuner.Refine).
+            (tuning, source) = (ThreadTuner.Refine(cached, bytes, settings, _ => CamReadyModel.TimingInputs(proto)), "refined");
         }
-
-        var candidates = ThreadTuner.Candidates(configured.ResolvedCores, configured.AllowSpinning);
-        var tuning = ThreadTuner.Measure(bytes, settings, _ => CamReadyModel.TimingInputs(proto), candidates);
-        logger.LogInformation("{Model}: measured {Trials}", id,
+        else
+        {
+            var candidates = ThreadTuner.Candidates(configured.ResolvedCores, configured.AllowSpinning);
+            (tuning, source) = (ThreadTuner.Measure(bytes, settings, _ => CamReadyModel.TimingInputs(proto), candidates), "measured");
+        }
+        logger.LogInformation("{Model}: {Source} in {Seconds:F1} s: {Trials}", id, source, clock.Elapsed.TotalSeconds,
             string.Join("; ", tuning.Trials.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Choice} {t.MedianMs:F1} ms"))));
         Write(path, key, tuning);
-        return ServingThreads.From(tuning, "measured");
+        return ServingThreads.From(tuning, source);
     }
 
     ThreadTuning? Read(string path, string key)

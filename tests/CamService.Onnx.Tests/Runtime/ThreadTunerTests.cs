@@ -101,6 +101,42 @@ public sealed class ThreadTunerTests
         Assert.All(tuning.Trials, t => Assert.True(t.MedianMs > 0 && double.IsFinite(t.MedianMs)));
     }
 
+    [Fact]
+    public void Refine_MeasuresTheContendersOnce_AndAFigureABusySpellInflatedGivesWay()
+    {
+        // As a sweep that met a busy spell remembers it: one thread and two spinning within 1.5× of each other,
+        // both inflated; two threads without spinning far behind, so it cannot win and is not timed again.
+        var (refined, sessions) = RefineCountingSessions(new ThreadTuning([new(1, false, 1_000.0), new(2, false, 1_000_000.0), new(2, true, 900.0)]));
+
+        Assert.Equal([new(1, false), new(2, false), new(2, true)], refined.Trials.Select(t => t.Choice));
+        Assert.Equal(2, sessions);
+        Assert.InRange(refined.Trials[0].MedianMs, double.Epsilon, 999.0);
+        Assert.Equal(1_000_000.0, refined.Trials[1].MedianMs);
+        Assert.InRange(refined.Trials[2].MedianMs, double.Epsilon, 899.0);
+    }
+
+    [Fact]
+    public void Refine_KeepsAQuickerEarlierFigure_ASlowerPassNeverReplacesIt()
+    {
+        var (refined, sessions) = RefineCountingSessions(new ThreadTuning([new(1, false, 1e-9), new(2, false, 1.2e-9), new(2, true, 1.0)]));
+
+        Assert.Equal(2, sessions);
+        Assert.Equal([1e-9, 1.2e-9, 1.0], refined.Trials.Select(t => t.MedianMs));
+    }
+
+    /// <summary>Refines <paramref name="earlier"/> with the CAM-ready test classifier, counting the sessions made (one a setting timed).</summary>
+    static (ThreadTuning Refined, int Sessions) RefineCountingSessions(ThreadTuning earlier)
+    {
+        var camReady = new CamReadyBuilder().Prepare(Classifier()).Model;
+        var sessions = 0;
+        var refined = ThreadTuner.Refine(earlier, camReady.ToByteArray(), new ExecutionSettings(), _ =>
+        {
+            sessions++;
+            return CamReadyModel.TimingInputs(camReady);
+        });
+        return (refined, sessions);
+    }
+
     /// <summary>A sweep of the CAM-ready test classifier on two cores' candidates, counting the sessions it makes (one a candidate a pass).</summary>
     static (ThreadTuning Tuning, IReadOnlyList<ThreadChoice> Candidates, int Sessions) MeasureCountingSessions(int runs = 16, TimeSpan? budget = null)
     {
