@@ -28,7 +28,7 @@ public static partial class ComputeThreads
 
     static readonly BlockingCollection<Action> Completions = StartCompletions();
     static readonly Lock Gate = new();
-    static readonly Queue<Action> Work = new();
+    static readonly Queue<Func<Action>> Work = new();
     /// <summary>Idle threads, the most recently busy on top: it is woken first, with its caches and ONNX Runtime's buffers still warm.</summary>
     static readonly Stack<SemaphoreSlim> Idle = new();
 
@@ -40,25 +40,25 @@ public static partial class ComputeThreads
             return Task.FromCanceled<T>(cancellationToken);
         }
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The work returns how to complete the caller's task, which the thread hands on once it is idle again.
         Enqueue(() =>
         {
             if (cancellationToken.IsCancellationRequested)
             {
-                Completions.Add(() => done.TrySetCanceled(cancellationToken));
-                return;
+                return () => done.TrySetCanceled(cancellationToken);
             }
             try
             {
                 var result = work();
-                Completions.Add(() => done.TrySetResult(result));
+                return () => done.TrySetResult(result);
             }
             catch (OperationCanceledException e) when (e.CancellationToken == cancellationToken && cancellationToken.IsCancellationRequested)
             {
-                Completions.Add(() => done.TrySetCanceled(cancellationToken));
+                return () => done.TrySetCanceled(cancellationToken);
             }
             catch (Exception e)
             {
-                Completions.Add(() => done.TrySetException(e));
+                return () => done.TrySetException(e);
             }
         });
         return done.Task;
@@ -72,7 +72,7 @@ public static partial class ComputeThreads
             return true;
         }, cancellationToken);
 
-    static void Enqueue(Action work)
+    static void Enqueue(Func<Action> work)
     {
         lock (Gate)
         {
@@ -107,21 +107,32 @@ public static partial class ComputeThreads
         using var wake = new SemaphoreSlim(0);
         while (true)
         {
-            Action? work;
-            lock (Gate)
+            var work = NextOrIdle(wake);
+            while (work is not null)
             {
-                if (!Work.TryDequeue(out work))
-                {
-                    Idle.Push(wake);
-                }
+                var complete = work();
+                // Idle again (or on to queued work) before the caller hears of the result: a caller that asks again at
+                // once then finds this thread, warm, instead of starting a new one. Completing first let a test's 21
+                // calls made one after another land on 13 threads.
+                work = NextOrIdle(wake);
+                Completions.Add(complete);
             }
-            if (work is null)
+            // Woken for work that another thread may have taken meanwhile: then it goes idle again.
+            wake.Wait();
+        }
+    }
+
+    /// <summary>The next queued work, or none, the thread then on the idle stack to be woken with <paramref name="wake"/>.</summary>
+    static Func<Action>? NextOrIdle(SemaphoreSlim wake)
+    {
+        lock (Gate)
+        {
+            if (Work.TryDequeue(out var work))
             {
-                // Woken for work that another thread may have taken meanwhile: then it goes idle again.
-                wake.Wait();
-                continue;
+                return work;
             }
-            work();
+            Idle.Push(wake);
+            return null;
         }
     }
 
