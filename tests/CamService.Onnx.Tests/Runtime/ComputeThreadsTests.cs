@@ -3,8 +3,15 @@ using CamService.Inference.Runtime;
 namespace CamService.Onnx.Tests.Runtime;
 
 /// <summary>Compute runs on threads of its own at a lower CPU priority (Linux); the caller's priority is left alone.</summary>
+[Collection(Collection)]
 public sealed class ComputeThreadsTests
 {
+    /// <summary>
+    /// The tests that use the process's one pool of compute threads, run one class at a time: another class's work
+    /// taking the pool's threads meanwhile moved a test's calls made one after another over 13 threads in CI.
+    /// </summary>
+    public const string Collection = "compute threads";
+
     [Fact]
     public async Task Work_RunsAtComputePriority_OnAnotherThread()
     {
@@ -36,8 +43,9 @@ public sealed class ComputeThreadsTests
             seen.Add(await ComputeThreads.Run(() => Environment.CurrentManagedThreadId));
         }
 
-        // Other tests use the pool at the same time, so a few threads may take turns; never one per call.
-        Assert.True(seen.Count < 10, $"{seen.Count} threads for 21 calls made one after another");
+        // Each call finds the thread the last one went idle on (a second one at most, where work of a test before
+        // this one was still ending on it); before threads went idle ahead of completing, a new one now and then.
+        Assert.InRange(seen.Count, 1, 2);
     }
 
     [Fact]

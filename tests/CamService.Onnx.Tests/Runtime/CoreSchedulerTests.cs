@@ -6,6 +6,7 @@ namespace CamService.Onnx.Tests.Runtime;
 /// The cores are handed out so that the threads busy at once never outnumber them: a run alone gets
 /// its fastest thread count, a run that others wait behind its cheapest, first come first served.
 /// </summary>
+[Collection(ComputeThreadsTests.Collection)]
 public sealed class CoreSchedulerTests
 {
     [Fact]
