@@ -76,6 +76,7 @@ public static class CamEngine
             CheckFinite(modelName, "activations", activations);
             var probabilities = Softmax(logits);
             var top = TensorPrimitives.IndexOfMax(logits);
+            using var imageModel = model.ForImage(serving, outputs, n);
             var maps = new List<MapExplanation>(methods.Count * resolved.Length);
             foreach (var method in methods)
             {
@@ -88,7 +89,7 @@ public static class CamEngine
                     clock.Restart();
                     var map = new float[outputs.Height * outputs.Width];
                     var context = new CamContext(activations, gradients, outputs.Channels, outputs.Height, outputs.Width, target, logits,
-                        images.Span.Slice(n * imageLength, imageLength), serving, settings.Methods, cancellationToken);
+                        images.Span.Slice(n * imageLength, imageLength), imageModel, settings.Methods, cancellationToken);
                     method.Compute(context, map);
                     CheckFinite(modelName, "map", map);
                     maps.Add(new MapExplanation(method.Name, new TargetScore(target, model.LabelOf(target), logits[target]), probabilities[target],

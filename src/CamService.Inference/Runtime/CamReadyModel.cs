@@ -17,13 +17,13 @@ namespace CamService.Inference.Runtime;
 /// its most efficient one keeps a second session for when runs queue up (see <see cref="CoreScheduler"/>).
 /// </para>
 /// </summary>
-public sealed class CamReadyModel : ICamModel, IDisposable
+public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
 {
     readonly InferenceSession session;
     readonly InferenceSession? underLoadSession;
     readonly HeadSession? head;
     readonly HeadSession? underLoadHead;
-    readonly string[] outputNames = [CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients];
+    readonly string[] outputNames;
 
     CamReadyModel(InferenceSession session, InferenceSession? underLoadSession, (HeadSession? Session, string? Unavailable) head, HeadSession? underLoadHead,
         ServingThreads threads, string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters,
@@ -34,6 +34,8 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         this.head = head.Session;
         this.underLoadHead = underLoadHead;
         HeadUnavailable = head.Unavailable;
+        // What the head reads from the backbone comes from the same run, after the contract's three outputs.
+        outputNames = [CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients, .. head.Session?.SideInputs ?? []];
         Threads = threads;
         Device = device;
         Info = info;
@@ -128,7 +130,7 @@ public sealed class CamReadyModel : ICamModel, IDisposable
             }
             // On the device the model really got; a model whose head cannot run alone still loads, without head-only methods.
             var headSettings = device.StartsWith("cuda", StringComparison.Ordinal) ? settings : settings with { Device = ExecutionDevice.Cpu };
-            head = HeadSession.TryCreate(proto, activationShape, numClasses, threads.Fastest.Apply(headSettings));
+            head = HeadSession.TryCreate(proto, session.OutputMetadata, activationShape, numClasses, threads.Fastest.Apply(headSettings));
             if (head.Unavailable is { } reason)
             {
                 warn?.Invoke($"Methods that evaluate the head alone are unavailable for this model: {reason}.");
@@ -136,7 +138,7 @@ public sealed class CamReadyModel : ICamModel, IDisposable
             else if (cheaper is not null)
             {
                 // Head-only methods (Ablation-CAM's general path) under load run on the run's own cores, as its forward passes do.
-                underLoadHead = HeadSession.TryCreate(proto, activationShape, numClasses, cheaper.Apply(headSettings)).Head;
+                underLoadHead = HeadSession.TryCreate(proto, session.OutputMetadata, activationShape, numClasses, cheaper.Apply(headSettings)).Head;
             }
             return new CamReadyModel(session, underLoad, head, underLoadHead, threads, device, info, labels, numClasses, activationShape, parameters, preprocessing);
         }
@@ -238,6 +240,11 @@ public sealed class CamReadyModel : ICamModel, IDisposable
     public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken) =>
         Head(underLoad: false).Evaluate(activations, batch, logits, cancellationToken);
 
+    /// <summary>The head on activations with one image's side inputs (<see cref="HeadSession.SideInputs"/>).</summary>
+    public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken,
+        IReadOnlyList<OrtValue> sideInputs) =>
+        Head(underLoad: false).Evaluate(activations, batch, logits, cancellationToken, sideInputs);
+
     /// <summary>
     /// The head session a run of <paramref name="underLoad"/> evaluates the head on: under load, one with the
     /// under-load setting's threads, where that differs from the fastest.
@@ -283,8 +290,14 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         }
     }
 
+    /// <summary>
+    /// <paramref name="serving"/> with its head evaluated on image <paramref name="image"/>'s side inputs from <paramref name="outputs"/>,
+    /// where the head reads any; dispose it once the image's methods are done.
+    /// </summary>
+    public ImageModel ForImage(ICamModel serving, CamOutputs outputs, int image) => new(serving, outputs.SideInputsOf(image));
+
     /// <summary>The model with its forward passes on the session for when runs queue up.</summary>
-    sealed class UnderLoadView(CamReadyModel model, InferenceSession session) : ICamModel
+    sealed class UnderLoadView(CamReadyModel model, InferenceSession session) : ICamModel, IHeadWithSideInputs
     {
         public int Classes => model.NumClasses;
 
@@ -295,7 +308,11 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         public bool HeadIsLinear => model.HeadIsLinear;
 
         public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken) =>
-            model.Head(underLoad: true).Evaluate(activations, batch, logits, cancellationToken);
+            EvaluateHead(activations, batch, logits, cancellationToken, []);
+
+        public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken,
+            IReadOnlyList<OrtValue> sideInputs) =>
+            model.Head(underLoad: true).Evaluate(activations, batch, logits, cancellationToken, sideInputs);
 
         public void Forward(ReadOnlyMemory<float> images, int batch, Span<float> logits, CancellationToken cancellationToken) =>
             model.Forward(session, images, batch, logits, cancellationToken);
@@ -307,6 +324,59 @@ public sealed class CamReadyModel : ICamModel, IDisposable
         underLoadSession?.Dispose();
         head?.Dispose();
         underLoadHead?.Dispose();
+    }
+}
+
+/// <summary>A model whose head can be evaluated with one image's side inputs.</summary>
+internal interface IHeadWithSideInputs
+{
+    void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken, IReadOnlyList<OrtValue> sideInputs);
+}
+
+/// <summary>
+/// One image's view of a model: head evaluations take that image's side inputs (the tensors a transformer head reads from the
+/// backbone), so methods call <see cref="ICamModel.EvaluateHead"/> as for any CNN. Owns the side inputs' copies.
+/// </summary>
+public sealed class ImageModel : ICamModel, IDisposable
+{
+    readonly ICamModel model;
+    readonly OrtValue[] sideInputs;
+
+    internal ImageModel(ICamModel model, OrtValue[] sideInputs)
+    {
+        this.model = model;
+        this.sideInputs = sideInputs;
+    }
+
+    public int Classes => model.Classes;
+
+    public IReadOnlyList<int> ActivationShape => model.ActivationShape;
+
+    public IReadOnlyList<int> ImageShape => model.ImageShape;
+
+    public bool HeadIsLinear => model.HeadIsLinear;
+
+    public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken)
+    {
+        if (model is IHeadWithSideInputs head)
+        {
+            head.EvaluateHead(activations, batch, logits, cancellationToken, sideInputs);
+        }
+        else
+        {
+            model.EvaluateHead(activations, batch, logits, cancellationToken);
+        }
+    }
+
+    public void Forward(ReadOnlyMemory<float> images, int batch, Span<float> logits, CancellationToken cancellationToken) =>
+        model.Forward(images, batch, logits, cancellationToken);
+
+    public void Dispose()
+    {
+        foreach (var value in sideInputs)
+        {
+            value.Dispose();
+        }
     }
 }
 
@@ -346,6 +416,21 @@ public sealed class CamOutputs(IDisposableReadOnlyCollection<OrtValue> values, i
     {
         var size = Channels * Height * Width;
         return Gradients.Slice((image * targets + target) * size, size);
+    }
+
+    /// <summary>Image <paramref name="image"/>'s values of the tensors the head reads from the backbone, each with batch 1 (copies).</summary>
+    public OrtValue[] SideInputsOf(int image)
+    {
+        var sides = new OrtValue[values.Count - 3];
+        for (var i = 0; i < sides.Length; i++)
+        {
+            var value = values[3 + i];
+            var shape = value.GetTensorTypeAndShape().Shape;
+            var size = (int)shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+            var copy = value.GetTensorDataAsSpan<float>().Slice(image * size, size).ToArray();
+            sides[i] = OrtValue.CreateTensorValueFromMemory(copy, [1, .. shape[1..]]);
+        }
+        return sides;
     }
 
     public void Dispose() => values.Dispose();

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using CamService.Onnx.CamReady;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -10,11 +11,11 @@ namespace CamService.Inference.Runtime;
 /// <summary>
 /// The head of a CAM-ready model (target layer → scores) as a session of its own, for methods that
 /// re-evaluate it on changed activations: a few MFLOPs a run instead of a whole forward pass. It takes
-/// activations as the model outputs them, [N, K, h, w], whatever the target layer's own layout.
+/// activations as the model outputs them, [N, K, h, w], whatever the target layer's own layout, and the
+/// tensors it reads from the backbone as the model's run output them for one image.
 /// </summary>
 public sealed class HeadSession : IDisposable
 {
-    const string Input = "activations";
     readonly InferenceSession session;
     readonly string scores;
     readonly int classes;
@@ -37,10 +38,18 @@ public sealed class HeadSession : IDisposable
     public int Threads { get; }
 
     /// <summary>
-    /// The head of <paramref name="camReady"/>, or why there is none: a head that reads other backbone tensors
-    /// besides the target layer (a side input) cannot run on activations alone.
+    /// Model tensors the head reads besides the activations (a transformer block's residual, the target's extra tokens): the
+    /// CAM-ready model outputs them, and <see cref="Evaluate"/> takes one image's values of each, in this order.
     /// </summary>
-    public static (HeadSession? Head, string? Unavailable) TryCreate(ModelProto camReady, int[] activationShape, int classes, ExecutionSettings settings)
+    public IReadOnlyList<string> SideInputs { get; private init; } = [];
+
+    /// <summary>
+    /// The head of <paramref name="camReady"/>, or why there is none. A head that reads backbone tensors besides the target
+    /// layer (a side input) takes them from the model's run, which must output them (prepare declares them as outputs).
+    /// </summary>
+    /// <param name="modelOutputs">The outputs of a session of <paramref name="camReady"/>: where the side inputs come from.</param>
+    public static (HeadSession? Head, string? Unavailable) TryCreate(ModelProto camReady, IReadOnlyDictionary<string, NodeMetadata> modelOutputs,
+        int[] activationShape, int classes, ExecutionSettings settings)
     {
         HeadExtractor head;
         try
@@ -51,46 +60,24 @@ public sealed class HeadSession : IDisposable
         {
             return (null, $"its head cannot be extracted: {e.Message}");
         }
-        if (head.SideInputs.Count > 0)
+        if (head.SideInputs.Where(s => !modelOutputs.ContainsKey(s)).ToList() is [_, ..] missing)
         {
-            return (null, $"its head reads {string.Join(", ", head.SideInputs)} from the backbone besides the target layer");
+            return (null, $"its head reads {string.Join(", ", missing)} from the backbone, which the model does not output; prepare it again with this version");
         }
-        var (k, h, w) = (activationShape[0], activationShape[1], activationShape[2]);
-        var nhwc = head.TargetLayout == TensorLayout.Nhwc;
-        var model = head.BuildModel(new Dictionary<string, (DataType, long[])>
+        var types = new Dictionary<string, (DataType, long[])>();
+        foreach (var side in head.SideInputs)
         {
-            [head.Target] = (DataType.Float, nhwc ? [1, h, w, k] : [1, k, h, w]),
-        });
-        // The head's input takes the activations' own layout; a layer that is NHWC gets them transposed in the graph.
-        var input = model.Graph.Input[0];
-        if (nhwc)
-        {
-            var transpose = new NodeProto { OpType = "Transpose", Name = "cam_head_to_nhwc" };
-            transpose.Input.Add(Input);
-            transpose.Output.Add(head.Target);
-            transpose.Attribute.Add(new AttributeProto { Name = "perm", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 0, 2, 3, 1 } });
-            model.Graph.Node.Insert(0, transpose);
-            var dims = input.Type.TensorType.Shape.Dim;
-            (dims[1], dims[2], dims[3]) = (new() { DimValue = k }, new() { DimValue = h }, new() { DimValue = w });
-        }
-        input.Name = Input;
-        if (!nhwc)
-        {
-            foreach (var node in model.Graph.Node)
+            var metadata = modelOutputs[side];
+            if (metadata.ElementDataType != TensorElementType.Float || metadata.Dimensions.Length == 0)
             {
-                for (var i = 0; i < node.Input.Count; i++)
-                {
-                    if (node.Input[i] == head.Target)
-                    {
-                        node.Input[i] = Input;
-                    }
-                }
+                return (null, $"its head reads {side} from the backbone, which is not a batch of float tensors");
             }
+            types[side] = (DataType.Float, metadata.Dimensions.Select(d => (long)d).ToArray());
         }
         try
         {
-            var session = SessionFactory.Create(model.ToByteArray(), settings).Session;
-            return (new HeadSession(session, head.Scores, head.IsAffine, classes, activationShape, settings.IntraOpThreads), null);
+            var session = SessionFactory.Create(head.BuildModel(types).ToByteArray(), settings).Session;
+            return (new HeadSession(session, head.Scores, head.IsAffine, classes, activationShape, settings.IntraOpThreads) { SideInputs = head.SideInputs }, null);
         }
         catch (OnnxRuntimeException e)
         {
@@ -98,10 +85,18 @@ public sealed class HeadSession : IDisposable
         }
     }
 
-    /// <summary>Logits [batch, C] of the head on activations [batch, K, h, w]; stops between operators once cancelled.</summary>
-    public void Evaluate(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken)
+    /// <summary>
+    /// Logits [batch, C] of the head on activations [batch, K, h, w], with one image's <paramref name="sideInputs"/> (batch 1, in
+    /// <see cref="SideInputs"/>' order) for every item; stops between operators once cancelled.
+    /// </summary>
+    public void Evaluate(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken,
+        IReadOnlyList<OrtValue>? sideInputs = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if ((sideInputs?.Count ?? 0) != SideInputs.Count)
+        {
+            throw new ArgumentException($"The head reads {SideInputs.Count} tensors from the model's run besides the activations; {sideInputs?.Count ?? 0} were given.");
+        }
         var (k, h, w) = (activationShape[0], activationShape[1], activationShape[2]);
         var memory = MemoryMarshal.AsMemory(activations[..(batch * k * h * w)]);
         using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, [batch, k, h, w]);
@@ -109,7 +104,7 @@ public sealed class HeadSession : IDisposable
         using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
         try
         {
-            using var results = session.Run(runOptions, [Input], [value], [scores]);
+            using var results = session.Run(runOptions, [HeadExtractor.ActivationsInput, .. SideInputs], [value, .. sideInputs ?? []], [scores]);
             results[0].GetTensorDataAsSpan<float>()[..(batch * classes)].CopyTo(logits);
         }
         catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)

@@ -102,12 +102,8 @@ public static class GradientVerifier
             chosen[2 * n + 1] = targets[2 * n + 1];
         }
 
-        // The head: target (in its own layout) plus side inputs, all typed from the run.
+        // The head: activations plus side inputs, all typed from the run.
         var types = new Dictionary<string, (DataType, long[])>();
-        var targetShape = head.TargetLayout == TensorLayout.Nhwc
-            ? new[] { activationShape[0], activationShape[2], activationShape[3], activationShape[1] }
-            : activationShape;
-        types[head.Target] = (DataType.Float, targetShape);
         for (var i = 0; i < head.SideInputs.Count; i++)
         {
             var info = run[3 + i].GetTensorTypeAndShape();
@@ -127,8 +123,8 @@ public static class GradientVerifier
             }
             var estimates = Steps(options.Step, rms).Select(step =>
             {
-                var plus = Scores(headSession, head, run, Perturb(activations, direction, step), activationShape, targetShape);
-                var minus = Scores(headSession, head, run, Perturb(activations, direction, -step), activationShape, targetShape);
+                var plus = Scores(headSession, head, run, Perturb(activations, direction, step), activationShape);
+                var minus = Scores(headSession, head, run, Perturb(activations, direction, -step), activationShape);
                 return (Step: step, Plus: plus, Minus: minus);
             }).ToList();
 
@@ -159,12 +155,11 @@ public static class GradientVerifier
     }
 
     static float[] Scores(InferenceSession session, HeadExtractor head, IDisposableReadOnlyCollection<OrtValue> run,
-        float[] activations, long[] activationShape, long[] targetShape)
+        float[] activations, long[] activationShape)
     {
-        var target = activationShape.SequenceEqual(targetShape) ? activations : ToNhwc(activations, activationShape);
-        using var targetValue = OrtValue.CreateTensorValueFromMemory(target, targetShape);
-        var names = new List<string> { head.Target };
-        var values = new List<OrtValue> { targetValue };
+        using var activationsValue = OrtValue.CreateTensorValueFromMemory(activations, activationShape);
+        var names = new List<string> { HeadExtractor.ActivationsInput };
+        var values = new List<OrtValue> { activationsValue };
         for (var i = 0; i < head.SideInputs.Count; i++)
         {
             names.Add(head.SideInputs[i]);
@@ -183,20 +178,6 @@ public static class GradientVerifier
         for (var i = 0; i < values.Length; i++)
         {
             result[i] = (float)(values[i] + step * direction[i]);
-        }
-        return result;
-    }
-
-    static float[] ToNhwc(float[] nchw, long[] shape)
-    {
-        var (n, c, h, w) = ((int)shape[0], (int)shape[1], (int)shape[2], (int)shape[3]);
-        var result = new float[nchw.Length];
-        for (var b = 0; b < n; b++)
-        for (var k = 0; k < c; k++)
-        for (var y = 0; y < h; y++)
-        for (var x = 0; x < w; x++)
-        {
-            result[((b * h + y) * w + x) * c + k] = nchw[((b * c + k) * h + y) * w + x];
         }
         return result;
     }

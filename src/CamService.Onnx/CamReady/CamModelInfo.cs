@@ -48,6 +48,9 @@ public sealed record CamModelInfo
     /// <summary>[K, h, w] of the target layer's activations (cam.activation_shape; written by prepare).</summary>
     public IReadOnlyList<int>? ActivationShape { get; init; }
 
+    /// <summary>Tokens before a token sequence's patches, dropped from the activations (cam.extra_tokens; written by prepare for TOKENS layers).</summary>
+    public int? ExtraTokens { get; init; }
+
     /// <summary>The source model's trainable parameters (cam.parameters; written by export.py).</summary>
     public long? Parameters { get; init; }
 
@@ -55,6 +58,11 @@ public sealed record CamModelInfo
     public double? GigaMacs { get; init; }
 
     public bool IsCamReady => Version is not null;
+
+    /// <summary>How the target layer becomes the activations, once prepare has recorded their shape.</summary>
+    public TargetFolding? Folding => ActivationShape is [var k, var h, var w]
+        ? new TargetFolding(TargetLayout ?? TensorLayout.Nchw, k, h, w, ExtraTokens ?? 0)
+        : null;
 
     public static CamModelInfo Read(ModelProto model) =>
         Read(model.MetadataProps.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value));
@@ -80,6 +88,7 @@ public sealed record CamModelInfo
             LabelsFile = Get(MetadataKeys.LabelsFile),
             NumClasses = Get(MetadataKeys.NumClasses) is { } classes ? ParseNumber<int>(classes, MetadataKeys.NumClasses) : null,
             ActivationShape = Get(MetadataKeys.ActivationShape) is { } shape ? ParseActivationShape(shape) : null,
+            ExtraTokens = Get(MetadataKeys.ExtraTokens) is { } extra ? ParseNumber<int>(extra, MetadataKeys.ExtraTokens) : null,
             Parameters = Get(MetadataKeys.Parameters) is { } parameters ? ParseNumber<long>(parameters, MetadataKeys.Parameters) : null,
             GigaMacs = Get(MetadataKeys.GigaMacs) is { } macs ? ParseNumber<double>(macs, MetadataKeys.GigaMacs)
                 : Get(MetadataKeys.LegacyGigaFlops) is { } legacy ? ParseNumber<double>(legacy, MetadataKeys.LegacyGigaFlops)
@@ -126,6 +135,7 @@ public sealed record CamModelInfo
             [MetadataKeys.LabelsFile] = Labels is null ? LabelsFile : null,
             [MetadataKeys.NumClasses] = NumClasses?.ToString(CultureInfo.InvariantCulture),
             [MetadataKeys.ActivationShape] = ActivationShape is null ? null : string.Join(",", ActivationShape),
+            [MetadataKeys.ExtraTokens] = ExtraTokens?.ToString(CultureInfo.InvariantCulture),
             [MetadataKeys.Parameters] = Parameters?.ToString(CultureInfo.InvariantCulture),
             [MetadataKeys.GigaMacs] = GigaMacs?.ToString("G4", CultureInfo.InvariantCulture),
             [MetadataKeys.LegacyGigaFlops] = null,
@@ -243,7 +253,13 @@ public sealed record CamModelInfo
             Std = get(MetadataKeys.Std) is { } s ? ParseFloats(s, "Std") : defaults.Std,
             ChannelOrder = get(MetadataKeys.ChannelOrder) is { } c ? MetadataNames.Parse<ChannelOrder>(c, MetadataKeys.ChannelOrder) : defaults.ChannelOrder,
             PixelScale = get(MetadataKeys.PixelScale) is { } p ? ParseScale(p) : defaults.PixelScale,
-            Layout = get(MetadataKeys.Layout) is { } l ? MetadataNames.Parse<TensorLayout>(l, MetadataKeys.Layout) : defaults.Layout,
+            Layout = get(MetadataKeys.Layout) is { } l ? ImageLayout(l) : defaults.Layout,
         };
     }
+
+    /// <summary>An image's layout: NCHW or NHWC (a token sequence is a target layer's layout, never an image's).</summary>
+    static TensorLayout ImageLayout(string text) =>
+        MetadataNames.TryParse<TensorLayout>(text, out var layout) && layout != TensorLayout.Tokens
+            ? layout
+            : throw new FormatException($"{MetadataKeys.Layout} is '{text}', which is not NCHW or NHWC.");
 }

@@ -11,8 +11,11 @@ public sealed record PrepareOptions
     /// <summary>The target tensor's name; found automatically when null.</summary>
     public string? TargetLayer { get; init; }
 
-    /// <summary>The layout of a named target layer (NCHW when null).</summary>
+    /// <summary>The layout of a named target layer; when null, a 3-D tensor is a token sequence and a 4-D one NCHW.</summary>
     public TensorLayout? TargetLayout { get; init; }
+
+    /// <summary>The grid a token sequence folds into (rows, columns); inferred from the token count and the image's aspect when null.</summary>
+    public (int Height, int Width)? Grid { get; init; }
 
     /// <summary>The classifier output to explain; the first graph output when null.</summary>
     public string? Output { get; init; }
@@ -36,8 +39,10 @@ public sealed record PrepareOptions
 /// <param name="SourceScores">The scores tensor's name in the source graph.</param>
 /// <param name="Target">The target layer, as named in the working copy.</param>
 /// <param name="SourceTarget">The target layer's name in the source graph.</param>
+/// <param name="Folding">How the target becomes the [N, K, h, w] activations.</param>
 /// <param name="Path">The nodes between target and scores.</param>
 /// <param name="Shapes">Probed shapes of the tensors on the path (batch 2).</param>
+/// <param name="StructuralValues">Probed values of the path's computed structural inputs (a Slice's starts from a Shape).</param>
 /// <param name="NumClasses">C.</param>
 /// <param name="GigaMacs">Multiply–accumulates per image in convolutions and matrix products, in billions.</param>
 public sealed record CamReadyAnalysis(
@@ -47,8 +52,10 @@ public sealed record CamReadyAnalysis(
     string SourceScores,
     TargetLayer Target,
     string SourceTarget,
+    TargetFolding Folding,
     GradientPath Path,
     IReadOnlyDictionary<string, long[]> Shapes,
+    IReadOnlyDictionary<string, long[]> StructuralValues,
     int NumClasses,
     double GigaMacs);
 
@@ -82,17 +89,15 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         options ??= new PrepareOptions();
         var (graph, analysis) = Plan(source, options);
         var model = graph.Model;
-        var (image, target, scores, path, shapes) = (analysis.Image, analysis.Target, analysis.Scores, analysis.Path, analysis.Shapes);
-        var targetShape = shapes[target.Tensor];
+        var (image, target, scores, path, shapes, folding) =
+            (analysis.Image, analysis.Target, analysis.Scores, analysis.Path, analysis.Shapes, analysis.Folding);
         var scoresShape = shapes[scores];
 
         var emit = new NodeEmitter(graph, image.ElementType, "cam");
-        BuildOutputs(graph, emit, path, target, scores, scoresShape.Length, shapes);
+        BuildOutputs(graph, emit, path, target, folding, scores, scoresShape.Length, shapes, analysis.StructuralValues);
 
         var batch = model.Graph.Input.First(i => i.Name == image.Name).Type.TensorType.Shape.Dim[0].Clone();
-        var activationShape = target.Layout == TensorLayout.Nhwc
-            ? new[] { targetShape[3], targetShape[1], targetShape[2] }
-            : targetShape[1..];
+        var activationShape = folding.ActivationShape;
         DeclareInterface(model, image, batch, analysis.NumClasses, activationShape);
         graph.RemoveUnusedNodes();
 
@@ -100,9 +105,11 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         {
             NumClasses = analysis.NumClasses,
             ActivationShape = activationShape.Select(d => (int)d).ToArray(),
+            ExtraTokens = target.Layout == TensorLayout.Tokens ? folding.ExtraTokens : null,
             GigaMacs = analysis.GigaMacs,
         };
         info.WriteTo(model);
+        DeclareHeadInputs(model);
 
         return new CamReadyResult(model, info, target with { Tensor = analysis.SourceTarget }, path.Nodes);
     }
@@ -139,9 +146,8 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         }
         var scores = ScoresLocator.Find(graph, output);
         var target = options.TargetLayer is { } named
-            ? new TargetLayer(graph.Exists(named) ? named : throw new CamReadyException($"The model has no tensor named '{named}'."),
-                options.TargetLayout ?? TensorLayout.Nchw, "named by the caller")
-            : TargetLayerLocator.Find(graph, scores, Probe);
+            ? Named(named, options.TargetLayout, graph, Probe)
+            : TargetLayerLocator.Find(graph, scores, image, Probe);
         var (sourceTarget, sourceScores) = (target.Tensor, scores);
 
         // The contract's names belong to the contract: rename source tensors that use them, the
@@ -157,20 +163,32 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
 
         var path = gradients.FindPath(graph, target.Tensor, scores);
         var shapes = Probe(path.TensorsToProbe(gradients.Rules).Append(scores).Concat(MacCounter.TensorsToProbe(graph)));
+        var values = ShapeProbe.IntegerValues(graph, path.ComputedStructuralInputs(graph, gradients.Rules), probeSize);
         var batch = ShapeProbe.ProbeShape(model.Graph.Input.First(i => i.Name == image.Name), probeSize)[0];
         var gigaMacs = MacCounter.GigaMacsPerImage(graph, shapes, batch);
-        var targetShape = shapes[target.Tensor];
-        if (targetShape.Length != 4)
+        var folding = TargetFolding.Of(sourceTarget, target.Layout, shapes[target.Tensor], image.Height!.Value, image.Width!.Value, options.Grid);
+        if (folding.Layout == TensorLayout.Tokens && graph.Opset < 10)
         {
-            throw new CamReadyException($"The target layer '{sourceTarget}' has shape [{string.Join(", ", targetShape)}]; a 4-D feature map is needed.");
+            throw new CamReadyException($"The model uses ONNX opset {graph.Opset}; a token-sequence target layer needs opset 10 or newer.");
         }
         var numClasses = (int)shapes[scores].Skip(1).Aggregate(1L, (a, b) => a * b);
-        return (graph, new CamReadyAnalysis(image, output, scores, sourceScores, target, sourceTarget, path, shapes, numClasses, gigaMacs));
+        return (graph, new CamReadyAnalysis(image, output, scores, sourceScores, target, sourceTarget, folding, path, shapes, values, numClasses, gigaMacs));
+    }
+
+    /// <summary>A target layer the caller named; without a layout, a 3-D tensor is a token sequence and any other NCHW.</summary>
+    static TargetLayer Named(string name, TensorLayout? layout, GraphIndex graph, Func<IEnumerable<string>, IReadOnlyDictionary<string, long[]>> probe)
+    {
+        if (!graph.Exists(name))
+        {
+            throw new CamReadyException($"The model has no tensor named '{name}'.");
+        }
+        layout ??= probe([name])[name].Length == 3 ? TensorLayout.Tokens : TensorLayout.Nchw;
+        return new TargetLayer(name, layout.Value, "named by the caller");
     }
 
     /// <summary>Emits logits, the top-1 choice for negative targets, the seed, the gradient and the outputs.</summary>
-    void BuildOutputs(GraphIndex graph, NodeEmitter emit, GradientPath path, TargetLayer target, string scores, int scoresRank,
-        IReadOnlyDictionary<string, long[]> shapes)
+    void BuildOutputs(GraphIndex graph, NodeEmitter emit, GradientPath path, TargetLayer target, TargetFolding folding, string scores, int scoresRank,
+        IReadOnlyDictionary<string, long[]> shapes, IReadOnlyDictionary<string, long[]> values)
     {
         var logits = emit.NodeTo(CamReadyContract.Logits, "Flatten", [scores], Attributes.Int("axis", 1));
 
@@ -191,17 +209,9 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
             seed = emit.Reshape(seed, emit.Concat(0, emit.Pick(emit.Shape(seed), 0), emit.Shape(scores)));
         }
 
-        var gradient = gradients.Build(graph, emit, path, seed, shapes, seedClasses);
-        if (target.Layout == TensorLayout.Nhwc)
-        {
-            emit.NodeTo(CamReadyContract.Activations, "Transpose", [target.Tensor], Attributes.Ints("perm", [0, 3, 1, 2]));
-            emit.NodeTo(CamReadyContract.Gradients, "Transpose", [gradient], Attributes.Ints("perm", [1, 0, 4, 2, 3]));
-        }
-        else
-        {
-            emit.NodeTo(CamReadyContract.Activations, "Identity", [target.Tensor]);
-            emit.NodeTo(CamReadyContract.Gradients, "Transpose", [gradient], Attributes.Ints("perm", [1, 0, 2, 3, 4]));
-        }
+        var gradient = gradients.Build(graph, emit, path, seed, shapes, seedClasses, values);
+        folding.EmitActivations(emit, target.Tensor, CamReadyContract.Activations);
+        folding.EmitGradients(emit, gradient, CamReadyContract.Gradients);
     }
 
     /// <summary>
@@ -235,6 +245,21 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         model.Graph.Output.Add(Value(CamReadyContract.Logits, image.ElementType, batch, Static(numClasses)));
         model.Graph.Output.Add(Value(CamReadyContract.Activations, image.ElementType, batch, Static(activation[0]), height, width));
         model.Graph.Output.Add(Value(CamReadyContract.Gradients, image.ElementType, batch, Free("targets"), Static(activation[0]), height, width));
+    }
+
+    /// <summary>
+    /// The backbone tensors the head reads besides the target (a transformer block's residual, the target itself for a token
+    /// sequence's extra tokens), as outputs after the contract's three: methods that evaluate the head on changed activations
+    /// fetch them from the same run. A run that does not ask for them pays nothing.
+    /// </summary>
+    static void DeclareHeadInputs(ModelProto model)
+    {
+        var inputs = model.Graph.Input.Select(i => i.Name).ToHashSet();
+        foreach (var side in new HeadExtractor(model).SideInputs.Where(s => !inputs.Contains(s)))
+        {
+            // No declared type: ONNX Runtime infers it.
+            model.Graph.Output.Add(new ValueInfoProto { Name = side });
+        }
     }
 
     static ValueInfoProto Value(string name, TensorProto.Types.DataType type, params TensorShapeProto.Types.Dimension[] dims)

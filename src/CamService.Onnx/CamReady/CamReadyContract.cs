@@ -52,6 +52,7 @@ public static class MetadataKeys
     public const string Family = "cam.family";
     public const string NumClasses = "cam.num_classes";
     public const string ActivationShape = "cam.activation_shape";
+    public const string ExtraTokens = "cam.extra_tokens";
     public const string GigaMacs = "cam.gmacs";
     /// <summary>What <see cref="GigaMacs"/> was called before: read when that is absent, never written (it counts MACs, not FLOPs).</summary>
     public const string LegacyGigaFlops = "cam.gflops";

@@ -7,7 +7,8 @@ namespace CamService.Onnx.CamReady;
 /// <summary>
 /// The part of a CAM-ready model that maps the target layer to the scores — the function whose
 /// derivative <c>gradients</c> claims to be — as a model of its own, so that claim can be checked
-/// by finite differences. Tensors the head reads from the backbone become extra inputs.
+/// by finite differences and methods can re-evaluate it on changed activations. Tensors the head reads
+/// from the backbone (a transformer block's residual, a token sequence's class token) become extra inputs.
 /// </summary>
 public sealed class HeadExtractor
 {
@@ -18,10 +19,19 @@ public sealed class HeadExtractor
     {
         model = camReady;
         var graph = new GraphIndex(camReady);
-        var activations = graph.Producer(CamReadyContract.Activations) ?? throw new CamReadyException("The model has no 'activations' output.");
+        if (graph.Producer(CamReadyContract.Activations) is null)
+        {
+            throw new CamReadyException("The model has no 'activations' output.");
+        }
         var logits = graph.Producer(CamReadyContract.Logits) ?? throw new CamReadyException("The model has no 'logits' output.");
-        Target = activations.Input[0];
-        TargetLayout = activations.OpType == "Transpose" ? TensorLayout.Nhwc : TensorLayout.Nchw;
+        Folding = CamModelInfo.Read(camReady).Folding
+            ?? throw new CamReadyException($"The model's metadata has no {MetadataKeys.ActivationShape}; prepare writes it.");
+        // The activations are the target seen through prepare's folding nodes (all named cam/...).
+        Target = CamReadyContract.Activations;
+        while (graph.Producer(Target) is { } fold && fold.Name.StartsWith("cam/", StringComparison.Ordinal))
+        {
+            Target = fold.Input[0];
+        }
         Scores = logits.Input[0];
 
         var dependsOnTarget = new HashSet<string> { Target };
@@ -38,6 +48,7 @@ public sealed class HeadExtractor
         }
 
         var head = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+        var constants = new Dictionary<string, bool>();
         var pending = new Stack<string>([Scores]);
         var visited = new HashSet<string>();
         while (pending.Count > 0)
@@ -47,7 +58,8 @@ public sealed class HeadExtractor
             {
                 continue;
             }
-            if ((dependsOnTarget.Contains(tensor) || producer.OpType == "Constant") && head.Add(producer))
+            // Constants come along, and so do nodes that only compute from constants (torch shares a weight through Identity).
+            if ((dependsOnTarget.Contains(tensor) || IsConstant(graph, tensor, constants)) && head.Add(producer))
             {
                 foreach (var input in producer.Input.Where(i => i.Length > 0))
                 {
@@ -58,17 +70,35 @@ public sealed class HeadExtractor
         nodes = graph.Graph.Node.Where(head.Contains).ToList();
 
         var produced = new HashSet<string>(nodes.SelectMany(n => n.Output));
-        SideInputs = nodes.SelectMany(n => n.Input)
+        var backbone = nodes.SelectMany(n => n.Input)
             .Where(i => i.Length > 0 && i != Target && !produced.Contains(i) && graph.Initializer(i) is null)
-            .Distinct()
-            .ToList();
+            .Distinct();
+        // A token sequence's extra tokens are not in the activations: the head takes them from the unchanged target.
+        SideInputs = (Folding.ExtraTokens > 0 ? backbone.Prepend(Target) : backbone).ToList();
+    }
+
+    /// <summary>Whether a tensor is an initializer or computed from constants alone; memoised in <paramref name="known"/>.</summary>
+    static bool IsConstant(GraphIndex graph, string tensor, Dictionary<string, bool> known)
+    {
+        if (known.TryGetValue(tensor, out var constant))
+        {
+            return constant;
+        }
+        known[tensor] = false;
+        constant = graph.Initializer(tensor) is not null
+            || (graph.Producer(tensor) is { } producer && !producer.OpType.StartsWith("Random", StringComparison.Ordinal)
+                && producer.Input.Where(i => i.Length > 0).All(i => IsConstant(graph, i, known)));
+        return known[tensor] = constant;
     }
 
     /// <summary>The target layer's tensor in the model (not the <c>activations</c> copy).</summary>
     public string Target { get; }
 
-    /// <summary>NCHW, or NHWC where <c>activations</c> is a transposed view of the target.</summary>
-    public TensorLayout TargetLayout { get; }
+    /// <summary>How the target layer becomes the activations.</summary>
+    public TargetFolding Folding { get; }
+
+    /// <summary>The target layer's layout.</summary>
+    public TensorLayout TargetLayout => Folding.Layout;
 
     /// <summary>The tensor <c>logits</c> flattens.</summary>
     public string Scores { get; }
@@ -76,7 +106,10 @@ public sealed class HeadExtractor
     /// <summary>The head's nodes in graph order.</summary>
     public IReadOnlyList<NodeProto> Nodes => nodes;
 
-    /// <summary>Backbone tensors (or image inputs) the head reads besides the target.</summary>
+    /// <summary>
+    /// Model tensors the head reads besides the activations: backbone tensors (or image inputs), and the target itself where
+    /// a token sequence's extra tokens come from it.
+    /// </summary>
     public IReadOnlyList<string> SideInputs { get; }
 
     /// <summary>
@@ -121,8 +154,14 @@ public sealed class HeadExtractor
         }
     }
 
-    /// <summary>The head as a model with inputs target and side inputs (typed as given) and output scores.</summary>
-    public ModelProto BuildModel(IReadOnlyDictionary<string, (DataType Type, long[] Shape)> inputTypes)
+    /// <summary>The name of the head model's first input, the activations [n, K, h, w].</summary>
+    public const string ActivationsInput = "activations";
+
+    /// <summary>
+    /// The head as a model with inputs <see cref="ActivationsInput"/> [n, K, h, w] and the side inputs (typed as given, their
+    /// batch 1 or n: one image's values serve every changed copy of its activations), and output the scores.
+    /// </summary>
+    public ModelProto BuildModel(IReadOnlyDictionary<string, (DataType Type, long[] Shape)> sideInputTypes)
     {
         var head = new ModelProto
         {
@@ -131,21 +170,67 @@ public sealed class HeadExtractor
             Graph = new GraphProto { Name = "cam_head" },
         };
         head.OpsetImport.AddRange(model.OpsetImport.Select(o => o.Clone()));
-        head.Graph.Node.AddRange(nodes.Select(n => n.Clone()));
+
+        // The head's nodes read the target, and each side input repeated to the batch of activations, under names of their own.
+        const string target = "cam_head/target";
+        var batched = SideInputs.Where(s => s != Target).ToDictionary(s => s, s => $"cam_head/batched/{s}");
+        head.Graph.Node.AddRange(Folding.Unfold(ActivationsInput, target, Folding.ExtraTokens > 0 ? Target : null));
+        head.Graph.Node.AddRange(batched.SelectMany(side => RepeatToBatch(side.Key, side.Value, sideInputTypes[side.Key].Shape.Length)));
+        foreach (var node in nodes)
+        {
+            var copy = node.Clone();
+            for (var i = 0; i < copy.Input.Count; i++)
+            {
+                copy.Input[i] = copy.Input[i] == Target ? target : batched.GetValueOrDefault(copy.Input[i], copy.Input[i]);
+            }
+            head.Graph.Node.Add(copy);
+        }
         var used = new HashSet<string>(nodes.SelectMany(n => n.Input));
         head.Graph.Initializer.AddRange(model.Graph.Initializer.Where(t => used.Contains(t.Name)).Select(t => t.Clone()));
-        foreach (var input in SideInputs.Prepend(Target))
+
+        head.Graph.Input.Add(Value(ActivationsInput, DataType.Float, Folding.ActivationShape.Prepend(0).ToArray()));
+        foreach (var side in SideInputs)
         {
-            var (type, shape) = inputTypes[input];
-            var dims = new TensorShapeProto();
-            dims.Dim.AddRange(shape.Select((d, i) => i == 0 ? new TensorShapeProto.Types.Dimension { DimParam = "N" } : new TensorShapeProto.Types.Dimension { DimValue = d }));
-            head.Graph.Input.Add(new ValueInfoProto
-            {
-                Name = input,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = dims } },
-            });
+            var (type, shape) = sideInputTypes[side];
+            head.Graph.Input.Add(Value(side, type, shape));
         }
         head.Graph.Output.Add(new ValueInfoProto { Name = Scores });
         return head;
+    }
+
+    /// <summary>Expand(side, [batch of the activations, 1, ...]): a side input of batch 1 repeated, one of batch n kept.</summary>
+    static IEnumerable<NodeProto> RepeatToBatch(string side, string output, int rank)
+    {
+        var prefix = $"cam_head/repeat/{side}";
+        yield return Op("Shape", [ActivationsInput], prefix + "/activations_shape");
+        yield return Op("Constant", [], prefix + "/first", Attributes.Tensor("value", Tensors.Int64(prefix + "/first", [1], [0])));
+        yield return Op("Gather", [prefix + "/activations_shape", prefix + "/first"], prefix + "/batch", Attributes.Int("axis", 0));
+        var ones = Enumerable.Repeat(1L, rank - 1).ToArray();
+        yield return Op("Constant", [], prefix + "/ones", Attributes.Tensor("value", Tensors.Int64(prefix + "/ones", [ones.Length], ones)));
+        yield return Op("Concat", [prefix + "/batch", prefix + "/ones"], prefix + "/shape", Attributes.Int("axis", 0));
+        yield return Op("Expand", [side, prefix + "/shape"], output);
+    }
+
+    static NodeProto Op(string opType, string[] inputs, string output, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = output + "/" + opType };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        return node;
+    }
+
+    /// <summary>A typed input whose first dimension (batch) is free, as are those not known (0 or less).</summary>
+    static ValueInfoProto Value(string name, DataType type, long[] shape)
+    {
+        var dims = new TensorShapeProto();
+        dims.Dim.AddRange(shape.Select((d, i) => i == 0 ? new TensorShapeProto.Types.Dimension { DimParam = "N" }
+            : d > 0 ? new TensorShapeProto.Types.Dimension { DimValue = d }
+            : new TensorShapeProto.Types.Dimension { DimParam = $"d{i}" }));
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = dims } },
+        };
     }
 }

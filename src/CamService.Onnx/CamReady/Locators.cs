@@ -63,19 +63,42 @@ public static class ScoresLocator
 public sealed record TargetLayer(string Tensor, TensorLayout Layout, string Reason);
 
 /// <summary>
-/// Finds the target layer automatically: walking back from the scores, the 4-D tensor that feeds
-/// the global pooling in front of the classifier (GlobalAveragePool, a spatial ReduceMean, or an
-/// AveragePool whose output is 1×1), or failing that the 4-D tensor the classifier flattens.
+/// Finds the target layer automatically. For a CNN (and ConvNeXt, MaxViT), walking back from the scores, the 4-D
+/// tensor that feeds the global pooling in front of the classifier (GlobalAveragePool, a spatial ReduceMean, or an
+/// AveragePool whose output is 1×1), or failing that the 4-D tensor the classifier flattens. For a transformer —
+/// no such pooling (ViT picks its class token), or one that pools the final normalisation of a token grid (Swin) —
+/// the output of the last normalisation in front of an attention: the last block's norm before attention, where
+/// pytorch-grad-cam's tutorials put it, as a token sequence (ViT: [N, 1 + h·w, C]) or a channels-last grid
+/// (Swin: [N, h, w, C]). That layer still mixes every position through the last attention, while the final
+/// normalisation only feeds the pooling: its Grad-CAM is plain CAM on the token grid.
 /// </summary>
 public static class TargetLayerLocator
 {
-    public static TargetLayer Find(GraphIndex graph, string scores, Func<IEnumerable<string>, IReadOnlyDictionary<string, long[]>> probe)
+    public static TargetLayer Find(GraphIndex graph, string scores, ImageInput image,
+        Func<IEnumerable<string>, IReadOnlyDictionary<string, long[]>> probe)
     {
+        var pooled = PooledMap(graph, scores, probe, out var pooledFailure);
+        if (pooled is null || IsNormalised(graph, pooled.Tensor))
+        {
+            if (NormBeforeAttention(graph, scores, image, probe) is { } tokens)
+            {
+                return tokens;
+            }
+        }
+        return pooled ?? throw new CamReadyException(pooledFailure! +
+            " Nor does a normalisation of a token sequence or grid feed an attention; name the target layer (--target-layer).");
+    }
+
+    /// <summary>The 4-D map a CNN pools or flattens in front of its classifier, or null with the reason.</summary>
+    static TargetLayer? PooledMap(GraphIndex graph, string scores, Func<IEnumerable<string>, IReadOnlyDictionary<string, long[]>> probe,
+        out string? failure)
+    {
+        failure = null;
         var candidates = Candidates(graph, scores).ToList();
         if (candidates.Count == 0)
         {
-            throw new CamReadyException(
-                $"No global pooling or flattening of a 4-D tensor was found in front of the scores '{scores}'; name the target layer (--target-layer).");
+            failure = $"No global pooling or flattening of a 4-D tensor was found in front of the scores '{scores}'.";
+            return null;
         }
 
         var shapes = probe(candidates.SelectMany(c => new[] { c.Node.Input[0], c.Node.Output[0] }));
@@ -116,8 +139,100 @@ public static class TargetLayerLocator
                     break;
             }
         }
-        throw new CamReadyException(
-            $"None of the poolings in front of the scores '{scores}' reduces a 4-D tensor to one value per channel; name the target layer (--target-layer).");
+        failure = $"None of the poolings in front of the scores '{scores}' reduces a 4-D tensor to one value per channel.";
+        return null;
+    }
+
+    /// <summary>Whether a tensor is a layer normalisation's output, seen through transposes (Swin's permute before its pooling).</summary>
+    static bool IsNormalised(GraphIndex graph, string tensor)
+    {
+        var node = graph.Producer(tensor);
+        while (node is { OpType: "Transpose" or "Identity" })
+        {
+            node = graph.Producer(node.Input[0]);
+        }
+        return node?.OpType == "LayerNormalization";
+    }
+
+    /// <summary>
+    /// The last layer normalisation (in graph order) in front of the scores whose output feeds an attention's Softmax
+    /// before the next normalisation, and folds into a grid with the image's aspect ratio: a 3-D token sequence, or a
+    /// 4-D channels-last grid. Null when there is none.
+    /// </summary>
+    static TargetLayer? NormBeforeAttention(GraphIndex graph, string scores, ImageInput image,
+        Func<IEnumerable<string>, IReadOnlyDictionary<string, long[]>> probe)
+    {
+        var upstream = Upstream(graph, scores);
+        var norms = graph.TopologicalOrder()
+            .Where(n => n.OpType == "LayerNormalization" && upstream.Contains(n.Output[0]) && FeedsAttention(graph, n.Output[0]))
+            .Reverse()
+            .ToList();
+        if (norms.Count == 0)
+        {
+            return null;
+        }
+        var shapes = probe(norms.Select(n => n.Output[0]));
+        var (height, width) = (image.Height!.Value, image.Width!.Value);
+        foreach (var norm in norms)
+        {
+            var (tensor, shape) = (norm.Output[0], shapes[norm.Output[0]]);
+            var name = norm.Name.Length > 0 ? norm.Name : tensor;
+            if (shape.Length == 3 && TargetFolding.InferGrid(shape[1], height, width) is not null)
+            {
+                return new TargetLayer(tensor, TensorLayout.Tokens, $"token sequence of '{name}', the last normalisation before an attention");
+            }
+            if (shape.Length == 4 && shape[1] >= 2 && shape[2] >= 2 && shape[1] * width == shape[2] * height)
+            {
+                return new TargetLayer(tensor, TensorLayout.Nhwc, $"token grid of '{name}', the last normalisation before an attention");
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Every tensor the scores depend on through node inputs (initializers aside).</summary>
+    static HashSet<string> Upstream(GraphIndex graph, string scores)
+    {
+        var seen = new HashSet<string>();
+        var pending = new Stack<string>([scores]);
+        while (pending.Count > 0)
+        {
+            var tensor = pending.Pop();
+            if (!seen.Add(tensor) || graph.Producer(tensor) is not { } node)
+            {
+                continue;
+            }
+            foreach (var input in node.Input.Where(i => i.Length > 0 && graph.Initializer(i) is null))
+            {
+                pending.Push(input);
+            }
+        }
+        return seen;
+    }
+
+    /// <summary>Whether a Softmax consumes <paramref name="tensor"/>, directly or through other nodes, before any normalisation does.</summary>
+    static bool FeedsAttention(GraphIndex graph, string tensor)
+    {
+        var seen = new HashSet<string>();
+        var pending = new Queue<string>([tensor]);
+        while (pending.Count > 0)
+        {
+            foreach (var (node, _) in graph.Consumers(pending.Dequeue()))
+            {
+                if (node.OpType == "Softmax")
+                {
+                    return true;
+                }
+                if (node.OpType is "LayerNormalization" or "Shape")
+                {
+                    continue;
+                }
+                foreach (var output in node.Output.Where(o => o.Length > 0 && seen.Add(o)))
+                {
+                    pending.Enqueue(output);
+                }
+            }
+        }
+        return false;
     }
 
     static readonly HashSet<string> Poolings = ["GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "AveragePool", "MaxPool"];

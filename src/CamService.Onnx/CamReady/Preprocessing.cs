@@ -1,10 +1,19 @@
 namespace CamService.Onnx.CamReady;
 
-/// <summary>The order of a 4-D image or feature-map tensor's axes.</summary>
+/// <summary>The order of an image's or a target layer's axes.</summary>
 public enum TensorLayout
 {
+    /// <summary>[N, C, H, W]: channels first, as CNNs compute.</summary>
     Nchw,
+
+    /// <summary>[N, H, W, C]: channels last (Swin's token grids, TensorFlow's CNNs).</summary>
     Nhwc,
+
+    /// <summary>
+    /// [N, T, C]: a token sequence (ViT, DeiT) whose last h·w tokens are an h×w grid of patches, row by row;
+    /// the extra tokens before them (a class token) have no place on the image. Never an image's layout.
+    /// </summary>
+    Tokens,
 }
 
 /// <summary>The order of an image input's colour channels.</summary>

@@ -31,6 +31,26 @@ public sealed record GradientPath(
         }
         yield return Target;
     }
+
+    /// <summary>
+    /// The structural inputs of path nodes (a Slice's starts, a Pad's pads) that are computed rather than constant: torch exports
+    /// many from the input's shape, and rules read their values from the probe.
+    /// </summary>
+    public IEnumerable<string> ComputedStructuralInputs(GraphIndex graph, GradientRules rules)
+    {
+        foreach (var node in Nodes)
+        {
+            var rule = rules.Find(node)!;
+            for (var i = 0; i < node.Input.Count; i++)
+            {
+                var input = node.Input[i];
+                if (input.Length > 0 && rule.RoleOf(node, i) == InputRole.NotDifferentiable && graph.ConstantInts(input) is null)
+                {
+                    yield return input;
+                }
+            }
+        }
+    }
 }
 
 /// <summary>
@@ -140,11 +160,12 @@ public sealed class GradientBuilder(GradientRules rules)
     /// <paramref name="seed"/> has shape [T, ...scores shape]; returns the [T, ...target shape] tensor.
     /// Where the seed is one-hot over the classes of [N, C] scores, <paramref name="seedClasses"/> ([T, N]
     /// int64) names the class each slice picks, so rules may gather instead of multiplying by the seed.
+    /// <paramref name="values"/> holds the probed values of computed structural inputs (<see cref="GradientPath.ComputedStructuralInputs"/>).
     /// </summary>
     public string Build(GraphIndex graph, NodeEmitter emitter, GradientPath path, string seed, IReadOnlyDictionary<string, long[]> shapes,
-        string? seedClasses = null)
+        string? seedClasses = null, IReadOnlyDictionary<string, long[]>? values = null)
     {
-        var tape = new GradientTape(graph, emitter, path, shapes, seed, seedClasses);
+        var tape = new GradientTape(graph, emitter, path, shapes, seed, seedClasses, values);
         tape.Accumulate(path.Scores, seed);
         for (var i = path.Nodes.Count - 1; i >= 0; i--)
         {
@@ -174,11 +195,13 @@ internal sealed class GradientTape
     readonly Dictionary<string, string> gradientShapes = new();
     readonly string seed;
     readonly string? seedClasses;
+    readonly IReadOnlyDictionary<string, long[]> values;
     string? targetCount;
 
     public GradientTape(GraphIndex graph, NodeEmitter emitter, GradientPath path, IReadOnlyDictionary<string, long[]> shapes, string seed,
-        string? seedClasses)
+        string? seedClasses, IReadOnlyDictionary<string, long[]>? values)
     {
+        this.values = values ?? new Dictionary<string, long[]>();
         Graph = graph;
         Emitter = emitter;
         this.path = path;
@@ -198,6 +221,9 @@ internal sealed class GradientTape
         tensor == path.Target || (path.Tracked.Contains(tensor) && Graph.Producer(tensor) is { } p && pathNodes.Contains(p));
 
     public long[]? StaticShape(string tensor) => shapes.GetValueOrDefault(tensor);
+
+    /// <summary>An integer tensor's value: a constant's, or one computed from shapes as the probe saw it.</summary>
+    public long[]? IntegerValue(string tensor) => Graph.ConstantInts(tensor) ?? values.GetValueOrDefault(tensor);
 
     /// <summary>The [T, N] classes of a one-hot gradient: known for the seed itself, when the caller gave them.</summary>
     public string? OneHotClasses(string gradient) => gradient == seed ? seedClasses : null;

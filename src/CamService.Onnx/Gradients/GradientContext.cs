@@ -95,9 +95,12 @@ public sealed class GradientContext
     /// <summary>Normalises a possibly negative axis of a tensor of rank <paramref name="rank"/>.</summary>
     public static long NormalizeAxis(long axis, int rank) => axis < 0 ? axis + rank : axis;
 
-    /// <summary>The integer value of a constant input (an initializer or Constant node), or null.</summary>
+    /// <summary>
+    /// The integer value of a structural input: a constant (an initializer or Constant node), or one computed from shapes, which is
+    /// fixed once the image size is pinned (the probe saw it, the same for two batch sizes); null when neither.
+    /// </summary>
     public long[]? ConstantInts(int inputIndex) =>
-        inputIndex < Node.Input.Count && Node.Input[inputIndex].Length > 0 ? Graph.ConstantInts(Node.Input[inputIndex]) : null;
+        inputIndex < Node.Input.Count && Node.Input[inputIndex].Length > 0 ? tape.IntegerValue(Node.Input[inputIndex]) : null;
 
     /// <summary>The float value of a constant input (an initializer or Constant node), or null.</summary>
     public float[]? ConstantFloats(int inputIndex) =>

@@ -138,6 +138,11 @@ public sealed class NodeEmitter
         ? Node("ReduceSum", [tensor, Int64s(axes)], Attributes.Int("keepdims", keepDims ? 1 : 0))
         : Node("ReduceSum", [tensor], Attributes.Ints("axes", axes), Attributes.Int("keepdims", keepDims ? 1 : 0));
 
+    /// <summary>Elements <paramref name="start"/> to <paramref name="end"/> (exclusive, clamped) of one axis, step 1.</summary>
+    public string Slice(string tensor, long axis, long start, long end) => Opset >= 10
+        ? Node("Slice", [tensor, Int64s(start), Int64s(end), Int64s(axis)])
+        : Node("Slice", [tensor], Attributes.Ints("starts", [start]), Attributes.Ints("ends", [end]), Attributes.Ints("axes", [axis]));
+
     public string[] Split(string tensor, long axis, long[] sizes) => Opset >= 13
         ? Nodes("Split", [tensor, Int64s(sizes)], sizes.Length, Attributes.Int("axis", axis))
         : Nodes("Split", [tensor], sizes.Length, Attributes.Int("axis", axis), Attributes.Ints("split", sizes));

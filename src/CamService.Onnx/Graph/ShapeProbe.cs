@@ -15,7 +15,39 @@ public static class ShapeProbe
     /// <summary>Two, so that no batch dimension looks like a broadcast dimension of size one.</summary>
     public const int BatchSize = 2;
 
-    public static Dictionary<string, long[]> Run(GraphIndex graph, IEnumerable<string> tensors, int spatialSize)
+    public static Dictionary<string, long[]> Run(GraphIndex graph, IEnumerable<string> tensors, int spatialSize) =>
+        Probe(graph, tensors, spatialSize, BatchSize, (_, value) => value.GetTensorTypeAndShape().Shape);
+
+    /// <summary>
+    /// The values of integer tensors that do not change with the batch: computed from shapes (a Slice's ends, a Pad's pads), they
+    /// are constants once the image size is pinned. Probed with batches of <see cref="BatchSize"/> and one more; a tensor that is
+    /// not an integer vector of at most 64 elements, or whose value differs between the two, is left out.
+    /// </summary>
+    public static Dictionary<string, long[]> IntegerValues(GraphIndex graph, IEnumerable<string> tensors, int spatialSize)
+    {
+        var wanted = tensors.Where(t => graph.Initializer(t) is null).Distinct().ToList();
+        var first = Probe(graph, wanted, spatialSize, BatchSize, IntegerVector);
+        var second = Probe(graph, wanted, spatialSize, BatchSize + 1, IntegerVector);
+        return first.Where(p => p.Value.Length > 0 && second[p.Key].SequenceEqual(p.Value)).ToDictionary(p => p.Key, p => p.Value);
+    }
+
+    static long[] IntegerVector(string tensor, OrtValue value)
+    {
+        var info = value.GetTensorTypeAndShape();
+        if (info.Shape.Length > 1 || info.ElementCount > 64)
+        {
+            return [];
+        }
+        return info.ElementDataType switch
+        {
+            TensorElementType.Int64 => value.GetTensorDataAsSpan<long>().ToArray(),
+            TensorElementType.Int32 => value.GetTensorDataAsSpan<int>().ToArray().Select(v => (long)v).ToArray(),
+            _ => [],
+        };
+    }
+
+    static Dictionary<string, long[]> Probe(GraphIndex graph, IEnumerable<string> tensors, int spatialSize, int batchSize,
+        Func<string, OrtValue, long[]> read)
     {
         var shapes = new Dictionary<string, long[]>();
         var wanted = new List<string>();
@@ -55,13 +87,13 @@ public static class ShapeProbe
             foreach (var input in graph.DataInputs)
             {
                 names.Add(input.Name);
-                inputs.Add(RandomInput(input, session.InputMetadata[input.Name], spatialSize, random));
+                inputs.Add(RandomInput(input, session.InputMetadata[input.Name], spatialSize, batchSize, random));
             }
 
             using var results = session.RunWithOwnOptions(names, inputs, wanted);
             for (var i = 0; i < wanted.Count; i++)
             {
-                shapes[wanted[i]] = results[i].GetTensorTypeAndShape().Shape;
+                shapes[wanted[i]] = read(wanted[i], results[i]);
             }
         }
         finally
@@ -75,19 +107,19 @@ public static class ShapeProbe
     }
 
     /// <summary>The concrete shape an input is probed with.</summary>
-    public static long[] ProbeShape(ValueInfoProto input, int spatialSize)
+    public static long[] ProbeShape(ValueInfoProto input, int spatialSize, int batchSize = BatchSize)
     {
         var dims = input.Type?.TensorType?.Shape?.Dim;
         if (dims is null)
         {
             throw new InvalidDataException($"Input '{input.Name}' has no declared shape; the model cannot be probed.");
         }
-        return dims.Select((d, i) => d.HasDimValue && d.DimValue > 0 ? d.DimValue : i == 0 ? BatchSize : spatialSize).ToArray();
+        return dims.Select((d, i) => d.HasDimValue && d.DimValue > 0 ? d.DimValue : i == 0 ? batchSize : spatialSize).ToArray();
     }
 
-    static OrtValue RandomInput(ValueInfoProto input, NodeMetadata metadata, int spatialSize, Random random)
+    static OrtValue RandomInput(ValueInfoProto input, NodeMetadata metadata, int spatialSize, int batchSize, Random random)
     {
-        var shape = ProbeShape(input, spatialSize);
+        var shape = ProbeShape(input, spatialSize, batchSize);
         var count = (int)shape.Aggregate(1L, (a, b) => a * b);
         var type = metadata.ElementDataType;
         switch (type)

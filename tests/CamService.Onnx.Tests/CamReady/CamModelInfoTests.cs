@@ -86,7 +86,7 @@ public sealed class CamModelInfoTests
     [InlineData(MetadataKeys.ChannelOrder, "RGBA", "RGB or BGR")]
     [InlineData(MetadataKeys.Interpolation, "lanczos", "bilinear or bicubic")]
     [InlineData(MetadataKeys.Interpolation, "1", "bilinear or bicubic")]
-    [InlineData(MetadataKeys.TargetLayout, "NCWH", "NCHW or NHWC")]
+    [InlineData(MetadataKeys.TargetLayout, "NCWH", "NCHW or NHWC or TOKENS")]
     public void AnUnknownName_IsRefusedWhenTheMetadataIsRead_SayingWhatItMayBe(string key, string value, string names)
     {
         var error = Assert.Throws<FormatException>(() => CamModelInfo.Read(new Dictionary<string, string> { [MetadataKeys.InputSize] = "224,224", [key] = value }));

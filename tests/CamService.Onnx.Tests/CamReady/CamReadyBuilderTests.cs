@@ -67,15 +67,19 @@ public sealed class CamReadyBuilderTests
 
     [Theory]
     [InlineData("Softsign")]
-    [InlineData("Erf")]
-    [InlineData("Pad")]
+    [InlineData("Mod")]
+    [InlineData("ScatterND")]
     public void Prepare_UnsupportedOperatorOnThePath_NamesOpNodeAndTensor(string opType)
     {
         var g = new TestGraph(opset: 13);
         var x = new FeatureMap(g.Input("x", ImageShape), 3, Height, Width);
-        var unsupported = opType == "Pad"
-            ? g.Node("Pad", [x, g.Ints(0, 0, 1, 1, 0, 0, 1, 1)])
-            : g.Node(opType, [x]);
+        var unsupported = opType switch
+        {
+            "Mod" => g.Node("Mod", [x, g.Scalar(0.7f)], Int("fmod", 1)),
+            "ScatterND" => g.Node("ScatterND", [x, g.Node("Constant", [], Tensor("value", Tensors.Int64("index", [1, 1], [0]))),
+                g.Node("Slice", [x, g.Ints(0), g.Ints(1), g.Ints(0)])]),
+            _ => g.Node(opType, [x]),
+        };
         var plain = g.Output(GradientCases.PooledHead(g, unsupported, x.K)).Build();
 
         var error = Assert.Throws<GradientException>(() => new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = x }));
@@ -175,7 +179,7 @@ public sealed class CamReadyBuilderTests
         var plain = g.Output(GradientCases.Classifier(g, features, 4)).Build();
 
         var error = Assert.Throws<CamReadyException>(() => new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = features }));
-        Assert.Contains($"The target layer '{features}' has shape [2, 4]; a 4-D feature map is needed.", error.Message);
+        Assert.Contains($"The target layer '{features}' has shape [2, 4]; a NCHW feature map is 4-D.", error.Message);
     }
 
     [Fact]

@@ -70,11 +70,56 @@ public sealed class HeadSessionTests
     }
 
     /// <summary>
-    /// A target inside a residual block: the head also reads the skip connection. The model loads and serves
-    /// one-pass methods; a head-only method is refused before the run, naming method, model and reason.
+    /// A target inside a residual block: the head also reads the skip connection, as a transformer block's head reads its
+    /// residual. The model outputs it for the head, which each image evaluates with its own; the head is affine in the target,
+    /// so Ablation-CAM's score drops from head runs (the general path) must equal Σ ∂y/∂A_k · A_k from the gradients.
     /// </summary>
     [Fact]
-    public void HeadWithSideInputs_LoadsWithoutHead_AndRefusesHeadOnlyMethods()
+    public void HeadWithSideInputs_IsEvaluatedWithEachImagesOwn()
+    {
+        var g = new TestGraph();
+        var image = g.Input("image", [2, 3, Height, Width]);
+        var stem = g.Node("Tanh", [g.Node("Conv", [image, g.Random([4, 3, 3, 3])], Ints("pads", [1, 1, 1, 1]))]);
+        var block = g.Node("Tanh", [g.Node("Conv", [stem, g.Random([4, 4, 3, 3])], Ints("pads", [1, 1, 1, 1]))]);
+        var plain = g.Output(GradientCases.PooledHead(g, g.Node("Add", [block, stem]), 4)).Build();
+        var camReady = new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = block }).Model;
+        using var model = CamReadyModel.Create(camReady, new ExecutionSettings());
+
+        Assert.Null(model.HeadUnavailable);
+        Assert.False(model.HeadIsLinear);
+        var images = CamReadyBuilderTests.Image([2, 3, Height, Width], seed: 4);
+        using var outputs = model.Run(images, 2, new long[] { -1, -1 }, 1);
+        for (var n = 0; n < 2; n++)
+        {
+            using var own = model.ForImage(model, outputs, n);
+            var logits = new float[5];
+            own.EvaluateHead(outputs.ActivationsOf(n).ToArray(), 1, logits, CancellationToken.None);
+            Compare.Close(logits, outputs.LogitsOf(n), 1e-5, $"image {n}'s head logits");
+        }
+
+        var explained = CamEngine.Explain(model, "residual", images, 2, ExplanationTarget.TopOneOnly, [new AblationCam()]);
+        var positions = Height * Width;
+        for (var n = 0; n < 2; n++)
+        {
+            var activations = outputs.ActivationsOf(n);
+            var gradients = outputs.GradientsOf(n, 0);
+            var score = outputs.LogitsOf(n)[explained[n].Maps[0].Target.Index];
+            var expected = new float[positions];
+            for (var k = 0; k < 4; k++)
+            {
+                var weight = System.Numerics.Tensors.TensorPrimitives.Dot(gradients.Slice(k * positions, positions), activations.Slice(k * positions, positions)) / score;
+                for (var i = 0; i < positions; i++)
+                {
+                    expected[i] += weight * activations[k * positions + i];
+                }
+            }
+            Compare.Close(explained[n].Maps[0].Map.Data, expected.Select(v => Math.Max(v, 0f)).ToArray(), 1e-4, $"image {n}'s Ablation-CAM map");
+        }
+    }
+
+    /// <summary>A model prepared before heads' side inputs were outputs loads without a head, and refuses head-only methods clearly.</summary>
+    [Fact]
+    public void HeadWithSideInputsTheModelDoesNotOutput_RefusesHeadOnlyMethods()
     {
         var g = new TestGraph();
         var image = g.Input("image", [1, 3, Height, Width]);
@@ -82,12 +127,14 @@ public sealed class HeadSessionTests
         var block = g.Node("Tanh", [g.Node("Conv", [stem, g.Random([4, 4, 3, 3])], Ints("pads", [1, 1, 1, 1]))]);
         var plain = g.Output(GradientCases.PooledHead(g, g.Node("Add", [block, stem]), 4)).Build();
         var camReady = new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = block }).Model;
+        var outputs = camReady.Graph.Output.Where(o => o.Name == stem).ToList();
+        Assert.Single(outputs);
+        camReady.Graph.Output.Remove(outputs[0]);
         var warnings = new List<string>();
         using var model = CamReadyModel.Create(camReady, new ExecutionSettings(), warn: warnings.Add);
 
         Assert.Contains(stem, model.HeadUnavailable);
         Assert.Contains(warnings, w => w.Contains(stem));
-        Assert.False(model.HeadIsLinear);
         Assert.Throws<NotSupportedException>(() => model.EvaluateHead(new float[4 * Height * Width], 1, new float[5], CancellationToken.None));
         var images = CamReadyBuilderTests.Image([1, 3, Height, Width], seed: 4);
         Assert.Single(CamEngine.Explain(model, "residual", images, 1, ExplanationTarget.TopOneOnly, [new GradCam()]));
