@@ -33,13 +33,15 @@ public sealed class GradientRules
     [
         // Shape: elements move, values do not change.
         new IdentityRule(), new DropoutRule(), new FlattenRule(), new ReshapeRule(),
-        new SqueezeRule(), new UnsqueezeRule(), new TransposeRule(),
+        new SqueezeRule(), new UnsqueezeRule(), new TransposeRule(), new ExpandRule(), new CastRule(),
         // Pooling.
         new GlobalAveragePoolRule(), new GlobalMaxPoolRule(), new AveragePoolRule(), new ReduceMeanRule(), new MaxPoolRule(),
+        new ReduceSumRule(),
         // Linear maps.
         new GemmRule(), new MatMulRule(), new ConvRule(), new BatchNormalizationRule(),
         // Elementwise arithmetic with broadcasting.
         new AddRule(), new SubRule(), new MulRule(), new DivRule(), new SumRule(),
+        new NegRule(), new ExpRule(), new SqrtRule(), new ReciprocalRule(), new PowRule(), new WhereRule(),
         // Activations.
         new ReluRule(), new LeakyReluRule(), new SigmoidRule(), new TanhRule(),
         new HardSigmoidRule(), new HardSwishRule(), new ClipRule(),

@@ -1,6 +1,7 @@
 using CamService.Onnx.Graph;
 using CamService.Onnx.Tests.Support;
 using static CamService.Onnx.Graph.Attributes;
+using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace CamService.Onnx.Tests.Gradients;
 
@@ -107,6 +108,27 @@ public static class GradientCases
             var pooled = g.Node("ReduceMean", [nhwc], Ints("axes", [1, 2]), Int("keepdims", 0));
             return g.Node("Add", [g.Node("MatMul", [pooled, g.Random([x.K, Classes])]), g.Random([Classes])]);
         }),
+        new("Expand", "a pooled [N, K, 1, 1] map to [1, 1, H, W]", (g, x) =>
+            FlatHead(g, g.Node("Expand", [g.Node("GlobalAveragePool", [x]), g.Ints(1, 1, x.H, x.W)]), x.K * x.H * x.W)),
+        new("Expand", "row means by a shape of lower rank, [W]", (g, x) =>
+            FlatHead(g, g.Node("Expand", [g.Node("ReduceMean", [x], Ints("axes", [3])), g.Ints(x.W)]), x.K * x.H * x.W)),
+        new("Cast", "float to float, CastLike from opset 15",
+            (g, x) => FlatHead(g, g.Node("Cast", [x], Int("to", (long)DataType.Float)), x.K * x.H * x.W)),
+        new("Cast", "opset 13, float to double and back", (g, x) =>
+        {
+            var wide = g.Node("Cast", [x], Int("to", (long)DataType.Double));
+            return FlatHead(g, g.Node("Cast", [wide], Int("to", (long)DataType.Float)), x.K * x.H * x.W);
+        }) { Opset = 13 },
+        new("Cast", "beside a cast to int64, which carries no gradient", (g, x) =>
+        {
+            var truncated = g.Node("Cast", [g.Node("Cast", [x], Int("to", (long)DataType.Int64))], Int("to", (long)DataType.Float));
+            // Scaled, so that a gradient wrongly sent through the int64 cast would not round to 0 there.
+            var branch = g.Node("Mul", [truncated, g.Scalar(4f)]);
+            return FlatHead(g, g.Node("Add", [g.Node("Cast", [x], Int("to", (long)DataType.Float)), branch]), x.K * x.H * x.W);
+        })
+        {
+            Values = InputValues.Uniform(1.5f, Margin, -1f, 0f, 1f),
+        },
 
         // ---- Pooling ----
         new("GlobalAveragePool", "the standard head", (g, x) => PooledHead(g, x, x.K)),
@@ -182,6 +204,18 @@ public static class GradientCases
             return Classifier(g, g.Node("ReduceMean", [x, axes], Int("keepdims", 0)), x.K);
         }) { Opset = 18 },
         new("ReduceMean", "over channels, keepdims 1", (g, x) => FlatHead(g, g.Node("ReduceMean", [x], Ints("axes", [1])), x.H * x.W)),
+        new("ReduceMean", "opset 18, empty axes input with noop_with_empty_axes (the identity)",
+            (g, x) => FlatHead(g, g.Node("ReduceMean", [x, g.Ints()], Int("noop_with_empty_axes", 1)), x.K * x.H * x.W)) { Opset = 18 },
+        new("ReduceSum", "opset 11, axes attribute, keepdims 1",
+            (g, x) => Classifier(g, g.Node("Flatten", [g.Node("ReduceSum", [x], Ints("axes", [2, 3]))]), x.K)) { Opset = 11 },
+        new("ReduceSum", "opset 11, negative axes attribute, keepdims 0",
+            (g, x) => Classifier(g, g.Node("ReduceSum", [x], Ints("axes", [-1, 2]), Int("keepdims", 0)), x.K)) { Opset = 11 },
+        new("ReduceSum", "opset 13, axes input, keepdims 0",
+            (g, x) => Classifier(g, g.Node("ReduceSum", [x, g.Ints(2, -1)], Int("keepdims", 0)), x.K)) { Opset = 13 },
+        new("ReduceSum", "opset 13, over channels, keepdims 1",
+            (g, x) => FlatHead(g, g.Node("ReduceSum", [x, g.Ints(1)]), x.H * x.W)) { Opset = 13 },
+        new("ReduceSum", "opset 13, empty axes input with noop_with_empty_axes (the identity)",
+            (g, x) => FlatHead(g, g.Node("ReduceSum", [x, g.Ints()], Int("noop_with_empty_axes", 1)), x.K * x.H * x.W)) { Opset = 13 },
 
         // ---- Linear maps ----
         new("Gemm", "transB, alpha and beta", (g, x) =>
@@ -292,6 +326,37 @@ public static class GradientCases
         }),
         new("Sum", "three inputs, two broadcast", (g, x) =>
             FlatHead(g, g.Node("Sum", [x, g.Node("GlobalAveragePool", [x]), g.Random([x.K, 1, 1])]), x.K * x.H * x.W)),
+        new("Neg", "of x", (g, x) => FlatHead(g, g.Node("Neg", [x]), x.K * x.H * x.W)),
+        new("Exp", "inputs up to ±1", (g, x) => FlatHead(g, g.Node("Exp", [x]), x.K * x.H * x.W)),
+        new("Sqrt", "of x² + 1/4", (g, x) =>
+            FlatHead(g, g.Node("Sqrt", [g.Node("Add", [g.Node("Mul", [x, x]), g.Scalar(0.25f)])]), x.K * x.H * x.W)),
+        new("Reciprocal", "inputs away from 0", (g, x) => FlatHead(g, g.Node("Reciprocal", [x]), x.K * x.H * x.W))
+        {
+            Values = InputValues.Uniform(1.5f, 0.5f, 0f),
+        },
+        new("Pow", "x cubed, an int64 exponent", (g, x) => FlatHead(g, g.Node("Pow", [x, g.Int(3)]), x.K * x.H * x.W)),
+        new("Pow", "a positive per-channel constant to the power x (the exponent's gradient)", (g, x) =>
+            FlatHead(g, g.Node("Pow", [g.Random([x.K, 1, 1], 0.5f, 2f), x]), x.K * x.H * x.W)),
+        new("Pow", "both operands: (sigmoid(x) + 1/2) to the power 2 + x's pooled map, broadcast", (g, x) =>
+        {
+            // An exponent near 2, not 0, keeps the base's gradient well above the scores' rounding.
+            var positive = g.Node("Add", [g.Node("Sigmoid", [x]), g.Scalar(0.5f)]);
+            var exponent = g.Node("Add", [g.Node("GlobalAveragePool", [x]), g.Scalar(2f)]);
+            return FlatHead(g, g.Node("Pow", [positive, exponent]), x.K * x.H * x.W);
+        }),
+        new("Where", "a constant condition, both branches from x", (g, x) =>
+        {
+            var condition = g.Node("Greater", [g.Random([x.H, x.W]), g.Scalar(0f)]);
+            return FlatHead(g, g.Node("Where", [condition, x, g.Node("Tanh", [x])]), x.K * x.H * x.W);
+        }),
+        new("Where", "a condition from x itself, the other branch a broadcast constant", (g, x) =>
+        {
+            var condition = g.Node("Greater", [x, g.Scalar(0f)]);
+            return FlatHead(g, g.Node("Where", [condition, g.Random([x.K, 1, 1]), x]), x.K * x.H * x.W);
+        })
+        {
+            Values = InputValues.Uniform(1f, Margin, 0f),
+        },
 
         // ---- Activations (inputs kept away from their kinks) ----
         new("Relu", "inputs away from 0", (g, x) => FlatHead(g, g.Node("Relu", [x]), x.K * x.H * x.W)) { Values = InputValues.Uniform(1f, Margin, 0f) },
