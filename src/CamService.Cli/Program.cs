@@ -9,6 +9,7 @@ var verbs = new Dictionary<string, (string Usage, Func<Arguments, TextWriter, in
 {
     ["prepare"] = (PrepareCommand.Usage, PrepareCommand.Run, []),
     ["verify"] = (VerifyCommand.Usage, VerifyCommand.Run, []),
+    ["parity"] = (ParityCommand.Usage, ParityCommand.Run, []),
     ["inspect"] = (InspectCommand.Usage, InspectCommand.Run, []),
     ["benchmark"] = (BenchmarkCommand.Usage, BenchmarkCommand.Run, ["no-spinning"]),
     ["tune"] = (TuneCommand.Usage, TuneCommand.Run, ["no-spinning"]),

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using CamService.Inference.Explanations;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
+using CamService.Inference.Verification;
 using CamService.Onnx.Tests.Support;
 
 namespace CamService.Onnx.Tests;

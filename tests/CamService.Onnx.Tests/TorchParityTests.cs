@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
+using CamService.Inference.Verification;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Model;
 using CamService.Onnx.Tests.Support;

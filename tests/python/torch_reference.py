@@ -16,7 +16,9 @@ For a module layer, DIR/layer.txt names the ONNX tensor that holds the module's 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +28,61 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "onnx"))
 import export  # noqa: E402  (the exporter builds the very same model)
 
-AUTO_LAYERS = {"ResNet": "layer4", "EfficientNet": "features"}
+# The automatic target layer of each family, as CamService's locator picks it: the input of the global pooling for
+# CNNs, ConvNeXt and MaxViT; the last block's normalisation before attention for ViT and Swin.
+AUTO_LAYERS = {
+    "ResNet": "layer4", "EfficientNet": "features", "ConvNeXt": "features", "MaxViT": "blocks.3",
+    "ViT": "encoder.layers.encoder_layer_11.ln_1", "Swin": "features.7.1.norm1",
+}
 TARGETS = [[-1, 5], [281, -1]]
 
 
+@dataclass
+class Folding:
+    """How the target layer becomes [N, K, h, w] (CamService's TargetFolding): NCHW as it is, NHWC transposed, TOKENS
+    without the extra leading tokens and folded row by row into the h x w grid (pytorch-grad-cam's reshape_transform)."""
+
+    layout: str = "NCHW"
+    extra_tokens: int = 0
+    grid: tuple[int, int] | None = None
+
+    def __call__(self, tensor: torch.Tensor) -> torch.Tensor:
+        if self.layout == "TOKENS":
+            n, tokens, channels = tensor.shape
+            h, w = self.grid or (int((tokens - self.extra_tokens) ** 0.5),) * 2
+            return tensor[:, self.extra_tokens:, :].reshape(n, h, w, channels).permute(0, 3, 1, 2)
+        if self.layout == "NHWC":
+            return tensor.permute(0, 3, 1, 2)
+        return tensor
+
+
+def module_of(tensor: str) -> str | None:
+    """The PyTorch module whose export scope holds an ONNX tensor (the inverse of export.onnx_tensor_of): scopes name a
+    named child by its name (/encoder/ln_1/) and an indexed one with its parent's prefix (/features/features.7/), so
+    '/blocks.3/layers.1/layers/x/Op_output_0' is blocks.3.layers.1.layers.x. None for a node outside every module."""
+    scopes = tensor.lstrip("/").split("/")[:-1]
+    path: list[str] = []
+    previous = ""
+    for scope in scopes:
+        path.append(scope[len(previous) + 1:] if previous and scope.startswith(previous + ".") else scope)
+        previous = scope
+    return ".".join(path) or None
+
+
+def cam_ready_layer(path: Path) -> tuple[str, Folding, str]:
+    """The module path, folding and ONNX tensor of a CAM-ready model's target layer, from its metadata."""
+    import onnx
+
+    meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+    tensor = meta["cam.target_layer"]
+    _, h, w = (int(d) for d in meta["cam.activation_shape"].split(","))
+    folding = Folding(meta.get("cam.target_layout", "NCHW"), int(meta.get("cam.extra_tokens", "0")), (h, w))
+    return module_of(tensor) or "auto", folding, tensor
+
+
 def split_model(classifier: export.Classifier, layer: str):
-    """Returns forward(x) -> (activations, logits) with activations a leaf-like tensor that retains grad."""
+    """Returns forward(x) -> (activations, logits) with activations a leaf-like tensor that retains grad, in the
+    target layer's own layout, and the layer's folding where the module says it (a plain LayerNorm over 4-D is NHWC)."""
     model = classifier.module
     if layer == "auto" and classifier.family == "DenseNet":
         # torchvision's DenseNet.forward: the tensor that feeds the pooling is relu(features).
@@ -40,10 +91,14 @@ def split_model(classifier: export.Classifier, layer: str):
             activations.retain_grad()
             pooled = torch.flatten(F.adaptive_avg_pool2d(activations, (1, 1)), 1)
             return activations, model.classifier(pooled)
-        return forward
+        return forward, Folding()
 
     name = AUTO_LAYERS[classifier.family] if layer == "auto" else layer
-    module = model.get_submodule(name)
+    try:
+        module = model.get_submodule(name)
+    except AttributeError:
+        # A module called more than once is scoped relu, relu_1, relu_2 ...: its hook sees the last call.
+        module = model.get_submodule(re.sub(r"_\d+$", "", name))
     captured = {}
 
     def hook(_module, _inputs, output):
@@ -56,7 +111,9 @@ def split_model(classifier: export.Classifier, layer: str):
         logits = model(x)
         return captured["activations"], logits
 
-    return forward
+    # A plain LayerNorm over a 4-D tensor normalises its last axis: a channels-last grid (Swin). ConvNeXt's LayerNorm2d
+    # permutes around it and stays channels-first.
+    return forward, Folding("NHWC") if type(module) is torch.nn.LayerNorm else Folding()
 
 
 def channel_weighted(activations, weights):
@@ -122,12 +179,18 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--layer", default="auto", help="'auto' or a module path such as layer4.1")
     parser.add_argument("--onnx", type=Path, help="the plain export, to name the layer's ONNX tensor")
+    parser.add_argument("--cam-ready", type=Path,
+                        help="a CAM-ready model whose target layer (from its metadata) is the reference's; overrides --layer")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
 
     classifier = export.build(args.arch, "random", args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
-    if args.layer != "auto":
+    folding = None
+    if args.cam_ready:
+        args.layer, folding, tensor = cam_ready_layer(args.cam_ready)
+        (args.out / "layer.txt").write_text(tensor)
+    elif args.layer != "auto":
         if args.onnx is None:
             parser.error("--onnx is needed with a module --layer")
         (args.out / "layer.txt").write_text(export.onnx_tensor_of(args.layer, args.onnx))
@@ -137,16 +200,23 @@ def main() -> int:
     x = torch.randn(2, 3, size, size, generator=generator)
     targets = torch.tensor(TARGETS, dtype=torch.int64)
 
-    forward = split_model(classifier, args.layer)
-    activations, logits = forward(x)
+    forward, module_folding = split_model(classifier, args.layer)
+    folding = folding or module_folding
+    raw, logits = forward(x)
+    if raw.dim() == 3 and folding.layout != "TOKENS":
+        tokens = raw.shape[1]
+        folding = Folding("TOKENS", tokens - int(tokens**0.5) ** 2)
+    elif raw.dim() != 4 and folding.layout == "NHWC":
+        folding = Folding()
     chosen = torch.where(targets < 0, logits.argmax(dim=1, keepdim=True), targets)
 
     gradients = []
     for t in range(chosen.shape[1]):
         score = logits.gather(1, chosen[:, t : t + 1]).sum()
-        (grad,) = torch.autograd.grad(score, activations, retain_graph=True)
-        gradients.append(grad)
+        (grad,) = torch.autograd.grad(score, raw, retain_graph=True)
+        gradients.append(folding(grad))
     gradients = torch.stack(gradients, dim=1)  # [N, T, K, h, w]
+    activations = folding(raw)
 
     def save(name, tensor):
         np.save(args.out / f"{name}.npy", tensor.detach().cpu().numpy())

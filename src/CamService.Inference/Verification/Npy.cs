@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace CamService.Onnx.Tests.Support;
+namespace CamService.Inference.Verification;
 
 /// <summary>Reads the .npy files the Python reference writes (little-endian float32 / int64, C order).</summary>
 public sealed partial record Npy(long[] Shape, float[]? Floats, long[]? Longs)
