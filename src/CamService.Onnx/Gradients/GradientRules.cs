@@ -1,6 +1,7 @@
 using CamService.Onnx.Gradients.Rules.Activations;
 using CamService.Onnx.Gradients.Rules.Elementwise;
 using CamService.Onnx.Gradients.Rules.Linear;
+using CamService.Onnx.Gradients.Rules.Normalization;
 using CamService.Onnx.Gradients.Rules.Pooling;
 using CamService.Onnx.Gradients.Rules.Shape;
 using CamService.Onnx.Gradients.Rules.Structure;
@@ -39,12 +40,15 @@ public sealed class GradientRules
         new ReduceSumRule(),
         // Linear maps.
         new GemmRule(), new MatMulRule(), new ConvRule(), new BatchNormalizationRule(),
+        // Normalization over features.
+        new LayerNormalizationRule(),
         // Elementwise arithmetic with broadcasting.
         new AddRule(), new SubRule(), new MulRule(), new DivRule(), new SumRule(),
         new NegRule(), new ExpRule(), new SqrtRule(), new ReciprocalRule(), new PowRule(), new WhereRule(),
         // Activations.
         new ReluRule(), new LeakyReluRule(), new SigmoidRule(), new TanhRule(),
         new HardSigmoidRule(), new HardSwishRule(), new ClipRule(),
+        new ErfRule(), new GeluRule(), new SoftmaxRule(), new LogSoftmaxRule(),
         // Structure.
         new ConcatRule(), new SplitRule(),
     ]);

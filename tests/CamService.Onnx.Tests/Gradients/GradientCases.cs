@@ -255,6 +255,18 @@ public static class GradientCases
             var mean = g.Node("ReduceMean", [x], Ints("axes", [1]));
             return FlatHead(g, g.Node("MatMul", [mean, g.Node("Transpose", [x], Ints("perm", [0, 1, 3, 2]))]), x.K * x.H * x.H);
         }),
+        new("MatMul", "tokens [N, L, K] by a constant [K, D]",
+            (g, x) => FlatHead(g, g.Node("MatMul", [Tokens(g, x), g.Random([x.K, 3])]), x.H * x.W * 3)),
+        new("MatMul", "attention scores of two heads, [N, 2, L, d] @ [N, 2, d, L], both operands tracked", (g, x) =>
+        {
+            var tokens = Tokens(g, x);
+            string Heads(string projected) =>
+                g.Node("Transpose", [g.Node("Reshape", [projected, g.Ints(0, -1, 2, 2)])], Ints("perm", [0, 2, 1, 3]));
+            var queries = Heads(g.Node("MatMul", [tokens, g.Random([x.K, 4])]));
+            var keys = Heads(g.Node("MatMul", [tokens, g.Random([x.K, 4])]));
+            var scores = g.Node("MatMul", [queries, g.Node("Transpose", [keys], Ints("perm", [0, 1, 3, 2]))]);
+            return FlatHead(g, scores, 2L * x.H * x.W * x.H * x.W);
+        }),
         new("Conv", "1x1 classifier after global pooling",
             (g, x) => g.Node("Flatten", [g.Node("Conv", [g.Node("GlobalAveragePool", [x]), g.Random([Classes, x.K, 1, 1]), g.Random([Classes])])])),
         new("Conv", "1x1 classifier whose [N, C, 1, 1] scores are never flattened",
@@ -291,6 +303,31 @@ public static class GradientCases
             return Classifier(g, g.Node("BatchNormalization",
                 [features, g.Random([count]), g.Random([count]), g.Random([count]), g.Random([count], 0.5f, 1.5f)]), count);
         }),
+
+        // ---- Normalization over features ----
+        new("LayerNormalization", "last axis of tokens, scale and bias", (g, x) =>
+            FlatHead(g, g.Node("LayerNormalization", [Tokens(g, x), g.Random([x.K]), g.Random([x.K])]), x.H * x.W * x.K))
+        {
+            Values = InputValues.Uniform(2f),
+        },
+        new("LayerNormalization", "last two axes of tokens, no bias", (g, x) =>
+            FlatHead(g, g.Node("LayerNormalization", [Tokens(g, x), g.Random([x.H * x.W, x.K])], Int("axis", -2)), x.H * x.W * x.K)),
+        new("LayerNormalization", "axis 1 of x, epsilon 0.1, Mean and InvStdDev outputs unused", (g, x) =>
+            FlatHead(g, g.Nodes("LayerNormalization", [x, g.Random([x.K, x.H, x.W]), g.Random([x.K, x.H, x.W])], 3,
+                Int("axis", 1), Float("epsilon", 0.1f))[0], x.K * x.H * x.W)),
+        new("Sqrt", "LayerNorm decomposed as torch exports it below opset 17", (g, x) =>
+        {
+            var tokens = Tokens(g, x);
+            var centred = g.Node("Sub", [tokens, g.Node("ReduceMean", [tokens], Ints("axes", [-1]))]);
+            var variance = g.Node("ReduceMean", [g.Node("Pow", [centred, g.Scalar(2f)])], Ints("axes", [-1]));
+            var normalised = g.Node("Div", [centred, g.Node("Sqrt", [g.Node("Add", [variance, g.Scalar(1e-5f)])])]);
+            var affine = g.Node("Add", [g.Node("Mul", [normalised, g.Random([x.K])]), g.Random([x.K])]);
+            return FlatHead(g, affine, x.H * x.W * x.K);
+        })
+        {
+            Opset = 13,
+            Values = InputValues.Uniform(2f),
+        },
 
         // ---- Elementwise arithmetic, broadcasting both ways ----
         new("Add", "a per-channel constant", (g, x) => FlatHead(g, g.Node("Add", [x, g.Random([x.K, 1, 1])]), x.K * x.H * x.W)),
@@ -408,6 +445,43 @@ public static class GradientCases
             Opset = 13,
             Values = InputValues.Uniform(1f, Margin, 0.25f),
         },
+        new("Erf", "inputs up to ±2", (g, x) => FlatHead(g, g.Node("Erf", [x]), x.K * x.H * x.W)) { Values = InputValues.Uniform(2f) },
+        new("Erf", "GELU as torch 1.13 exports it: x * (erf(x / √2) + 1) * 0.5", (g, x) =>
+        {
+            var erf = g.Node("Erf", [g.Node("Div", [x, g.Scalar(MathF.Sqrt(2f))])]);
+            var gelu = g.Node("Mul", [g.Node("Mul", [x, g.Node("Add", [erf, g.Scalar(1f)])]), g.Scalar(0.5f)]);
+            return FlatHead(g, gelu, x.K * x.H * x.W);
+        }) { Values = InputValues.Uniform(3f) },
+        new("Gelu", "opset 20, exact", (g, x) => FlatHead(g, g.Node("Gelu", [x]), x.K * x.H * x.W))
+        {
+            Opset = 20,
+            Values = InputValues.Uniform(3f),
+        },
+        new("Gelu", "opset 20, tanh approximation", (g, x) =>
+            FlatHead(g, g.Node("Gelu", [x], String("approximate", "tanh")), x.K * x.H * x.W))
+        {
+            Opset = 20,
+            Values = InputValues.Uniform(3f),
+        },
+        new("Softmax", "opset 13, last axis of tokens", (g, x) =>
+            FlatHead(g, g.Node("Softmax", [Tokens(g, x)]), x.H * x.W * x.K)) { Opset = 13, Values = InputValues.Uniform(2f) },
+        new("Softmax", "opset 13, axis 2 of x: over H alone", (g, x) =>
+            FlatHead(g, g.Node("Softmax", [x], Int("axis", 2)), x.K * x.H * x.W)) { Opset = 13, Values = InputValues.Uniform(2f) },
+        new("Softmax", "opset 11, axis 2 of x, coerced to 2-D: over H and W together", (g, x) =>
+            FlatHead(g, g.Node("Softmax", [x], Int("axis", 2)), x.K * x.H * x.W)) { Opset = 11, Values = InputValues.Uniform(2f) },
+        new("Softmax", "opset 11, default axis 1: over K, H and W together", (g, x) =>
+            FlatHead(g, g.Node("Softmax", [x]), x.K * x.H * x.W)) { Opset = 11, Values = InputValues.Uniform(2f) },
+        new("Softmax", "single-head self-attention with a residual", (g, x) =>
+            FlatHead(g, SelfAttention(g, Tokens(g, x), x.K), x.H * x.W * x.K)),
+        new("LogSoftmax", "opset 13, last axis of tokens", (g, x) =>
+            FlatHead(g, g.Node("LogSoftmax", [Tokens(g, x)]), x.H * x.W * x.K)) { Opset = 13, Values = InputValues.Uniform(2f) },
+        new("LogSoftmax", "opset 11, axis 2 of [N, L, 2, 2] tokens, coerced to 2-D: over the last two axes", (g, x) =>
+        {
+            // Short rows: ONNX Runtime's log-sum-exp rounds by about 1e-6 per row, which a row of H·W would
+            // spread over the whole row's weights.
+            var blocks = g.Node("Reshape", [Tokens(g, x), g.Ints(0, -1, 2, 2)]);
+            return FlatHead(g, g.Node("LogSoftmax", [blocks], Int("axis", 2)), x.H * x.W * x.K);
+        }) { Opset = 11, Values = InputValues.Uniform(2f) },
 
         // ---- Structure ----
         new("Concat", "along channels, both pieces from x",
@@ -427,6 +501,20 @@ public static class GradientCases
         new("Split", "opset 18, num_outputs along height, one output unused", (g, x) =>
             FlatHead(g, g.Nodes("Split", [x], 2, Int("axis", 2), Int("num_outputs", 2))[0], x.K * ((x.H + 1) / 2) * x.W)) { Opset = 18 },
     ];
+
+    /// <summary>x as [N, H·W, K] tokens, as a vision transformer's patch embedding lays them out.</summary>
+    static string Tokens(TestGraph g, FeatureMap x) =>
+        g.Node("Transpose", [g.Node("Reshape", [x, g.Ints(0, x.K, -1)])], Ints("perm", [0, 2, 1]));
+
+    /// <summary>One head of self-attention over [N, L, C] tokens, with its output projection and the residual.</summary>
+    static string SelfAttention(TestGraph g, string tokens, int channels)
+    {
+        string Project(string input) => g.Node("MatMul", [input, g.Random([channels, channels])]);
+        var (queries, keys, values) = (Project(tokens), Project(tokens), Project(tokens));
+        var scores = g.Node("MatMul", [queries, g.Node("Transpose", [keys], Ints("perm", [0, 2, 1]))]);
+        var weights = g.Node("Softmax", [g.Node("Mul", [scores, g.Scalar(1 / MathF.Sqrt(channels))])], Int("axis", -1));
+        return g.Node("Add", [tokens, Project(g.Node("MatMul", [weights, values]))]);
+    }
 
     /// <summary>GlobalAveragePool, Flatten and Gemm: the classifier of most CNNs.</summary>
     public static string PooledHead(TestGraph g, string features, long channels) =>
