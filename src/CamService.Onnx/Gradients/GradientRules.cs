@@ -50,7 +50,7 @@ public sealed class GradientRules
         new HardSigmoidRule(), new HardSwishRule(), new ClipRule(),
         new ErfRule(), new GeluRule(), new SoftmaxRule(), new LogSoftmaxRule(),
         // Structure.
-        new ConcatRule(), new SplitRule(),
+        new ConcatRule(), new SplitRule(), new GatherRule(), new SliceRule(), new PadRule(),
     ]);
 
     public IEnumerable<string> OpTypes => rules.Keys.Order(StringComparer.Ordinal);

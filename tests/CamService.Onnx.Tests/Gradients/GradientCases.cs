@@ -500,11 +500,71 @@ public static class GradientCases
             FlatHead(g, g.Nodes("Split", [x, g.Ints(3, 1)], 2, Int("axis", 1))[0], 3 * x.H * x.W)) { Opset = 13 },
         new("Split", "opset 18, num_outputs along height, one output unused", (g, x) =>
             FlatHead(g, g.Nodes("Split", [x], 2, Int("axis", 2), Int("num_outputs", 2))[0], x.K * ((x.H + 1) / 2) * x.W)) { Opset = 18 },
+        new("Gather", "axis 1 of tokens, a scalar index", (g, x) =>
+            Classifier(g, g.Node("Gather", [Tokens(g, x), g.Int(1)], Int("axis", 1)), x.K)),
+        new("Gather", "ViT's class token: patch Conv, Concat of a constant class token, attention, LayerNorm, index 0 on axis 1", (g, x) =>
+        {
+            // 2x2 patches: few tokens, so the class token's share of each (1 / tokens) stays well above
+            // rounding; 8 channels, as LayerNorm leaves C - 2 directions for the scores to depend on.
+            const int channels = 8;
+            var patches = g.Node("Conv", [x, g.Random([channels, x.K, 2, 2])], Ints("strides", [2, 2]));
+            var length = Out(x.H, 2, 2, 0) * Out(x.W, 2, 2, 0);
+            var tokens = Tokens(g, patches, channels);
+            var batch = g.Node("Gather", [g.Node("Shape", [tokens]), g.Ints(0)]);
+            var classToken = g.Node("Expand", [g.Random([1, 1, channels]), g.Node("Concat", [batch, g.Ints(1, channels)], Int("axis", 0))]);
+            var sequence = g.Node("Add", [g.Node("Concat", [classToken, tokens], Int("axis", 1)), g.Random([1, length + 1, channels])]);
+            var encoded = g.Node("LayerNormalization", [SelfAttention(g, sequence, channels), g.Random([channels]), g.Random([channels])]);
+            return Classifier(g, g.Node("Gather", [encoded, g.Int(0)], Int("axis", 1)), channels);
+        }),
+        new("Gather", "axis 2 of x, 1-D indices with a repeat and a negative one", (g, x) =>
+            FlatHead(g, g.Node("Gather", [x, g.Ints(0, -1, 2, 0)], Int("axis", 2)), x.K * 4 * x.W)),
+        new("Gather", "axis -1, 2-D indices computed by a Reshape", (g, x) =>
+        {
+            var indices = g.Node("Reshape", [g.Ints(1, 0, -2, 1), g.Ints(2, 2)]);
+            return FlatHead(g, g.Node("Gather", [x, indices], Int("axis", -1)), x.K * x.H * 4);
+        }),
+        new("Slice", "x[:, 1:] of tokens, ends INT64_MAX", (g, x) =>
+            FlatHead(g, g.Node("Slice", [Tokens(g, x), g.Ints(1), g.Ints(long.MaxValue), g.Ints(1)]), (x.H * x.W - 1) * x.K)),
+        new("Slice", "opset 9, attributes, negative start and end", (g, x) =>
+            FlatHead(g, g.Node("Slice", [x], Ints("starts", [-4]), Ints("ends", [-1]), Ints("axes", [3])), x.K * x.H * 3)) { Opset = 9 },
+        new("Slice", "steps 2 along H and W (Swin's patch merging)", (g, x) =>
+            FlatHead(g, g.Node("Slice", [x, g.Ints(0, 1), g.Ints(long.MaxValue, long.MaxValue), g.Ints(2, 3), g.Ints(2, 2)]),
+                x.K * ((x.H + 1) / 2) * (x.W / 2))),
+        new("Slice", "step -1 reverses W, beside a step-1 axis", (g, x) =>
+            FlatHead(g, g.Node("Slice", [x, g.Ints(-1, 1), g.Ints(long.MinValue, 4), g.Ints(3, 1), g.Ints(-1, 1)]), 3 * x.H * x.W)),
+        new("Slice", "step -2 from a start past the end", (g, x) =>
+            FlatHead(g, g.Node("Slice", [x, g.Ints(100), g.Ints(0), g.Ints(2), g.Ints(-2)]), x.K * (x.H / 2) * x.W)),
+        new("Slice", "opset 10, starts and ends from Constant nodes, the whole batch on axis 0", (g, x) =>
+        {
+            string Constant(params long[] values) => g.Node("Constant", [], Tensor("value", Tensors.Int64("value", [values.Length], values)));
+            return FlatHead(g, g.Node("Slice", [x, Constant(0, 1), Constant(long.MaxValue, 3), Constant(0, 2)]), x.K * 2 * x.W);
+        }) { Opset = 10 },
+        new("Slice", "two overlapping windows of a padded map", (g, x) =>
+        {
+            var padded = g.Node("Pad", [x, g.Ints(0, 0, 1, 2, 0, 0, 2, 1)]);
+            var first = g.Node("Slice", [padded, g.Ints(1, 2), g.Ints(5, 6), g.Ints(2, 3)]);
+            var second = g.Node("Slice", [padded, g.Ints(3, 0), g.Ints(7, 4), g.Ints(2, 3)]);
+            return FlatHead(g, g.Node("Concat", [first, second], Int("axis", 1)), 2 * x.K * 4 * 4);
+        }),
+        new("Pad", "opset 13, pads input", (g, x) =>
+            FlatHead(g, g.Node("Pad", [x, g.Ints(0, 0, 1, 2, 0, 0, 2, 1)]), x.K * (x.H + 3) * (x.W + 3))) { Opset = 13 },
+        new("Pad", "opset 9, pads attribute and value 0.5", (g, x) =>
+            FlatHead(g, g.Node("Pad", [x], Ints("pads", [0, 0, 2, 1, 0, 0, 0, 1]), Float("value", 0.5f)), x.K * (x.H + 2) * (x.W + 2)))
+        {
+            Opset = 9,
+        },
+        new("Pad", "negative pads crop", (g, x) =>
+            FlatHead(g, g.Node("Pad", [x, g.Ints(0, 0, -1, 1, 0, 0, 1, -2)]), x.K * x.H * (x.W - 1))),
+        new("Pad", "opset 18, axes input and a constant value", (g, x) =>
+            FlatHead(g, g.Node("Pad", [x, g.Ints(1, 2, 2, 0), g.Scalar(0.5f), g.Ints(-1, 2)]), x.K * (x.H + 2) * (x.W + 3))) { Opset = 18 },
     ];
 
     /// <summary>x as [N, H·W, K] tokens, as a vision transformer's patch embedding lays them out.</summary>
-    static string Tokens(TestGraph g, FeatureMap x) =>
-        g.Node("Transpose", [g.Node("Reshape", [x, g.Ints(0, x.K, -1)])], Ints("perm", [0, 2, 1]));
+    static string Tokens(TestGraph g, FeatureMap x) => Tokens(g, x, x.K);
+
+    /// <summary>A [N, C, h, w] map as [N, h·w, C] tokens.</summary>
+    static string Tokens(TestGraph g, string map, int channels) =>
+        g.Node("Transpose", [g.Node("Reshape", [map, g.Ints(0, channels, -1)])], Ints("perm", [0, 2, 1]));
 
     /// <summary>One head of self-attention over [N, L, C] tokens, with its output projection and the residual.</summary>
     static string SelfAttention(TestGraph g, string tokens, int channels)
