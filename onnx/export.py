@@ -8,10 +8,17 @@ serving runs in ONNX Runtime alone.
 
   onnx/export.py resnet50 densenet121 efficientnet_b0 --out-dir onnx/models
   onnx/export.py resnet50 --weights random --seed 0 --out-dir /tmp/models   # offline, untrained
+  onnx/export.py vit_b_16 --weights-variant IMAGENET1K_SWAG_E2E_V1           # another published weight set
 
-Architectures: any torchvision classifier by name (efficientnet_b0..b7, densenet121/161/169/201,
-resnet18/34/50/101/152, mobilenet_v3_large, ...), and, where the efficientnet_pytorch package is
-installed, efficientnet_pytorch-b0..b7 (the weights of the original comparison notebook).
+Architectures: every torchvision classifier by name (torchvision.models.list_models(); 80 in
+torchvision 0.14: alexnet, convnext_*, densenet*, efficientnet_b0..b7, efficientnet_v2_*, googlenet,
+inception_v3, maxvit_t, mnasnet*, mobilenet_v2, mobilenet_v3_*, regnet_x_*, regnet_y_*, resnet*,
+resnext*, shufflenet_v2_*, squeezenet*, swin_*, swin_v2_*, vgg*, vit_*, wide_resnet*), and, where the
+efficientnet_pytorch package is installed, efficientnet_pytorch-b0..b7 (the weights of the original
+comparison notebook). Each model is exported at the input size of its weights (crop size).
+
+Pretrained weights are downloaded by torchvision into $TORCH_HOME/hub/checkpoints/ (default
+~/.cache/torch); a checkpoint already there, under the file name of the weights' URL, is used offline.
 """
 from __future__ import annotations
 
@@ -36,6 +43,42 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 EFFICIENTNET_PYTORCH_SIZES = {"b0": 224, "b1": 240, "b2": 260, "b3": 300, "b4": 380, "b5": 456, "b6": 528, "b7": 600}
 EFFICIENTNET_PYTORCH_PREFIX = "efficientnet_pytorch-"
 
+# The family of each torchvision architecture, by name prefix; the longest matching prefix wins, so
+# efficientnet_v2_s is EfficientNetV2 and swin_v2_t is Swin V2, not EfficientNet and Swin.
+FAMILIES = {
+    "alexnet": "AlexNet",
+    "convnext": "ConvNeXt",
+    "densenet": "DenseNet",
+    "efficientnet": "EfficientNet",
+    "efficientnet_v2": "EfficientNetV2",
+    "googlenet": "GoogLeNet",
+    "inception_v3": "Inception V3",
+    "maxvit": "MaxViT",
+    "mnasnet": "MNASNet",
+    "mobilenet_v2": "MobileNet V2",
+    "mobilenet_v3": "MobileNet V3",
+    "regnet_x": "RegNetX",
+    "regnet_y": "RegNetY",
+    "resnet": "ResNet",
+    "resnext": "ResNeXt",
+    "shufflenet_v2": "ShuffleNet V2",
+    "squeezenet": "SqueezeNet",
+    "swin": "Swin",
+    "swin_v2": "Swin V2",
+    "vgg": "VGG",
+    "vit": "ViT",
+    "wide_resnet": "Wide ResNet",
+}
+
+# torchvision builds GoogLeNet and Inception V3 differently without weights: googlenet() keeps two
+# auxiliary heads and both skip transform_input (the pretrained weights expect the ImageNet-normalised
+# input re-normalised to the ±1 range they were ported with). Random weights use the pretrained
+# configuration, so that a random export has the pretrained graph. Inception V3's pretrained model keeps
+# its auxiliary head (counted in torchvision's num_params); in eval mode both return the logits only.
+PRETRAINED_CONFIGURATION = {
+    "googlenet": {"aux_logits": False, "transform_input": True, "init_weights": True},
+    "inception_v3": {"aux_logits": True, "transform_input": True, "init_weights": True},
+}
 
 class ExportError(Exception):
     """An export cannot go on; the message says why."""
@@ -59,48 +102,92 @@ class Classifier:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+# --- torchvision ----------------------------------------------------------------------------------
+
+
 def family_of(arch: str) -> str:
-    for prefix, family in [
-        ("efficientnet", "EfficientNet"), ("densenet", "DenseNet"), ("resnet", "ResNet"), ("resnext", "ResNeXt"),
-        ("wide_resnet", "Wide ResNet"), ("mobilenet", "MobileNet"), ("regnet", "RegNet"), ("convnext", "ConvNeXt"),
-        ("vgg", "VGG"), ("squeezenet", "SqueezeNet"), ("shufflenet", "ShuffleNet"), ("mnasnet", "MNASNet"),
-        ("googlenet", "GoogLeNet"), ("inception", "Inception"), ("alexnet", "AlexNet"), ("vit", "ViT"), ("swin", "Swin"),
-    ]:
-        if arch.startswith(prefix):
-            return family
-    return arch
+    """The family of a torchvision architecture (FAMILIES); an unknown name is its own family."""
+    matches = [prefix for prefix in FAMILIES if arch.startswith(prefix)]
+    return FAMILIES[max(matches, key=len)] if matches else arch
 
 
-def build_torchvision(arch: str, weights: str, seed: int) -> Classifier:
-    """A torchvision classifier with its official ImageNet weights, or seeded random weights."""
+def torchvision_weights(arch: str, variant: str | None) -> torchvision.models.WeightsEnum:
+    """The weights an export describes: the architecture's DEFAULT weights, or the named variant."""
     if arch not in torchvision.models.list_models(module=torchvision.models):
         raise ExportError(f"'{arch}' is not a torchvision classifier; see torchvision.models.list_models().")
     enum = torchvision.models.get_model_weights(arch)
-    default = enum.DEFAULT
-    transforms = default.transforms()
+    if variant is None:
+        weights = enum.DEFAULT
+    elif variant in enum.__members__:
+        weights = enum[variant]
+    else:
+        raise ExportError(f"{arch} has no weights '{variant}'; it has {', '.join(enum.__members__)}")
+    if not weights.meta.get("categories"):
+        raise ExportError(f"{weights} are not ImageNet classifier weights (no categories)")
+    return weights
+
+
+def preprocessing_of(weights: torchvision.models.WeightsEnum) -> dict[str, object]:
+    """Evaluation preprocessing as the weights' own transforms give it: resize, centre crop, normalise."""
+    transforms = weights.transforms()
+    return {
+        "input_size": int(transforms.crop_size[0]),
+        "resize_size": int(transforms.resize_size[0]),
+        "interpolation": transforms.interpolation.value,
+        "mean": tuple(float(m) for m in transforms.mean),
+        "std": tuple(float(s) for s in transforms.std),
+    }
+
+
+def random_configuration(arch: str, weights: torchvision.models.WeightsEnum) -> dict[str, object]:
+    """The builder arguments that give get_model(arch, weights=None) the pretrained model's architecture."""
+    configuration: dict[str, object] = {"num_classes": len(weights.meta["categories"])}
+    # ViT and MaxViT size their position embeddings and partitions from the weights' input size.
+    if arch.startswith("vit_"):
+        configuration["image_size"] = weights.meta["min_size"][0]
+    elif arch.startswith("maxvit"):
+        configuration["input_size"] = weights.meta["min_size"]
+    configuration.update(PRETRAINED_CONFIGURATION.get(arch, {}))
+    return configuration
+
+
+def load_pretrained(arch: str, weights: torchvision.models.WeightsEnum) -> torch.nn.Module:
+    """torchvision's model with its published weights (downloaded unless already in the hub cache)."""
+    try:
+        return torchvision.models.get_model(arch, weights=weights)
+    except (urllib.error.URLError, OSError, RuntimeError) as e:
+        raise ExportError(f"could not download the pretrained weights {weights} for {arch}: {e}") from e
+
+
+def build_torchvision(arch: str, weights: str, seed: int, variant: str | None = None) -> Classifier:
+    """A torchvision classifier with its official ImageNet weights, or seeded random weights.
+
+    Either way the metadata describes the published weights (DEFAULT or --weights-variant): their
+    preprocessing and labels.
+    """
+    published = torchvision_weights(arch, variant)
     if weights == "pretrained":
-        try:
-            module = torchvision.models.get_model(arch, weights=default)
-        except (urllib.error.URLError, OSError, RuntimeError) as e:
-            raise ExportError(f"could not download the pretrained weights {default} for {arch}: {e}") from e
-        source = f"torchvision {torchvision.__version__} {default}"
+        module = load_pretrained(arch, published)
+        source = f"torchvision {torchvision.__version__} {published}"
+        extra: dict[str, str] = {}
     else:
         torch.manual_seed(seed)
-        module = torchvision.models.get_model(arch, weights=None)
-        source = f"random (torch.manual_seed({seed}), torchvision {torchvision.__version__} {arch})"
+        module = torchvision.models.get_model(arch, weights=None, **random_configuration(arch, published))
+        source = f"random (torch.manual_seed({seed}), torchvision {torchvision.__version__} {arch} configured as for {published})"
+        extra = {}
     return Classifier(
         name=arch,
         module=module.eval(),
         family=family_of(arch),
         weights=weights,
         weights_source=source,
-        labels=list(default.meta["categories"]),
-        input_size=int(transforms.crop_size[0]),
-        resize_size=int(transforms.resize_size[0]),
-        interpolation=transforms.interpolation.value,
-        mean=tuple(transforms.mean),
-        std=tuple(transforms.std),
+        labels=list(published.meta["categories"]),
+        extra=extra,
+        **preprocessing_of(published),  # type: ignore[arg-type]
     )
+
+
+# --- efficientnet_pytorch -------------------------------------------------------------------------
 
 
 def build_efficientnet_pytorch(arch: str, weights: str, seed: int) -> Classifier:
@@ -133,10 +220,15 @@ def build_efficientnet_pytorch(arch: str, weights: str, seed: int) -> Classifier
     )
 
 
-def build(arch: str, weights: str, seed: int) -> Classifier:
+def build(arch: str, weights: str, seed: int, variant: str | None = None) -> Classifier:
     if arch.startswith(EFFICIENTNET_PYTORCH_PREFIX):
+        if variant is not None:
+            raise ExportError(f"--weights-variant applies to torchvision classifiers, not {arch}")
         return build_efficientnet_pytorch(arch, weights, seed)
-    return build_torchvision(arch, weights, seed)
+    return build_torchvision(arch, weights, seed, variant)
+
+
+# --- ONNX -----------------------------------------------------------------------------------------
 
 
 def metadata(classifier: Classifier) -> dict[str, str]:
@@ -162,7 +254,7 @@ def metadata(classifier: Classifier) -> dict[str, str]:
 
 
 def export_plain(classifier: Classifier, path: Path, opset: int) -> None:
-    """torch.onnx.export with a dynamic batch, then the metadata."""
+    """torch.onnx.export with a dynamic batch, at the classifier's input size, then the metadata."""
     import onnx
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +292,9 @@ def onnx_tensor_of(module_path: str, onnx_path: Path) -> str:
     return nodes[-1].output[0]
 
 
+# --- CAM-ready ------------------------------------------------------------------------------------
+
+
 def cli_command() -> list[str]:
     """How to run the C# command line: $CAMSERVICE_CLI, else `dotnet run` on the project."""
     if os.environ.get("CAMSERVICE_CLI"):
@@ -215,16 +310,25 @@ def prepare(plain: Path, cam_ready: Path, extra: list[str]) -> None:
         raise ExportError(f"prepare failed ({' '.join(command)}):\n{result.stderr}")
 
 
-def main(argv: list[str] | None = None) -> int:
+# --- command line ---------------------------------------------------------------------------------
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("archs", nargs="+", metavar="ARCH", help="torchvision model names or efficientnet_pytorch-bN")
-    parser.add_argument("--out-dir", type=Path, default=REPO / "onnx" / "models")
+    parser.add_argument("--out-dir", type=Path, default=REPO / "onnx" / "models",
+                        help="where NAME.onnx (CAM-ready) and plain/NAME.onnx go (default: onnx/models)")
     parser.add_argument("--weights", choices=["pretrained", "random"], default="pretrained",
-                        help="official ImageNet weights (needs internet) or seeded random weights (untrained)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for --weights random")
+                        help="official ImageNet weights (downloaded into $TORCH_HOME/hub/checkpoints unless "
+                        "already there) or seeded random weights (untrained); default: pretrained")
+    parser.add_argument("--weights-variant", metavar="NAME",
+                        help="which of torchvision's published weights, e.g. IMAGENET1K_V1 or IMAGENET1K_SWAG_E2E_V1 "
+                        "(default: the architecture's DEFAULT); sets the input size and preprocessing, also for "
+                        "--weights random")
+    parser.add_argument("--seed", type=int, default=0, help="seed for --weights random (default: 0)")
     parser.add_argument("--allow-random-fallback", action="store_true",
                         help="when pretrained weights cannot be downloaded, export random (untrained) weights instead")
-    parser.add_argument("--opset", type=int, default=17)
+    parser.add_argument("--opset", type=int, default=17, help="ONNX opset, 17 or newer (default: 17)")
     parser.add_argument("--plain-only", action="store_true", help="write the plain ONNX only, do not run prepare")
     parser.add_argument("--target-layer", help="passed to prepare: the target tensor's name")
     parser.add_argument("--target-module", help="the target layer as a PyTorch module path (e.g. features.norm5 "
@@ -232,23 +336,36 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.opset < 17:
         parser.error("--opset must be 17 or newer")
+    return args
 
+
+def build_or_fall_back(arch: str, args: argparse.Namespace) -> Classifier:
+    """The classifier to export; random weights where pretrained ones fail and --allow-random-fallback says so."""
+    try:
+        return build(arch, args.weights, args.seed, args.weights_variant)
+    except ExportError as e:
+        if not (args.allow_random_fallback and args.weights == "pretrained"):
+            raise
+        print(f"warning: {e}; exporting {arch} with random weights instead (labelled untrained)", file=sys.stderr)
+        return build(arch, "random", args.seed, args.weights_variant)
+
+
+def export(arch: str, args: argparse.Namespace) -> None:
+    classifier = build_or_fall_back(arch, args)
+    plain = args.out_dir / "plain" / f"{arch}.onnx"
+    export_plain(classifier, plain, args.opset)
+    print(f"{arch}: plain ONNX ({classifier.weights} weights) written to {plain}")
+    if not args.plain_only:
+        layer = onnx_tensor_of(args.target_module, plain) if args.target_module else args.target_layer
+        prepare(plain, args.out_dir / f"{arch}.onnx", ["--target-layer", layer] if layer else [])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_arguments(argv)
     failures = 0
     for arch in args.archs:
         try:
-            try:
-                classifier = build(arch, args.weights, args.seed)
-            except ExportError as e:
-                if not (args.allow_random_fallback and args.weights == "pretrained"):
-                    raise
-                print(f"warning: {e}; exporting {arch} with random weights instead (labelled untrained)", file=sys.stderr)
-                classifier = build(arch, "random", args.seed)
-            plain = args.out_dir / "plain" / f"{arch}.onnx"
-            export_plain(classifier, plain, args.opset)
-            print(f"{arch}: plain ONNX ({classifier.weights} weights) written to {plain}")
-            if not args.plain_only:
-                layer = onnx_tensor_of(args.target_module, plain) if args.target_module else args.target_layer
-                prepare(plain, args.out_dir / f"{arch}.onnx", ["--target-layer", layer] if layer else [])
+            export(arch, args)
         except ExportError as e:
             print(f"error: {arch}: {e}", file=sys.stderr)
             failures += 1
