@@ -30,6 +30,7 @@ import shlex
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,6 +140,28 @@ def preprocessing_of(weights: torchvision.models.WeightsEnum) -> dict[str, objec
     }
 
 
+def published_metadata(weights: torchvision.models.WeightsEnum) -> dict[str, str]:
+    """What torchvision publishes about pretrained weights: their name and ImageNet-1K accuracy (percent).
+
+    torchvision 0.14 publishes no operation counts (meta["_ops"] came later); where it does,
+    cam.gmacs_published records them (torchvision's "GFLOPS" column counts multiply-accumulates).
+    """
+    published = {"cam.weights_name": f"{type(weights).__name__}.{weights.name}"}
+    imagenet = weights.meta.get("_metrics", {}).get("ImageNet-1K", {})
+    if "acc@1" in imagenet:
+        published["cam.accuracy_top1"] = repr(float(imagenet["acc@1"]))
+    if "acc@5" in imagenet:
+        published["cam.accuracy_top5"] = repr(float(imagenet["acc@5"]))
+    if "_ops" in weights.meta:
+        published["cam.gmacs_published"] = repr(float(weights.meta["_ops"]))
+    return published
+
+
+def checkpoint_path(weights: torchvision.models.WeightsEnum) -> Path:
+    """Where torch.hub keeps (and looks for) the downloaded checkpoint of the weights."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(urllib.parse.urlparse(weights.url).path)
+
+
 def random_configuration(arch: str, weights: torchvision.models.WeightsEnum) -> dict[str, object]:
     """The builder arguments that give get_model(arch, weights=None) the pretrained model's architecture."""
     configuration: dict[str, object] = {"num_classes": len(weights.meta["categories"])}
@@ -156,20 +179,26 @@ def load_pretrained(arch: str, weights: torchvision.models.WeightsEnum) -> torch
     try:
         return torchvision.models.get_model(arch, weights=weights)
     except (urllib.error.URLError, OSError, RuntimeError) as e:
-        raise ExportError(f"could not download the pretrained weights {weights} for {arch}: {e}") from e
+        checkpoint = checkpoint_path(weights)
+        if checkpoint.exists():
+            raise ExportError(f"could not load the pretrained weights {weights} for {arch} from {checkpoint}: {e}") from e
+        raise ExportError(
+            f"could not download the pretrained weights {weights} for {arch} from {weights.url}: {e}. "
+            f"Offline, put that file at {checkpoint}, or use --weights random or --allow-random-fallback"
+        ) from e
 
 
 def build_torchvision(arch: str, weights: str, seed: int, variant: str | None = None) -> Classifier:
     """A torchvision classifier with its official ImageNet weights, or seeded random weights.
 
     Either way the metadata describes the published weights (DEFAULT or --weights-variant): their
-    preprocessing and labels.
+    preprocessing and labels, and for pretrained weights their name and published accuracy.
     """
     published = torchvision_weights(arch, variant)
     if weights == "pretrained":
         module = load_pretrained(arch, published)
         source = f"torchvision {torchvision.__version__} {published}"
-        extra: dict[str, str] = {}
+        extra = published_metadata(published)
     else:
         torch.manual_seed(seed)
         module = torchvision.models.get_model(arch, weights=None, **random_configuration(arch, published))
