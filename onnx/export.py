@@ -282,20 +282,61 @@ def metadata(classifier: Classifier) -> dict[str, str]:
     }
 
 
-def export_plain(classifier: Classifier, path: Path, opset: int) -> None:
-    """torch.onnx.export with a dynamic batch, at the classifier's input size, then the metadata."""
-    import onnx
+def _zero(g, self):  # type: ignore[no-untyped-def]
+    """ONNX for aten::zero (the out-of-place form of Tensor.zero_): zeros of the input's shape and type."""
+    dtype = None
+    try:
+        dtype = self.type().dtype()
+    except (AttributeError, RuntimeError):
+        pass
+    return g.op("ConstantOfShape", g.op("Shape", self), value_t=torch.zeros(1, dtype=dtype or torch.float32))
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+
+def register_missing_symbolics(opset: int) -> None:
+    """Teach torch.onnx the aten operators torchvision's models use but the exporter lacks.
+
+    Swin V2 (torchvision 0.14, shifted_window_attention) drops the key bias of its cosine attention
+    with `qkv_bias[length : 2 * length].zero_()` on a clone of the qkv bias. torch 1.13's exporter
+    turns the in-place zero_ on a slice into an index_put of an out-of-place aten::zero, for which it
+    has no symbolic at any opset ("Exporting the operator 'aten::zero' to ONNX opset version 17 is not
+    supported"). aten::zero is simply zeros_like, so it is registered as ConstantOfShape(Shape(x)), and
+    each block's graph zeroes the key third of the bias with a ScatterND, as torch does. Newer torch
+    versions that know the operator keep their own symbolic.
+    """
+    try:
+        from torch.onnx._internal.registration import registry
+        known = registry.is_registered_op("aten::zero", opset)
+    except ImportError:  # the registry moved; registering again is harmless
+        known = False
+    if not known:
+        torch.onnx.register_custom_op_symbolic("aten::zero", _zero, opset)
+
+
+def trace_to_onnx(classifier: Classifier, path: Path, opset: int) -> None:
+    """torch.onnx.export with a dynamic batch, at the classifier's input size."""
+    register_missing_symbolics(opset)
     dummy = torch.randn(1, 3, classifier.input_size, classifier.input_size)
     # Newer PyTorch defaults to the dynamo exporter; the TorchScript one names tensors by module scope.
     legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
-    with torch.no_grad():
+    # Traced with gradients enabled, not under torch.no_grad(): without gradients torch's
+    # nn.MultiheadAttention (ViT's attention) takes its fused fast path, aten::_native_multi_head_attention,
+    # which torch 1.13 cannot export; with them it runs the plain operators. No gradient is computed.
+    try:
         torch.onnx.export(
             classifier.module, dummy, str(path), opset_version=opset, do_constant_folding=True,
             input_names=["input"], output_names=["logits"],
             dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, **legacy,
         )
+    except Exception as e:  # torch.onnx raises many types; a failed model must not stop the others
+        raise ExportError(f"torch.onnx.export failed at opset {opset}: {type(e).__name__}: {e}") from e
+
+
+def export_plain(classifier: Classifier, path: Path, opset: int) -> None:
+    """The plain ONNX classifier with its metadata at `path`."""
+    import onnx
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    trace_to_onnx(classifier, path, opset)
     model = onnx.load(str(path))
     for key, value in metadata(classifier).items():
         entry = model.metadata_props.add()
