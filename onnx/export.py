@@ -29,6 +29,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.parse
 from dataclasses import dataclass, field
@@ -80,6 +81,12 @@ PRETRAINED_CONFIGURATION = {
     "googlenet": {"aux_logits": False, "transform_input": True, "init_weights": True},
     "inception_v3": {"aux_logits": True, "transform_input": True, "init_weights": True},
 }
+
+# Protobuf cannot serialise a message of 2 GiB or more; larger models keep their tensors in a data file.
+PROTOBUF_LIMIT_BYTES = 2**31 - 1
+# Headroom for the graph itself (nodes, names, metadata with 1000 labels) beside the tensors.
+GRAPH_HEADROOM_BYTES = 64 * 2**20
+
 
 class ExportError(Exception):
     """An export cannot go on; the message says why."""
@@ -313,7 +320,10 @@ def register_missing_symbolics(opset: int) -> None:
 
 
 def trace_to_onnx(classifier: Classifier, path: Path, opset: int) -> None:
-    """torch.onnx.export with a dynamic batch, at the classifier's input size."""
+    """torch.onnx.export with a dynamic batch, at the classifier's input size.
+
+    Models over 2 GiB are written by torch 1.13 with one external data file per tensor beside `path`.
+    """
     register_missing_symbolics(opset)
     dummy = torch.randn(1, 3, classifier.input_size, classifier.input_size)
     # Newer PyTorch defaults to the dynamo exporter; the TorchScript one names tensors by module scope.
@@ -331,17 +341,44 @@ def trace_to_onnx(classifier: Classifier, path: Path, opset: int) -> None:
         raise ExportError(f"torch.onnx.export failed at opset {opset}: {type(e).__name__}: {e}") from e
 
 
-def export_plain(classifier: Classifier, path: Path, opset: int) -> None:
-    """The plain ONNX classifier with its metadata at `path`."""
+def needs_external_data(model) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a model is too large for one protobuf message (its tensors near 2 GiB)."""
+    tensor_bytes = sum(len(t.raw_data) for t in model.graph.initializer)
+    return tensor_bytes > PROTOBUF_LIMIT_BYTES - GRAPH_HEADROOM_BYTES
+
+
+def save_onnx(model, path: Path, external_data: bool) -> None:  # type: ignore[no-untyped-def]
+    """Writes a model to `path`; with external data, its tensors go to one file beside it, PATH.data."""
+    import onnx
+
+    data = path.with_name(path.name + ".data")
+    # onnx.save appends to an existing data file; a stale one from an earlier export would also mislead.
+    data.unlink(missing_ok=True)
+    if external_data:
+        onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=data.name, size_threshold=1024)
+    else:
+        onnx.save_model(model, str(path))
+
+
+def export_plain(classifier: Classifier, path: Path, opset: int, external_data: bool = False) -> None:
+    """The plain ONNX classifier with its metadata at `path`.
+
+    The export goes to a temporary folder first, so that torch's one-file-per-tensor external data
+    (models over 2 GiB) never lands beside the result; the model is then saved as one file or, when
+    it is too large or `external_data` forces it, with all its tensors in PATH.data.
+    """
     import onnx
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    trace_to_onnx(classifier, path, opset)
-    model = onnx.load(str(path))
-    for key, value in metadata(classifier).items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = key, value
-    onnx.save(model, str(path))
+    with tempfile.TemporaryDirectory(prefix=f".{path.stem}-", dir=path.parent) as scratch:
+        traced = Path(scratch) / path.name
+        trace_to_onnx(classifier, traced, opset)
+        model = onnx.load(str(traced))  # with any external data torch wrote
+        for key, value in metadata(classifier).items():
+            entry = model.metadata_props.add()
+            entry.key, entry.value = key, value
+        save_onnx(model, path, external_data or needs_external_data(model))
 
 
 def onnx_tensor_of(module_path: str, onnx_path: Path) -> str:
@@ -399,6 +436,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--allow-random-fallback", action="store_true",
                         help="when pretrained weights cannot be downloaded, export random (untrained) weights instead")
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset, 17 or newer (default: 17)")
+    parser.add_argument("--external-data", action="store_true",
+                        help="keep the plain model's tensors in plain/NAME.onnx.data beside it; models too large "
+                        "for one protobuf (2 GiB: vit_h_14, regnet_y_128gf) always do")
     parser.add_argument("--plain-only", action="store_true", help="write the plain ONNX only, do not run prepare")
     parser.add_argument("--target-layer", help="passed to prepare: the target tensor's name")
     parser.add_argument("--target-module", help="the target layer as a PyTorch module path (e.g. features.norm5 "
@@ -423,7 +463,7 @@ def build_or_fall_back(arch: str, args: argparse.Namespace) -> Classifier:
 def export(arch: str, args: argparse.Namespace) -> None:
     classifier = build_or_fall_back(arch, args)
     plain = args.out_dir / "plain" / f"{arch}.onnx"
-    export_plain(classifier, plain, args.opset)
+    export_plain(classifier, plain, args.opset, args.external_data)
     print(f"{arch}: plain ONNX ({classifier.weights} weights) written to {plain}")
     if not args.plain_only:
         layer = onnx_tensor_of(args.target_module, plain) if args.target_module else args.target_layer
