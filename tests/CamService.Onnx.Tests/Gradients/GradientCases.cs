@@ -85,6 +85,9 @@ public static class GradientCases
         },
         new("Dropout", "opset 13, ratio input and unused mask output",
             (g, x) => FlatHead(g, g.Nodes("Dropout", [x, g.Scalar(0.3f)], 2)[0], x.K * x.H * x.W)) { Opset = 13 },
+        new("Dropout", "opset 13, training mode with ratio 0 (torchvision 0.14's Swin)",
+            (g, x) => FlatHead(g, g.Nodes("Dropout", [x, g.Scalar(0f), g.Node("Constant", [], Tensor("value", TrainingMode))], 2)[0],
+                x.K * x.H * x.W)) { Opset = 13 },
         new("Flatten", "the whole feature map", (g, x) => FlatHead(g, x, x.K * x.H * x.W)),
         new("Reshape", "to [0, W, -1] (copy and inferred dims)",
             (g, x) => FlatHead(g, g.Node("Reshape", [x, g.Ints(0, x.W, -1)]), x.K * x.H * x.W)),
@@ -523,6 +526,15 @@ public static class GradientCases
             var indices = g.Node("Reshape", [g.Ints(1, 0, -2, 1), g.Ints(2, 2)]);
             return FlatHead(g, g.Node("Gather", [x, indices], Int("axis", -1)), x.K * x.H * 4);
         }),
+        new("Gather", "axis 0 after a permute (Swin's q, k, v = qkv[0], qkv[1], qkv[2]), attention between them", (g, x) =>
+        {
+            // [N, L, 2·K] → [N, L, 2, K] → [2, N, L, K]: axis 0 is the stack of projections, not the batch.
+            var projected = g.Node("MatMul", [Tokens(g, x), g.Random([x.K, 2 * x.K])]);
+            var stacked = g.Node("Transpose", [g.Node("Reshape", [projected, g.Ints(0, 0, 2, x.K)])], Ints("perm", [2, 0, 1, 3]));
+            var (queries, keys) = (g.Node("Gather", [stacked, g.Int(0)], Int("axis", 0)), g.Node("Gather", [stacked, g.Int(1)], Int("axis", 0)));
+            var attention = g.Node("Softmax", [g.Node("MatMul", [queries, g.Node("Transpose", [keys], Ints("perm", [0, 2, 1]))])], Int("axis", -1));
+            return FlatHead(g, g.Node("MatMul", [attention, queries]), x.H * x.W * x.K);
+        }),
         new("Slice", "x[:, 1:] of tokens, ends INT64_MAX", (g, x) =>
             FlatHead(g, g.Node("Slice", [Tokens(g, x), g.Ints(1), g.Ints(long.MaxValue), g.Ints(1)]), (x.H * x.W - 1) * x.K)),
         new("Slice", "opset 9, attributes, negative start and end", (g, x) =>
@@ -561,6 +573,9 @@ public static class GradientCases
 
     /// <summary>x as [N, H·W, K] tokens, as a vision transformer's patch embedding lays them out.</summary>
     static string Tokens(TestGraph g, FeatureMap x) => Tokens(g, x, x.K);
+
+    /// <summary>Dropout's training_mode input set: a bool scalar true.</summary>
+    static global::Onnx.TensorProto TrainingMode => new() { Name = "training_mode", DataType = (int)global::Onnx.TensorProto.Types.DataType.Bool, Int32Data = { 1 } };
 
     /// <summary>A [N, C, h, w] map as [N, h·w, C] tokens.</summary>
     static string Tokens(TestGraph g, string map, int channels) =>
