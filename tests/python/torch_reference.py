@@ -173,6 +173,48 @@ METHODS = {
 }
 
 
+def write_reference(classifier, layer: str, folding: Folding | None, size: int, seed: int, out: Path) -> None:
+    """Runs a seeded batch of two images through the classifier (anything with .module and .family) and writes what the
+    CAM-ready model must reproduce at the layer: input, targets, chosen, logits, folded activations and gradients, and
+    each one-pass method's maps."""
+    out.mkdir(parents=True, exist_ok=True)
+    generator = torch.Generator().manual_seed(1000 + seed)
+    x = torch.randn(2, 3, size, size, generator=generator)
+    targets = torch.tensor(TARGETS, dtype=torch.int64)
+
+    forward, module_folding = split_model(classifier, layer)
+    folding = folding or module_folding
+    raw, logits = forward(x)
+    if raw.dim() == 3 and folding.layout != "TOKENS":
+        tokens = raw.shape[1]
+        folding = Folding("TOKENS", tokens - int(tokens**0.5) ** 2)
+    elif raw.dim() != 4 and folding.layout == "NHWC":
+        folding = Folding()
+    chosen = torch.where(targets < 0, logits.argmax(dim=1, keepdim=True), targets)
+
+    gradients = []
+    for t in range(chosen.shape[1]):
+        score = logits.gather(1, chosen[:, t : t + 1]).sum()
+        (grad,) = torch.autograd.grad(score, raw, retain_graph=True)
+        gradients.append(folding(grad))
+    gradients = torch.stack(gradients, dim=1)  # [N, T, K, h, w]
+    activations = folding(raw)
+
+    def save(name, tensor):
+        np.save(out / f"{name}.npy", tensor.detach().cpu().numpy())
+
+    save("input", x)
+    save("targets", targets)
+    save("chosen", chosen)
+    save("logits", logits)
+    save("activations", activations)
+    save("gradients", gradients)
+    # In doubles: the reference should be the formula, not float32's rounding of it.
+    for name, method in METHODS.items():
+        save(name, method(activations.detach().double(), gradients.double()).float())
+    print(f"{layer}: activations {tuple(activations.shape)}, chosen {chosen.tolist()}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--arch", required=True)
@@ -195,42 +237,7 @@ def main() -> int:
             parser.error("--onnx is needed with a module --layer")
         (args.out / "layer.txt").write_text(export.onnx_tensor_of(args.layer, args.onnx))
 
-    generator = torch.Generator().manual_seed(1000 + args.seed)
-    size = classifier.input_size
-    x = torch.randn(2, 3, size, size, generator=generator)
-    targets = torch.tensor(TARGETS, dtype=torch.int64)
-
-    forward, module_folding = split_model(classifier, args.layer)
-    folding = folding or module_folding
-    raw, logits = forward(x)
-    if raw.dim() == 3 and folding.layout != "TOKENS":
-        tokens = raw.shape[1]
-        folding = Folding("TOKENS", tokens - int(tokens**0.5) ** 2)
-    elif raw.dim() != 4 and folding.layout == "NHWC":
-        folding = Folding()
-    chosen = torch.where(targets < 0, logits.argmax(dim=1, keepdim=True), targets)
-
-    gradients = []
-    for t in range(chosen.shape[1]):
-        score = logits.gather(1, chosen[:, t : t + 1]).sum()
-        (grad,) = torch.autograd.grad(score, raw, retain_graph=True)
-        gradients.append(folding(grad))
-    gradients = torch.stack(gradients, dim=1)  # [N, T, K, h, w]
-    activations = folding(raw)
-
-    def save(name, tensor):
-        np.save(args.out / f"{name}.npy", tensor.detach().cpu().numpy())
-
-    save("input", x)
-    save("targets", targets)
-    save("chosen", chosen)
-    save("logits", logits)
-    save("activations", activations)
-    save("gradients", gradients)
-    # In doubles: the reference should be the formula, not float32's rounding of it.
-    for name, method in METHODS.items():
-        save(name, method(activations.detach().double(), gradients.double()).float())
-    print(f"{args.arch} {args.layer}: activations {tuple(activations.shape)}, chosen {chosen.tolist()}")
+    write_reference(classifier, args.layer, folding, classifier.input_size, args.seed, args.out)
     return 0
 
 
