@@ -14,6 +14,9 @@ namespace CamService.Models;
 /// <param name="Parameters">Trainable parameters.</param>
 /// <param name="GigaMacs">Multiply–accumulates per image in billions (what the papers' "GFLOPs" columns count).</param>
 /// <param name="TargetLayer">The tensor the maps are computed on.</param>
+/// <param name="TargetLayout">Its layout: NCHW (a CNN's feature map), NHWC (a token grid, Swin) or TOKENS (a token sequence, ViT).</param>
+/// <param name="Grid">The grid the maps have, in cells: the feature map's, or the patches' a token sequence folds into (14x14 for ViT-B/16).</param>
+/// <param name="ExtraTokens">Tokens of a sequence that have no place on the image (ViT's class token), left out of the maps.</param>
 /// <param name="ActivationShape">Its channels, height and width.</param>
 /// <param name="NumClasses">Number of classes.</param>
 /// <param name="Weights">pretrained, random or custom.</param>
@@ -32,6 +35,9 @@ public sealed record ModelDescription(
     long? Parameters,
     double? GigaMacs,
     string? TargetLayer,
+    string? TargetLayout,
+    Size? Grid,
+    int? ExtraTokens,
     int[]? ActivationShape,
     int? NumClasses,
     string? Weights,
@@ -55,6 +61,9 @@ public sealed record ModelDescription(
             model?.Parameters,
             info?.GigaMacs,
             info?.TargetLayer,
+            (info?.TargetLayout ?? (info is null ? null : TensorLayout.Nchw))?.ToMetadata(),
+            model is null ? null : new Size(model.ActivationShape[2], model.ActivationShape[1]),
+            info?.ExtraTokens,
             model?.ActivationShape,
             model?.NumClasses,
             info?.Weights.ToString().ToLowerInvariant(),
