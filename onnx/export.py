@@ -195,6 +195,22 @@ def load_pretrained(arch: str, weights: torchvision.models.WeightsEnum) -> torch
         ) from e
 
 
+def revive_zero_weights(module: torch.nn.Module, seed: int) -> list[str]:
+    """Draws the weight matrices torchvision initialises to zero (ViT's classifier) from N(0, 0.02), seeded; returns their names.
+
+    A zero classifier makes every logit, every gradient and so every map of an untrained model zero: nothing to test
+    or look at. Training would move them anyway; random weights only stand in for trained ones.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    revived = []
+    with torch.no_grad():
+        for name, parameter in module.named_parameters():
+            if parameter.dim() >= 2 and not parameter.any():
+                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.02)
+                revived.append(name)
+    return revived
+
+
 def build_torchvision(arch: str, weights: str, seed: int, variant: str | None = None) -> Classifier:
     """A torchvision classifier with its official ImageNet weights, or seeded random weights.
 
@@ -210,6 +226,8 @@ def build_torchvision(arch: str, weights: str, seed: int, variant: str | None = 
         torch.manual_seed(seed)
         module = torchvision.models.get_model(arch, weights=None, **random_configuration(arch, published))
         source = f"random (torch.manual_seed({seed}), torchvision {torchvision.__version__} {arch} configured as for {published})"
+        if revived := revive_zero_weights(module, seed):
+            source += f"; {', '.join(revived)} drawn from N(0, 0.02) instead of torchvision's zeros"
         extra = {}
     return Classifier(
         name=arch,
