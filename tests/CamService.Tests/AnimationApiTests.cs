@@ -184,7 +184,7 @@ public sealed class AnimationCaptionTests
 {
     static ModelDescription Model(string id, bool untrained, long? parameters, double? gigaMacs, double? latencyMs) => new(
         id, "ResNet", id, "ready", null, new Models.Size(224, 224), parameters, gigaMacs, "layer4", "NCHW", new Models.Size(7, 7), null, [2048, 7, 7], 1000,
-        untrained ? "random" : "pretrained", untrained, null, "cpu", latencyMs, null);
+        untrained ? "random" : "pretrained", untrained, null, untrained ? null : 80.3, untrained ? null : 95.1, "cpu", latencyMs, null);
 
     static readonly MapExplanation Tabby = new("gradcam", new TargetScore(281, "tabby", 12.3f), 0.7104f, new CamMap(1, 1, [1f]), 0.2);
 

@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CamService.Models;
+using CamService.Onnx.CamReady;
+using CamService.Onnx.Model;
+using CamService.Testing;
 
 namespace CamService.Tests;
 
@@ -103,5 +106,32 @@ public sealed class ModelsApiTests(CamServiceFactory factory) : IClassFixture<Ca
         Assert.Contains("multipart/form-data", document);
         Assert.Contains("CamResponse", document);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/swagger/index.html")).StatusCode);
+    }
+
+    /// <summary>
+    /// Published accuracy belongs to the published weights: a pretrained model shows the metadata's top-1 and top-5, and a
+    /// model with random weights shows none even where its metadata carries one (copied from the weights it imitates).
+    /// </summary>
+    [Fact]
+    public async Task Models_ShowPublishedAccuracy_OnlyForPretrainedWeights()
+    {
+        static void Write(string directory, string id, WeightsKind weights)
+        {
+            var model = new CamReadyBuilder().Prepare(TestModels.ColourClassifier(32, weights: weights)).Model;
+            (CamModelInfo.Read(model) with { AccuracyTop1 = 81.072, AccuracyTop5 = 95.318, WeightsName = "ViT_B_16_Weights.IMAGENET1K_V1" }).WriteTo(model);
+            OnnxModelFile.Save(model, Path.Combine(directory, $"{id}.onnx"));
+        }
+        using var service = new ConfiguredFactory([], directory =>
+        {
+            Write(directory, "published", WeightsKind.Pretrained);
+            Write(directory, "imitation", WeightsKind.Random);
+        });
+        var client = await service.ReadyClientAsync();
+        var models = (await client.GetFromJsonAsync<ModelDescription[]>("/models", Api.Json))!.ToDictionary(m => m.Id);
+
+        Assert.Equal((81.072, 95.318), (models["published"].AccuracyTop1, models["published"].AccuracyTop5));
+        Assert.Equal((null, null), (models["imitation"].AccuracyTop1, models["imitation"].AccuracyTop5));
+        Assert.True(models["imitation"].Untrained);
+        Assert.Equal((null, null), (models["colour32"].AccuracyTop1, models["colour32"].AccuracyTop5));
     }
 }

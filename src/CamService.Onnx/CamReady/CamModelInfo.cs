@@ -28,6 +28,15 @@ public sealed record CamModelInfo
 
     public string? WeightsSource { get; init; }
 
+    /// <summary>The published weights' name, e.g. ViT_B_16_Weights.IMAGENET1K_V1 (cam.weights_name; pretrained exports only).</summary>
+    public string? WeightsName { get; init; }
+
+    /// <summary>Published ImageNet-1K top-1 accuracy in percent (cam.accuracy_top1); only for pretrained weights, whose it is.</summary>
+    public double? AccuracyTop1 { get; init; }
+
+    /// <summary>Published ImageNet-1K top-5 accuracy in percent (cam.accuracy_top5).</summary>
+    public double? AccuracyTop5 { get; init; }
+
     public string? TargetLayer { get; init; }
 
     public TensorLayout? TargetLayout { get; init; }
@@ -79,6 +88,9 @@ public sealed record CamModelInfo
             Family = Get(MetadataKeys.Family),
             Weights = ParseWeights(Get(MetadataKeys.Weights)),
             WeightsSource = Get(MetadataKeys.WeightsSource),
+            WeightsName = Get(MetadataKeys.WeightsName),
+            AccuracyTop1 = Get(MetadataKeys.AccuracyTop1) is { } top1 ? ParseNumber<double>(top1, MetadataKeys.AccuracyTop1) : null,
+            AccuracyTop5 = Get(MetadataKeys.AccuracyTop5) is { } top5 ? ParseNumber<double>(top5, MetadataKeys.AccuracyTop5) : null,
             TargetLayer = Get(MetadataKeys.TargetLayer),
             TargetLayout = Get(MetadataKeys.TargetLayout) is { } targetLayout ? MetadataNames.Parse<TensorLayout>(targetLayout, MetadataKeys.TargetLayout) : null,
             Logits = Get(MetadataKeys.Logits),
@@ -127,6 +139,9 @@ public sealed record CamModelInfo
             [MetadataKeys.Family] = Family,
             [MetadataKeys.Weights] = Weights.ToString().ToLowerInvariant(),
             [MetadataKeys.WeightsSource] = WeightsSource,
+            [MetadataKeys.WeightsName] = WeightsName,
+            [MetadataKeys.AccuracyTop1] = AccuracyTop1?.ToString("R", CultureInfo.InvariantCulture),
+            [MetadataKeys.AccuracyTop5] = AccuracyTop5?.ToString("R", CultureInfo.InvariantCulture),
             [MetadataKeys.TargetLayer] = TargetLayer,
             [MetadataKeys.TargetLayout] = TargetLayout?.ToMetadata(),
             [MetadataKeys.Logits] = Logits,

@@ -57,4 +57,7 @@ public static class MetadataKeys
     /// <summary>What <see cref="GigaMacs"/> was called before: read when that is absent, never written (it counts MACs, not FLOPs).</summary>
     public const string LegacyGigaFlops = "cam.gflops";
     public const string Parameters = "cam.parameters";
+    public const string WeightsName = "cam.weights_name";
+    public const string AccuracyTop1 = "cam.accuracy_top1";
+    public const string AccuracyTop5 = "cam.accuracy_top5";
 }

@@ -22,6 +22,8 @@ namespace CamService.Models;
 /// <param name="Weights">pretrained, random or custom.</param>
 /// <param name="Untrained">True for random weights: its maps mean nothing.</param>
 /// <param name="WeightsSource">Where the weights came from.</param>
+/// <param name="AccuracyTop1">The published ImageNet-1K top-1 accuracy of its pretrained weights, in percent; null for other weights.</param>
+/// <param name="AccuracyTop5">The same, top-5.</param>
 /// <param name="Device">Where it runs: cpu, cuda:0, …</param>
 /// <param name="LatencyMs">Measured time of one image with one target, in milliseconds.</param>
 /// <param name="Threads">The ONNX Runtime thread settings it runs with, and the measurements they were chosen by.</param>
@@ -43,6 +45,8 @@ public sealed record ModelDescription(
     string? Weights,
     bool Untrained,
     string? WeightsSource,
+    double? AccuracyTop1,
+    double? AccuracyTop5,
     string? Device,
     double? LatencyMs,
     ThreadsDescription? Threads)
@@ -69,6 +73,9 @@ public sealed record ModelDescription(
             info?.Weights.ToString().ToLowerInvariant(),
             info?.Weights == WeightsKind.Random,
             info?.WeightsSource,
+            // An accuracy belongs to the published weights: never shown for others, whatever the metadata says.
+            info?.Weights == WeightsKind.Pretrained ? info.AccuracyTop1 : null,
+            info?.Weights == WeightsKind.Pretrained ? info.AccuracyTop5 : null,
             model?.Device,
             entry.LatencyMs is { } ms ? Math.Round(ms, 2) : null,
             model is null ? null : ThreadsDescription.Of(model.Threads));
