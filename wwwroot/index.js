@@ -2,6 +2,7 @@
 // component in components/; this file only wires them together and keeps the models list fresh.
 import './components/image-picker/image-picker.js';
 import './components/model-picker/model-picker.js';
+import './components/model-chart/model-chart.js';
 import './components/method-picker/method-picker.js';
 import './components/cam-controls/cam-controls.js';
 import './components/cam-grid/cam-grid.js';
@@ -11,6 +12,7 @@ import { downloadCanvas } from './lib/pictures.js';
 
 const picker = document.querySelector('image-picker');
 const models = document.querySelector('model-picker');
+const chart = document.querySelector('model-chart');
 const methods = document.querySelector('method-picker');
 const controls = document.querySelector('cam-controls');
 const grid = document.querySelector('cam-grid');
@@ -55,6 +57,7 @@ async function refreshModels() {
   try {
     const list = await api.listModels();
     models.models = list;
+    chart.models = list;
     if (list.some((model) => model.status === 'loading')) setTimeout(refreshModels, 2000);
   } catch (error) {
     models.showError(error);

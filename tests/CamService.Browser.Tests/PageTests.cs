@@ -73,6 +73,38 @@ public sealed class PageTests(PageFixture fixture)
         session.AssertNoErrors();
     }
 
+    /// <summary>
+    /// The seed's chart: a point per ready model, the pretrained one at its published top-1, the others (no published
+    /// accuracy) on the band labelled for them, areas by parameters; the cost axis switches to measured latency.
+    /// </summary>
+    [Fact]
+    public async Task Chart_PlotsPublishedAccuracyAgainstCost_UntrainedOnTheirBand()
+    {
+        await using var session = await fixture.OpenAsync();
+        var page = session.Page;
+        var points = page.Locator("model-chart g.point");
+        await Assertions.Expect(points).ToHaveCountAsync(Models.Length);
+
+        Assert.Equal(Models, await points.EvaluateAllAsync<string[]>("ps => ps.map(p => p.dataset.modelId)"));
+        Assert.Equal([PageServer.UntrainedModel, "colour32"], (await page.Locator("model-chart g.point.is-untrained").EvaluateAllAsync<string[]>(
+            "ps => ps.map(p => p.dataset.modelId)")).Order(StringComparer.Ordinal).Reverse());
+        var trained = page.Locator("model-chart g.point[data-model-id='colour64']");
+        Assert.Contains($"top-1 {PageServer.PublishedTop1:F1}%", await trained.Locator("title").TextContentAsync());
+        Assert.Contains("no published accuracy", await page.Locator($"model-chart g.point[data-model-id='{PageServer.UntrainedModel}'] title").TextContentAsync());
+        // colour64 has the most parameters, so the largest point; the band sits below every plotted accuracy.
+        var radii = await points.Locator("circle").EvaluateAllAsync<double[]>("cs => cs.map(c => +c.getAttribute('r'))");
+        Assert.Equal(radii.Max(), radii[Array.IndexOf(Models, "colour64")]);
+        var heights = await points.Locator("circle").EvaluateAllAsync<double[]>("cs => cs.map(c => +c.getAttribute('cy'))");
+        Assert.True(heights[Array.IndexOf(Models, PageServer.UntrainedModel)] > heights[Array.IndexOf(Models, "colour64")]);
+        Assert.Equal("ImageNet top-1: 77.7%", "ImageNet top-1: " + await page.Locator("model-picker li[data-model-id='colour64'] .model-fact", new() { HasText = "ImageNet top-1" }).Locator("dd").TextContentAsync());
+
+        await page.Locator("#chart-axis").SelectOptionAsync("latencyMs");
+        Assert.Contains("latency", await page.Locator("model-chart svg").GetAttributeAsync("aria-label"));
+        Assert.Contains(" ms", await trained.Locator("title").TextContentAsync());
+        await session.ScreenshotAsync("chart");
+        session.AssertNoErrors();
+    }
+
     [Fact]
     public async Task Header_LinesModelsUpBySizeAndSpeed_AndMarksTheUntrainedOne()
     {
@@ -127,7 +159,10 @@ public sealed class PageTests(PageFixture fixture)
             var card = page.Locator($".model-card[data-model-id='{model}']");
             Assert.True(await card.Locator("input[type=checkbox]").IsCheckedAsync());
             Assert.Equal(model == PageServer.UntrainedModel, await card.Locator(".badge-untrained").IsVisibleAsync());
-            Assert.Equal(["Parameters", "GMACs", "Latency", "Input"], await card.Locator("dt").AllTextContentsAsync());
+            string[] facts = ["Parameters", "GMACs", "Latency", "Input", "Maps"];
+            Assert.Equal(model == "colour64" ? [.. facts, "ImageNet top-1"] : facts, await card.Locator("dt").AllTextContentsAsync());
+            Assert.Equal(model == "colour32" ? "8×8" : model == "colour48" ? "12×12" : "16×16",
+                await card.Locator(".model-fact", new() { HasText = "Maps" }).Locator("dd").TextContentAsync());
         }
         Assert.Equal("3 of 4 ready.", await page.Locator(".models-status").TextContentAsync());
         session.AssertNoErrors();

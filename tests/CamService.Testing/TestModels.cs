@@ -79,6 +79,14 @@ public static class TestModels
         return path;
     }
 
+    /// <summary>Gives a model file the metadata of published weights: their name and ImageNet accuracy, with the weights it has.</summary>
+    public static void SetPublishedAccuracy(string path, WeightsKind weights, double top1, double top5)
+    {
+        var model = OnnxModelFile.Load(path);
+        (CamModelInfo.Read(model) with { Weights = weights, AccuracyTop1 = top1, AccuracyTop5 = top5, WeightsName = "Test_Weights.IMAGENET1K_V1" }).WriteTo(model);
+        OnnxModelFile.Save(model, path);
+    }
+
     /// <summary>
     /// A classifier that takes its time: a stem and <paramref name="layers"/> 3×3 convolutions of
     /// 32 channels at the full <paramref name="size"/>, then the colour head. The work is spread over

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CamService.Models;
 using CamService.Onnx.CamReady;
-using CamService.Onnx.Model;
 using CamService.Testing;
 
 namespace CamService.Tests;
@@ -115,12 +114,8 @@ public sealed class ModelsApiTests(CamServiceFactory factory) : IClassFixture<Ca
     [Fact]
     public async Task Models_ShowPublishedAccuracy_OnlyForPretrainedWeights()
     {
-        static void Write(string directory, string id, WeightsKind weights)
-        {
-            var model = new CamReadyBuilder().Prepare(TestModels.ColourClassifier(32, weights: weights)).Model;
-            (CamModelInfo.Read(model) with { AccuracyTop1 = 81.072, AccuracyTop5 = 95.318, WeightsName = "ViT_B_16_Weights.IMAGENET1K_V1" }).WriteTo(model);
-            OnnxModelFile.Save(model, Path.Combine(directory, $"{id}.onnx"));
-        }
+        static void Write(string directory, string id, WeightsKind weights) =>
+            TestModels.SetPublishedAccuracy(TestModels.WriteCamReady(directory, id, 32), weights, 81.072, 95.318);
         using var service = new ConfiguredFactory([], directory =>
         {
             Write(directory, "published", WeightsKind.Pretrained);

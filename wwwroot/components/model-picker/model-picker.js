@@ -102,7 +102,9 @@ export class ModelPicker extends HTMLElement {
             fact('Parameters', format.parameters(model.parameters)),
             fact('GMACs', format.gigaMacs(model.gigaMacs)),
             fact('Latency', format.milliseconds(model.latencyMs)),
-            fact('Input', model.inputSize ? `${model.inputSize.width}×${model.inputSize.height}` : '–'))
+            fact('Input', model.inputSize ? `${model.inputSize.width}×${model.inputSize.height}` : '–'),
+            fact('Maps', grid(model)),
+            model.accuracyTop1 != null ? fact('ImageNet top-1', format.percentage(model.accuracyTop1)) : null)
           : h('p', { class: model.status === 'failed' ? 'model-error' : 'hint' },
             model.status === 'failed' ? `Failed to load: ${model.error ?? 'no reason given'}` : 'Loading and warming up…')));
   }
@@ -110,6 +112,13 @@ export class ModelPicker extends HTMLElement {
   #changed() {
     this.dispatchEvent(new CustomEvent('models-change', { bubbles: true }));
   }
+}
+
+/** The grid the maps have, and what it is: 7×7, "14×14 patches" of a token sequence, "7×7 tokens" of a channels-last grid. */
+function grid(model) {
+  if (!model.grid) return '–';
+  const cells = `${model.grid.width}×${model.grid.height}`;
+  return model.targetLayout === 'TOKENS' ? `${cells} patches` : model.targetLayout === 'NHWC' ? `${cells} tokens` : cells;
 }
 
 function fact(term, value) {
