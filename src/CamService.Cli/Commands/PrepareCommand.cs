@@ -8,7 +8,7 @@ namespace CamService.Cli.Commands;
 public static class PrepareCommand
 {
     public const string Usage =
-        "prepare <plain.onnx> <out.onnx> [--target-layer NAME] [--target-layout NCHW|NHWC] [--output NAME]\n" +
+        "prepare <plain.onnx> <out.onnx> [--target-layer NAME] [--target-layout NCHW|NHWC|TOKENS] [--grid HxW] [--output NAME]\n" +
         "        [--labels FILE] [--mean a,b,c --std a,b,c] [--weights pretrained|random|custom]";
 
     public static int Run(Arguments args, TextWriter output)
@@ -20,8 +20,9 @@ public static class PrepareCommand
         {
             TargetLayer = args.Option("target-layer"),
             TargetLayout = args.Option("target-layout") is { } layout
-                ? MetadataNames.TryParse<TensorLayout>(layout, out var parsed) ? parsed : throw new UsageException("--target-layout is NCHW or NHWC.")
+                ? MetadataNames.TryParse<TensorLayout>(layout, out var parsed) ? parsed : throw new UsageException("--target-layout is NCHW, NHWC or TOKENS.")
                 : null,
+            Grid = args.Option("grid") is { } grid ? ParseGrid(grid) : null,
             Output = args.Option("output"),
             Labels = labelsFile is null ? null : CamModelInfo.ReadLabelsFile(labelsFile),
             Mean = args.Option("mean") is { } mean ? CamModelInfo.ParseFloats(mean, "--mean") : null,
@@ -38,10 +39,20 @@ public static class PrepareCommand
 
         output.WriteLine($"CAM-ready model written to {destination} in {clock.Elapsed.TotalSeconds:F2} s");
         output.WriteLine($"  target layer  {result.Target.Tensor} ({result.Target.Reason})");
-        output.WriteLine($"  activations   [N, {string.Join(", ", result.Info.ActivationShape!)}]");
+        output.WriteLine($"  activations   [N, {string.Join(", ", result.Info.ActivationShape!)}]" +
+            (result.Info.ExtraTokens is { } extra ? $" (a {result.Info.ActivationShape![1]}×{result.Info.ActivationShape[2]} grid of tokens after {extra} extra)" : ""));
         output.WriteLine($"  classes       {result.Info.NumClasses}");
         output.WriteLine($"  gradient path {string.Join(" -> ", result.Path.Select(n => n.OpType))}");
         output.WriteLine($"  weights       {result.Info.Weights.ToString().ToLowerInvariant()}");
         return 0;
+    }
+
+    /// <summary>"14x14" (rows by columns) as a token sequence's grid.</summary>
+    static (int Height, int Width) ParseGrid(string text)
+    {
+        var parts = text.ToLowerInvariant().Split('x');
+        return parts.Length == 2 && int.TryParse(parts[0], out var height) && int.TryParse(parts[1], out var width) && height > 0 && width > 0
+            ? (height, width)
+            : throw new UsageException($"--grid is HxW, rows by columns (14x14), not '{text}'.");
     }
 }

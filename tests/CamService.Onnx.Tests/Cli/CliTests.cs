@@ -3,6 +3,7 @@ using CamService.Onnx.Model;
 using CamService.Onnx.Tests.CamReady;
 using CamService.Onnx.Tests.Support;
 using CamService.Onnx.Tests.Verification;
+using CamService.Testing;
 
 namespace CamService.Onnx.Tests.Cli;
 
@@ -65,8 +66,31 @@ public sealed class CliTests
         var (code, output) = Repository.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"), "--target-layout", "nchw");
 
         Assert.True(wrongCode == 2, wrongOutput);
-        Assert.Contains("--target-layout is NCHW or NHWC.", wrongOutput);
+        Assert.Contains("--target-layout is NCHW, NHWC or TOKENS.", wrongOutput);
         Assert.True(code == 0, output);
+    }
+
+    /// <summary>A token sequence's grid is inferred (ViT: 16 patches after the class token), or named, and a grid it cannot fill is refused.</summary>
+    [Fact]
+    public void Prepare_TokenSequence_GridInferredOrNamed()
+    {
+        using var directory = new TemporaryDirectory();
+        var plain = TinyTransformers.PlainPath("vit");
+
+        var (inferredCode, inferred) = Repository.Cli("prepare", plain, directory.File("inferred.onnx"));
+        var (namedCode, named) = Repository.Cli("prepare", plain, directory.File("named.onnx"), "--grid", "2x8");
+        var (tooBigCode, tooBig) = Repository.Cli("prepare", plain, directory.File("big.onnx"), "--grid", "5x5");
+        var (wrongCode, wrong) = Repository.Cli("prepare", plain, directory.File("wrong.onnx"), "--grid", "four");
+
+        Assert.True(inferredCode == 0, inferred);
+        Assert.Contains("activations   [N, 32, 4, 4] (a 4×4 grid of tokens after 1 extra)", inferred);
+        Assert.Contains("(token sequence of", inferred);
+        Assert.True(namedCode == 0, named);
+        Assert.Contains("activations   [N, 32, 2, 8] (a 2×8 grid of tokens after 1 extra)", named);
+        Assert.True(tooBigCode == 1, tooBig);
+        Assert.Contains("17 tokens do not fill a 5×5 grid", tooBig);
+        Assert.True(wrongCode == 2, wrong);
+        Assert.Contains("--grid is HxW", wrong);
     }
 
     [Fact]
