@@ -22,6 +22,7 @@ public static class VerifyCommand
         args.RejectUnknown(1);
 
         var report = GradientVerifier.Verify(OnnxModelFile.Load(path), options);
+        output.WriteLine($"The head evaluated in {(report.InDoubles ? "double precision" : "float32 (a kernel lacks doubles)")}.");
         output.WriteLine($"{"image",5} {"class",6} {"dir",3} {"analytic",14} {"finite diff.",14} {"rel. error",10}");
         foreach (var check in report.Checks)
         {

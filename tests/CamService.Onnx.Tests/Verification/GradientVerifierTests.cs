@@ -39,6 +39,27 @@ public sealed class GradientVerifierTests
         Assert.True(passes.Count == 0, $"Wrong gradients passed verification with seeds {string.Join(", ", passes)}");
     }
 
+    /// <summary>
+    /// AlexNet's and VGG's head: two wide ReLU layers. Along a random direction some unit's kink lies closer than any step
+    /// float32 resolves, so the head is evaluated in doubles with tiny steps: correct gradients pass, and wrong ones still fail.
+    /// </summary>
+    [Fact]
+    public void Verify_WideReluHead_InDoubles_PassesCorrectAndFailsWrongGradients()
+    {
+        var g = new TestGraph();
+        var x = new FeatureMap(g.Input("x", [2, 8, 6, 6]), 8, 6, 6);
+        var hidden = g.Node("Relu", [g.Node("Gemm", [g.Node("Flatten", [x]), g.Random([1024, 8 * 36]), g.Random([1024])], Int("transB", 1))]);
+        hidden = g.Node("Relu", [g.Node("Gemm", [hidden, g.Random([1024, 1024], -0.1f, 0.1f), g.Random([1024])], Int("transB", 1))]);
+        var scores = g.Node("Gemm", [hidden, g.Random([GradientCases.Classes, 1024], -0.1f, 0.1f), g.Random([GradientCases.Classes])], Int("transB", 1));
+        var model = new CamReadyBuilder().Prepare(g.Output(scores).Build(), new PrepareOptions { TargetLayer = x }).Model;
+
+        var reports = Enumerable.Range(0, 5).Select(seed => GradientVerifier.Verify(model, new VerifyOptions { Seed = seed, ImageSize = 6 })).ToList();
+        var wrong = Enumerable.Range(0, 5).Select(seed => GradientVerifier.Verify(ScaleGradients(model, 1.1f), new VerifyOptions { Seed = seed, ImageSize = 6 })).ToList();
+
+        Assert.All(reports, report => Assert.True(report.InDoubles && report.Passed, $"worst relative error {report.WorstRelativeError:E2}"));
+        Assert.All(wrong, report => Assert.False(report.Passed));
+    }
+
     /// <summary>Makes the <c>gradients</c> output <paramref name="factor"/> times the true gradients.</summary>
     internal static ModelProto ScaleGradients(ModelProto camReady, float factor)
     {
