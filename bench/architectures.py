@@ -85,7 +85,7 @@ def metadata(path: Path) -> dict[str, str]:
 
 def short_layer(tensor: str) -> str:
     """The module scope of a tensor, without torch's node suffix: /encoder/layers/encoder_layer_11/ln_1."""
-    return re.sub(r"/[^/]*_output_\d+$", "", tensor)
+    return re.sub(r"/[^/]*_output_\d+$", "", tensor) or tensor
 
 
 def sweep_one(arch: str, out: Path, timing: bool, runs: int) -> Row:

@@ -122,7 +122,11 @@ public static class GradientVerifier
             {
                 direction[i] = (float)Gaussian(random);
             }
-            var estimates = Steps(options.Step, rms, evaluator.IsDouble).Select(step =>
+            var analytics = Enumerable.Range(0, batch * 2)
+                .Select(slot => Dot(gradients.AsSpan(slot * perImage, perImage), direction.AsSpan(slot / 2 * perImage, perImage)))
+                .ToArray();
+            var steps = Steps(options.Step, rms, evaluator.IsDouble).Append(RoundingSafeStep(logits, analytics, evaluator.IsDouble));
+            var estimates = steps.Select(step =>
             {
                 var plus = evaluator.Scores(activations, direction, step, activationShape);
                 var minus = evaluator.Scores(activations, direction, -step, activationShape);
@@ -134,7 +138,7 @@ public static class GradientVerifier
                 for (var t = 0; t < 2; t++)
                 {
                     var c = chosen[2 * n + t];
-                    var analytic = Dot(gradients.AsSpan((2 * n + t) * perImage, perImage), direction.AsSpan(n * perImage, perImage));
+                    var analytic = analytics[2 * n + t];
                     var numeric = estimates
                         .Select(e => (e.Plus[n * classes + c] - e.Minus[n * classes + c]) / (2 * e.Step))
                         .MinBy(estimate => Math.Abs(estimate - analytic));
@@ -164,6 +168,18 @@ public static class GradientVerifier
     {
         var scale = relative * Math.Max(rms, 1e-6);
         return doubles ? [scale / 10000, scale / 100] : [scale, 10 * scale];
+    }
+
+    /// <summary>
+    /// A step whose score change stands 10⁴ times above the scores' rounding (2⁻²³ of the largest score in float32, 2⁻⁵² in
+    /// doubles) for the median directional derivative. Random weights can shrink a deep net's activations to 1e-12 (GoogLeNet's):
+    /// steps taken relative to them then move the scores by less than their rounding, and every difference comes out 0.
+    /// </summary>
+    static double RoundingSafeStep(float[] logits, double[] analytics, bool doubles)
+    {
+        var rounding = (doubles ? Math.Pow(2, -52) : Math.Pow(2, -23)) * logits.Max(v => Math.Abs((double)v));
+        var derivative = analytics.Select(Math.Abs).Order().ElementAt(analytics.Length / 2);
+        return derivative > 0 ? 1e4 * rounding / derivative : 1;
     }
 
     static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

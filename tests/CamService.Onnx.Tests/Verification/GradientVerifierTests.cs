@@ -60,6 +60,28 @@ public sealed class GradientVerifierTests
         Assert.All(wrong, report => Assert.False(report.Passed));
     }
 
+    /// <summary>
+    /// Random weights can shrink a deep net's activations to 1e-12 (GoogLeNet's): steps relative to them would move the scores
+    /// by less than their float32 rounding. A step sized by the scores' rounding still resolves them, and wrong gradients fail.
+    /// </summary>
+    [Fact]
+    public void Verify_TinyActivations_StepIsSizedByTheScoresRounding()
+    {
+        var g = new TestGraph();
+        var image = g.Input("image", [2, 3, 6, 6]);
+        var tiny = g.Node("Mul", [g.Node("Conv", [image, g.Random([8, 3, 3, 3])], Ints("pads", [1, 1, 1, 1])), g.Scalar(1e-12f)]);
+        var scores = g.Node("Gemm", [g.Node("Flatten", [g.Node("GlobalAveragePool", [tiny])]), g.Random([GradientCases.Classes, 8], -1e9f, 1e9f),
+            g.Random([GradientCases.Classes])], Int("transB", 1));
+        var model = new CamReadyBuilder().Prepare(g.Output(scores).Build(), new PrepareOptions { TargetLayer = tiny }).Model;
+
+        var report = GradientVerifier.Verify(model, new VerifyOptions { ImageSize = 6 });
+        var wrong = GradientVerifier.Verify(ScaleGradients(model, 1.1f), new VerifyOptions { ImageSize = 6 });
+
+        Assert.True(report.Passed, $"worst relative error {report.WorstRelativeError:E2}");
+        Assert.All(report.Checks, check => Assert.NotEqual(0, check.Numeric));
+        Assert.False(wrong.Passed);
+    }
+
     /// <summary>Makes the <c>gradients</c> output <paramref name="factor"/> times the true gradients.</summary>
     internal static ModelProto ScaleGradients(ModelProto camReady, float factor)
     {
