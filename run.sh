@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts CamService on http://localhost:8080 with the default models (efficientnet_b0, densenet121,
-# resnet50). On a fresh Debian/Ubuntu machine it installs what is missing, exports the models with
+# Starts CamService on http://localhost:8080 with the default models: efficientnet_b0, densenet121 and
+# resnet50, the original comparison, and swin_t, the transformer of resnet50's cost. On a fresh Debian/Ubuntu machine it installs what is missing, exports the models with
 # their pretrained ImageNet weights if they are absent (random weights, labelled untrained, when
 # they cannot be downloaded), builds, and serves.
 #   CAMSERVICE_URLS=http://0.0.0.0:8080 ./run.sh      # listen elsewhere
@@ -18,7 +18,7 @@ dotnet build src/CamService.Cli/CamService.Cli.csproj -c Release --nologo -v qui
 
 models=onnx/models
 missing=()
-for arch in efficientnet_b0 densenet121 resnet50; do
+for arch in efficientnet_b0 densenet121 resnet50 swin_t; do
   [ -f "$models/$arch.onnx" ] || missing+=("$arch")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks the container's answer to POST /cam for a photo and its models, against GET /models.
 
-  check-answer.py ANSWER.json MODELS.json PHOTO.png efficientnet_b0,densenet121,resnet50
+  check-answer.py ANSWER.json MODELS.json PHOTO.png efficientnet_b0,densenet121,resnet50,swin_t
 
 One result per model in the order asked; ranked predictions; a finite map; heatmap and overlay PNGs at
 the photo's size; `untrained` as GET /models says. A pretrained model must see the cat in

@@ -8,7 +8,7 @@
 #    made of and passed as build arguments; the Dockerfile itself is what a user builds.
 # 3. Builds the CPU image and the CUDA target's .NET stage; runs the CPU image with a read-only
 #    root file system on a loopback port of the host network, waits until Docker reports it
-#    healthy, explains a real photo with the three default models, checks the service runs as a
+#    healthy, explains a real photo with the four default models (a transformer among them), checks the service runs as a
 #    non-root user in an image without the SDK or PyTorch, and stops it with SIGTERM, expecting
 #    exit status 0.
 # Exit status: 0 passed, 77 skipped (no Docker engine can run here; the reason is printed), else failed.
@@ -192,8 +192,8 @@ done
 [ "$health" = healthy ] || fail "the container is $health after $(seconds_since "$run_started") s: $(tail -n 20 "$logs/service.log")"
 echo "Healthy after $(seconds_since "$run_started") s"
 
-models=efficientnet_b0,densenet121,resnet50
-# Healthy means one model is ready; the explanation needs all three.
+models=efficientnet_b0,densenet121,resnet50,swin_t
+# Healthy means one model is ready; the explanation needs all four.
 for _ in $(seq 120); do
   curl -fsS "$base/models" -o "$logs/models.json" &&
     python3 -c 'import json, sys; sys.exit(any(m["status"] == "loading" for m in json.load(open(sys.argv[1]))))' "$logs/models.json" && break
