@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cores=${1:-2}
-models=$(bench/export-models.sh)
+# The models a deployment serves: run.sh's and the container's default four.
+models=$(bench/export-models.sh .cache/pod-sizing-models efficientnet_b0 densenet121 resnet50 swin_t)
 samples=$(scripts/fetch-sample-images.sh .cache/samples)
 photos=.cache/pod-sizing
 mkdir -p "$photos"
