@@ -11,7 +11,7 @@ using CamService.Testing;
 namespace CamService.Onnx.Tests;
 
 /// <summary>
-/// Plain exports of ViT, Swin, ConvNeXt and MaxViT (torchvision's classes, small: <see cref="TinyTransformers"/>), made
+/// Plain exports of ViT, Swin, Swin V2, ConvNeXt and MaxViT (torchvision's classes, small: <see cref="TinyTransformers"/>), made
 /// CAM-ready with no options: the target layer each family is explained at, its grid, gradients against finite
 /// differences and torch autograd at that layer, and every registered method on them.
 /// </summary>
@@ -24,6 +24,8 @@ public sealed class TransformerTests
         { "vit", TensorLayout.Tokens, 4, 1, "encoder_layer_1/ln_1" },
         // The last block's norm before its (shifted) window attention, channels last.
         { "swin", TensorLayout.Nhwc, 8, 0, "features.3.1/norm1" },
+        // Post-norm blocks: the residual sum entering the last block's attention.
+        { "swinv2", TensorLayout.Nhwc, 8, 0, "features.3.0/Add_1" },
         // The feature map the global pooling takes, as for CNNs.
         { "convnext", TensorLayout.Nchw, 8, 0, "features.3.1/Add" },
         { "maxvit", TensorLayout.Nchw, 8, 0, "departition_op" },

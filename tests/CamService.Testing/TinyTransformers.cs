@@ -1,13 +1,13 @@
 namespace CamService.Testing;
 
 /// <summary>
-/// vit_b_16's, swin_t's, convnext_tiny's and maxvit_t's architectures at a fraction of their size (64-pixel images,
+/// vit_b_16's, swin_t's, swin_v2_t's, convnext_tiny's and maxvit_t's architectures at a fraction of their size (64-pixel images,
 /// seeded random weights), exported by tests/python/tiny_transformers.py as anyone's script would: opset 17, a
 /// dynamic batch, no metadata. Exported once per test process into a temporary folder removed when it exits.
 /// </summary>
 public static class TinyTransformers
 {
-    public static readonly string[] Names = ["vit", "swin", "convnext", "maxvit"];
+    public static readonly string[] Names = ["vit", "swin", "swinv2", "convnext", "maxvit"];
 
     public const int Size = 64;
 

@@ -6,7 +6,7 @@ using CamService.Testing;
 namespace CamService.Tests;
 
 /// <summary>
-/// Plain ViT, Swin, ConvNeXt and MaxViT exports (opset 17, dynamic batch, no metadata: <see cref="TinyTransformers"/>)
+/// Plain ViT, Swin, Swin V2, ConvNeXt and MaxViT exports (opset 17, dynamic batch, no metadata: <see cref="TinyTransformers"/>)
 /// dropped into the models folder: prepared at start-up, described by GET /models with their layer and grid, and
 /// served by POST /cam with every method, beside the CNNs, with their agreement.
 /// </summary>
@@ -26,6 +26,7 @@ public sealed class TransformerApiTests(TransformerApiTests.Service service) : I
         Assert.Contains("ln_1", models["vit"].TargetLayer);
         Assert.Equal(("NHWC", new Size(8, 8), (int?)null), (models["swin"].TargetLayout, models["swin"].Grid, models["swin"].ExtraTokens));
         Assert.Contains("norm1", models["swin"].TargetLayer);
+        Assert.Equal(("NHWC", new Size(8, 8)), (models["swinv2"].TargetLayout, models["swinv2"].Grid));
         Assert.Equal(("NCHW", new Size(8, 8)), (models["convnext"].TargetLayout, models["convnext"].Grid));
         Assert.Equal(("NCHW", new Size(8, 8)), (models["maxvit"].TargetLayout, models["maxvit"].Grid));
         Assert.Equal(("NCHW", new Size(8, 8)), (models["colour32"].TargetLayout, models["colour32"].Grid));

@@ -171,22 +171,35 @@ public static class TargetLayerLocator
         {
             return null;
         }
-        var shapes = probe(norms.Select(n => n.Output[0]));
+        var streams = norms.Select(n => ResidualAfter(graph, n)).ToList();
+        var shapes = probe(streams.Select(s => s.Tensor));
         var (height, width) = (image.Height!.Value, image.Width!.Value);
-        foreach (var norm in norms)
+        foreach (var (tensor, what) in streams)
         {
-            var (tensor, shape) = (norm.Output[0], shapes[norm.Output[0]]);
-            var name = norm.Name.Length > 0 ? norm.Name : tensor;
+            var shape = shapes[tensor];
             if (shape.Length == 3 && TargetFolding.InferGrid(shape[1], height, width) is not null)
             {
-                return new TargetLayer(tensor, TensorLayout.Tokens, $"token sequence of '{name}', the last normalisation before an attention");
+                return new TargetLayer(tensor, TensorLayout.Tokens, $"token sequence of {what}");
             }
             if (shape.Length == 4 && shape[1] >= 2 && shape[2] >= 2 && shape[1] * width == shape[2] * height)
             {
-                return new TargetLayer(tensor, TensorLayout.Nhwc, $"token grid of '{name}', the last normalisation before an attention");
+                return new TargetLayer(tensor, TensorLayout.Nhwc, $"token grid of {what}");
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// What enters the attention after a normalisation: its output in a pre-norm block (ViT, Swin), or in a post-norm one
+    /// (Swin V2, whose blocks end in norm then residual sum) the residual sum it alone feeds, the stream the next block's
+    /// attention reads.
+    /// </summary>
+    static (string Tensor, string What) ResidualAfter(GraphIndex graph, NodeProto norm)
+    {
+        var name = norm.Name.Length > 0 ? norm.Name : norm.Output[0];
+        return graph.Consumers(norm.Output[0]) is [({ OpType: "Add" } sum, _)]
+            ? (sum.Output[0], $"the residual sum after '{name}', in front of the last attention (a post-norm block)")
+            : (norm.Output[0], $"'{name}', the last normalisation before an attention");
     }
 
     /// <summary>Every tensor the scores depend on through node inputs (initializers aside).</summary>

@@ -37,7 +37,7 @@ public sealed class GradientRules
         new SqueezeRule(), new UnsqueezeRule(), new TransposeRule(), new ExpandRule(), new CastRule(),
         // Pooling.
         new GlobalAveragePoolRule(), new GlobalMaxPoolRule(), new AveragePoolRule(), new ReduceMeanRule(), new MaxPoolRule(),
-        new ReduceSumRule(),
+        new ReduceL2Rule(), new ReduceSumRule(),
         // Linear maps.
         new GemmRule(), new MatMulRule(), new ConvRule(), new BatchNormalizationRule(),
         // Normalization over features.

@@ -209,6 +209,14 @@ public static class GradientCases
         new("ReduceMean", "over channels, keepdims 1", (g, x) => FlatHead(g, g.Node("ReduceMean", [x], Ints("axes", [1])), x.H * x.W)),
         new("ReduceMean", "opset 18, empty axes input with noop_with_empty_axes (the identity)",
             (g, x) => FlatHead(g, g.Node("ReduceMean", [x, g.Ints()], Int("noop_with_empty_axes", 1)), x.K * x.H * x.W)) { Opset = 18 },
+        new("ReduceL2", "F.normalize over tokens' channels, as Swin V2's cosine attention: keepdims 1, clamped, divided", (g, x) =>
+        {
+            var tokens = Tokens(g, x);
+            var norm = g.Node("Clip", [g.Node("ReduceL2", [tokens], Ints("axes", [-1]), Int("keepdims", 1)), g.Scalar(1e-12f)]);
+            return FlatHead(g, g.Node("Div", [tokens, norm]), x.H * x.W * x.K);
+        }),
+        new("ReduceL2", "opset 18, axes input, keepdims 0, over H and W", (g, x) =>
+            Classifier(g, g.Node("ReduceL2", [x, g.Ints(2, 3)], Int("keepdims", 0)), x.K)) { Opset = 18 },
         new("ReduceSum", "opset 11, axes attribute, keepdims 1",
             (g, x) => Classifier(g, g.Node("Flatten", [g.Node("ReduceSum", [x], Ints("axes", [2, 3]))]), x.K)) { Opset = 11 },
         new("ReduceSum", "opset 11, negative axes attribute, keepdims 0",
