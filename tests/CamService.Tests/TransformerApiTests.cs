@@ -65,4 +65,37 @@ public sealed class TransformerApiTests(TransformerApiTests.Service service) : I
         Assert.All(agreement.Spearman.SelectMany(row => row), value => Assert.InRange(value, -1, 1));
         Assert.Equal([1.0, 1.0, 1.0], Enumerable.Range(0, 3).Select(i => Math.Round(agreement.Spearman[i][i], 6)));
     }
+
+    /// <summary>Faithfulness of a token grid's maps and of a channels-last grid's, several targets each: finite scores and full curves.</summary>
+    [Fact]
+    public async Task Metrics_ScoreTransformerMaps_ForSeveralTargets()
+    {
+        var client = await service.ReadyClientAsync();
+
+        var answer = await client.CamAsync(TestImages.Png(TestImages.Noise(64, 64)), ("models", "vit,swin"), ("target", "3,281"),
+            ("metrics", "all"), ("metricSteps", "5"), ("outputs", "cam"));
+
+        Assert.Equal([("vit", 3), ("vit", 281), ("swin", 3), ("swin", 281)], answer.Results.Select(r => (r.Model, r.Target.Index)));
+        Assert.All(answer.Results, result =>
+        {
+            var metrics = result.Metrics!;
+            Assert.True(double.IsFinite(metrics.AverageDrop!.Value) && double.IsFinite(metrics.DeletionAuc!.Value) && double.IsFinite(metrics.InsertionAuc!.Value));
+            Assert.Equal(6, metrics.DeletionCurve!.Length);
+            Assert.Equal(6, metrics.InsertionCurve!.Length);
+        });
+    }
+
+    /// <summary>The animated comparison takes a transformer's frame beside a CNN's.</summary>
+    [Fact]
+    public async Task Animation_HasAFramePerModel_TransformersIncluded()
+    {
+        var client = await service.ReadyClientAsync();
+
+        using var response = await client.PostAsync("/cam/animation", Api.Form(TestImages.Png(TestImages.Noise(64, 48)),
+            fields: [("models", "vit,swinv2,convnext")]));
+
+        Assert.True(response.IsSuccessStatusCode, $"POST /cam/animation answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        using var gif = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(3, gif.Frames.Count);
+    }
 }

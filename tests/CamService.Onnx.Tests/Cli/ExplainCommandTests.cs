@@ -507,6 +507,39 @@ public sealed class ExplainCommandTests
         return most;
     }
 
+    /// <summary>Plain transformer exports (a ViT's token sequence, a Swin's token grid) beside a CNN, every method, with their agreement and GIF.</summary>
+    [Fact]
+    public void Transformers_PlainExports_ExplainedBesideACnn()
+    {
+        using var directory = new TemporaryDirectory();
+        var photos = Folder(directory, "photos");
+        WritePng(photos, "noise.png", TestImages.Noise(80, 64));
+        var output = directory.File("out");
+        var models = string.Join(",", TinyTransformers.PlainPath("vit"), TinyTransformers.PlainPath("swin"), TinyTransformers.PlainPath("convnext"));
+
+        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--method", "all", "--scorecam-channels", "4",
+            "--agreement", "--gif", "--out", output);
+
+        Assert.True(code == 0, log);
+        foreach (var model in new[] { "vit", "swin", "convnext" })
+        {
+            foreach (var method in CamMethods.Default.Names)
+            {
+                Assert.Equal((80, 64), Dimensions(Path.Combine(output, "overlays", "noise", $"{model}.{method}.top1.png")));
+            }
+        }
+        Assert.True(File.Exists(Path.Combine(output, "animations", "noise.gif")));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+        Assert.Empty(summary.RootElement.GetProperty("failures").EnumerateArray());
+        Assert.Equal(CamMethods.Default.Names.Count(), summary.RootElement.GetProperty("agreements").GetArrayLength());
+    }
+
+    static (int Width, int Height) Dimensions(string path)
+    {
+        var info = Image.Identify(path);
+        return (info.Width, info.Height);
+    }
+
     static string Folder(TemporaryDirectory directory, string name) => Directory.CreateDirectory(directory.File(name)).FullName;
 
     static void WritePng(string folder, string name, Image<Rgb24> image)
