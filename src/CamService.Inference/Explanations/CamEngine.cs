@@ -62,7 +62,8 @@ public static class CamEngine
         }
 
         var clock = Stopwatch.StartNew();
-        using var outputs = Run(model, images, imageCount, targetIndices, resolved.Length, settings.UnderLoad, cancellationToken);
+        var headInputs = methods.Any(m => m.Cost == CostClass.HeadOnly);
+        using var outputs = Run(model, images, imageCount, targetIndices, resolved.Length, settings.UnderLoad, headInputs, cancellationToken);
         var inferenceMs = clock.Elapsed.TotalMilliseconds;
 
         var imageLength = model.ImageLength;
@@ -106,14 +107,14 @@ public static class CamEngine
     /// away or a deadline — rather than finishing work nobody will read.
     /// </summary>
     static CamOutputs Run(CamReadyModel model, ReadOnlyMemory<float> images, int imageCount, long[] targets, int targetsPerImage, bool underLoad,
-        CancellationToken cancellationToken)
+        bool headInputs, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var runOptions = new RunOptions();
         using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
         try
         {
-            var outputs = model.Run(images, imageCount, targets, targetsPerImage, runOptions, underLoad);
+            var outputs = model.Run(images, imageCount, targets, targetsPerImage, runOptions, underLoad, headInputs);
             if (cancellationToken.IsCancellationRequested)
             {
                 // Cancelled as the run ended: nobody will read the rest.

@@ -24,6 +24,7 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
     readonly HeadSession? head;
     readonly HeadSession? underLoadHead;
     readonly string[] outputNames;
+    readonly string[] outputNamesWithHeadInputs;
 
     CamReadyModel(InferenceSession session, InferenceSession? underLoadSession, (HeadSession? Session, string? Unavailable) head, HeadSession? underLoadHead,
         ServingThreads threads, string device, CamModelInfo info, IReadOnlyList<string>? labels, int numClasses, int[] activationShape, long parameters,
@@ -34,8 +35,9 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
         this.head = head.Session;
         this.underLoadHead = underLoadHead;
         HeadUnavailable = head.Unavailable;
-        // What the head reads from the backbone comes from the same run, after the contract's three outputs.
-        outputNames = [CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients, .. head.Session?.SideInputs ?? []];
+        // What the head reads from the backbone comes from the same run, after the contract's three outputs, when asked for.
+        outputNames = [CamReadyContract.Logits, CamReadyContract.Activations, CamReadyContract.Gradients];
+        outputNamesWithHeadInputs = [.. outputNames, .. head.Session?.SideInputs ?? []];
         Threads = threads;
         Device = device;
         Info = info;
@@ -218,8 +220,11 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
     /// <paramref name="targetsPerImage"/> targets each (negative = top-1).
     /// </summary>
     /// <param name="underLoad">Run on the session for when runs queue up (its <see cref="ServingThreads.UnderLoad"/> threads), where there is one.</param>
-    public CamOutputs Run(ReadOnlyMemory<float> images, int batch, Memory<long> targets, int targetsPerImage, RunOptions? runOptions = null, bool underLoad = false)
+    /// <param name="headInputs">Also fetch what the head reads from the backbone, for methods that evaluate the head (<see cref="ForImage"/>).</param>
+    public CamOutputs Run(ReadOnlyMemory<float> images, int batch, Memory<long> targets, int targetsPerImage, RunOptions? runOptions = null, bool underLoad = false,
+        bool headInputs = false)
     {
+        var outputNames = headInputs ? outputNamesWithHeadInputs : this.outputNames;
         var session = underLoad ? underLoadSession ?? this.session : this.session;
         var p = Preprocessing;
         using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(images[..(batch * 3 * p.Height * p.Width)]), ImageShape(p, batch));
@@ -291,10 +296,10 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
     }
 
     /// <summary>
-    /// <paramref name="serving"/> with its head evaluated on image <paramref name="image"/>'s side inputs from <paramref name="outputs"/>,
-    /// where the head reads any; dispose it once the image's methods are done.
+    /// <paramref name="serving"/> with its head evaluated on image <paramref name="image"/>'s side inputs from <paramref name="outputs"/>
+    /// (a run with <c>headInputs</c>), where the head reads any; dispose it once the image's methods are done.
     /// </summary>
-    public ImageModel ForImage(ICamModel serving, CamOutputs outputs, int image) => new(serving, outputs.SideInputsOf(image));
+    public ImageModel ForImage(ICamModel serving, CamOutputs outputs, int image) => new(serving, () => outputs.SideInputsOf(image));
 
     /// <summary>The model with its forward passes on the session for when runs queue up.</summary>
     sealed class UnderLoadView(CamReadyModel model, InferenceSession session) : ICamModel, IHeadWithSideInputs
@@ -335,17 +340,19 @@ internal interface IHeadWithSideInputs
 
 /// <summary>
 /// One image's view of a model: head evaluations take that image's side inputs (the tensors a transformer head reads from the
-/// backbone), so methods call <see cref="ICamModel.EvaluateHead"/> as for any CNN. Owns the side inputs' copies.
+/// backbone), so methods call <see cref="ICamModel.EvaluateHead"/> as for any CNN. Copies them at the first head
+/// evaluation, not before (most methods never evaluate the head), and owns the copies.
 /// </summary>
 public sealed class ImageModel : ICamModel, IDisposable
 {
     readonly ICamModel model;
-    readonly OrtValue[] sideInputs;
+    readonly Func<OrtValue[]> copySideInputs;
+    OrtValue[]? sideInputs;
 
-    internal ImageModel(ICamModel model, OrtValue[] sideInputs)
+    internal ImageModel(ICamModel model, Func<OrtValue[]> copySideInputs)
     {
         this.model = model;
-        this.sideInputs = sideInputs;
+        this.copySideInputs = copySideInputs;
     }
 
     public int Classes => model.Classes;
@@ -360,7 +367,7 @@ public sealed class ImageModel : ICamModel, IDisposable
     {
         if (model is IHeadWithSideInputs head)
         {
-            head.EvaluateHead(activations, batch, logits, cancellationToken, sideInputs);
+            head.EvaluateHead(activations, batch, logits, cancellationToken, sideInputs ??= copySideInputs());
         }
         else
         {
@@ -373,7 +380,7 @@ public sealed class ImageModel : ICamModel, IDisposable
 
     public void Dispose()
     {
-        foreach (var value in sideInputs)
+        foreach (var value in sideInputs ?? [])
         {
             value.Dispose();
         }

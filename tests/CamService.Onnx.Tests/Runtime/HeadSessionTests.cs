@@ -88,7 +88,7 @@ public sealed class HeadSessionTests
         Assert.Null(model.HeadUnavailable);
         Assert.False(model.HeadIsLinear);
         var images = CamReadyBuilderTests.Image([2, 3, Height, Width], seed: 4);
-        using var outputs = model.Run(images, 2, new long[] { -1, -1 }, 1);
+        using var outputs = model.Run(images, 2, new long[] { -1, -1 }, 1, headInputs: true);
         for (var n = 0; n < 2; n++)
         {
             using var own = model.ForImage(model, outputs, n);
