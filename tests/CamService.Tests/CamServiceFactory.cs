@@ -38,11 +38,11 @@ public class CamServiceFactory : WebApplicationFactory<Program>
 
     public static readonly string[] ReadyModels = ["colour32", "colour48", "plain32"];
 
-    /// <summary>A client whose models have all finished loading.</summary>
+    /// <summary>A client whose models have all finished loading (a generous wait: CI runs heavy test classes beside this one).</summary>
     public async Task<HttpClient> ReadyClientAsync()
     {
         var client = CreateClient();
-        await Services.GetRequiredService<ModelRegistry>().Loaded.WaitAsync(TimeSpan.FromMinutes(2));
+        await Services.GetRequiredService<ModelRegistry>().Loaded.WaitAsync(TimeSpan.FromMinutes(5));
         return client;
     }
 

@@ -12,7 +12,12 @@ namespace CamService.Tests;
 /// </summary>
 public sealed class TransformerApiTests(TransformerApiTests.Service service) : IClassFixture<TransformerApiTests.Service>
 {
-    public sealed class Service() : CamServiceFactory(new() { ["Cam:MaxMapsPerRequest"] = "64", ["Cam:DefaultScoreCamChannels"] = "4" },
+    /// <summary>
+    /// Nine models to load, five of them prepared at start-up: one thread each (ThreadsTests cover the measuring), so the
+    /// service is ready in seconds even beside the heavy test classes.
+    /// </summary>
+    public sealed class Service() : CamServiceFactory(
+        new() { ["Cam:MaxMapsPerRequest"] = "64", ["Cam:DefaultScoreCamChannels"] = "4", ["Inference:Threads"] = "1" },
         directory => TinyTransformers.CopyTo(directory, TinyTransformers.Names));
 
     [Fact]
