@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Takes docs/page.png, the README's picture of the page: the service over EfficientNet-B0,
-# DenseNet-121 and ResNet-50 (random weights, exported offline, so each shows its "untrained"
-# badge) with two CC0 photos from Debian's python3-skimage (chelsea.png and coffee.png).
+# Takes docs/page.png, the README's picture of the page: the service over the default models,
+# EfficientNet-B0, DenseNet-121, ResNet-50 and Swin-T (random weights, exported offline, so each shows
+# its "untrained" badge) with two CC0 photos from Debian's python3-skimage (chelsea.png and coffee.png).
 #   scripts/screenshot-page.sh [OUT.png]     (default docs/page.png; kept under 400 KB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,10 +20,14 @@ for project in src/CamService src/CamService.Cli tools/CamService.PageScreenshot
   dotnet build "$project" -c Release -warnaserror --nologo -v quiet
 done
 
-if ! [ -s "$models/efficientnet_b0.onnx" ] || ! [ -s "$models/densenet121.onnx" ] || ! [ -s "$models/resnet50.onnx" ]; then
-  step "Exporting the three architectures with random weights"
+missing=()
+for arch in efficientnet_b0 densenet121 resnet50 swin_t; do
+  [ -s "$models/$arch.onnx" ] || missing+=("$arch")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "Exporting ${missing[*]} with random weights"
   CAMSERVICE_CLI="dotnet src/CamService.Cli/bin/Release/net10.0/camservice.dll" \
-    /usr/bin/python3 onnx/export.py efficientnet_b0 densenet121 resnet50 --weights random --seed 0 --out-dir "$models"
+    /usr/bin/python3 onnx/export.py "${missing[@]}" --weights random --seed 0 --out-dir "$models"
 fi
 scripts/fetch-sample-images.sh "$photos" >/dev/null
 

@@ -7,8 +7,8 @@ import { h } from '../../lib/dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 560;
-const HEIGHT = 320;
-const MARGIN = { left: 52, right: 16, top: 16, bottom: 76 };
+const HEIGHT = 344;
+const MARGIN = { left: 52, right: 16, top: 16, bottom: 100 };
 const BAND = 24; // the strip under the x axis's numbers for models without an accuracy
 
 export const AXES = {
@@ -93,16 +93,21 @@ export class ModelChart extends HTMLElement {
         s('line', { x1: plot.left, x2: plot.right, y1: y(value), y2: y(value) }),
         s('text', { x: plot.left - 6, y: y(value) + 4, 'text-anchor': 'end' }, `${value}%`))),
     ];
+    // Under the band, neighbours' names alternate between two rows so that close costs stay readable.
+    const banded = drawn.filter((model) => model.accuracyTop1 == null).sort((a, b) => axis.value(a) - axis.value(b));
     const points = drawn.map((model) => {
       const cx = x(axis.value(model));
       const known = model.accuracyTop1 != null;
       const cy = known ? y(model.accuracyTop1) : bandY;
+      const label = known
+        ? { x: cx + radius(model) + 4, y: cy + 4 }
+        : { x: cx, y: bandY + BAND / 2 + 12 + 13 * (banded.indexOf(model) % 2), 'text-anchor': 'middle' };
       const summary = `${model.id}: ${known ? `top-1 ${model.accuracyTop1.toFixed(1)}%` : 'no published accuracy (untrained)'}, ` +
         `${axis.text(axis.value(model))}, ${format.parameters(model.parameters)} parameters`;
       return s('g', { class: `point${known ? '' : ' is-untrained'}`, 'data-model-id': model.id },
         s('title', {}, summary),
         s('circle', { cx, cy, r: radius(model) }),
-        s('text', { x: cx + radius(model) + 4, y: cy + 4 }, model.id));
+        s('text', label, model.id));
     });
     const svg = s('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': `Accuracy against ${axis.label}: ${drawn.map((m) => m.id).join(', ')}` },
       s('g', { class: 'grid' }, grid),
