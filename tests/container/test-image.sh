@@ -53,6 +53,13 @@ dockerd_pid=
 container=
 stop_engine() {
   [ -n "$container" ] && "${docker[@]}" rm -f "$container" >/dev/null 2>&1
+  # What each run builds goes again (the images are some 5.5 GB, and CI runs share a disk); the
+  # stand-in bases and a bounded build cache stay, so the next run builds from its restore layers.
+  if "${docker[@]}" info >/dev/null 2>&1; then
+    "${docker[@]}" image rm -f "$image" "$image-service-cuda" >/dev/null 2>&1 || true
+    "${docker[@]}" image prune -f >/dev/null 2>&1 || true
+    "${docker[@]}" builder prune -f --keep-storage 3GB >/dev/null 2>&1 || true
+  fi
   if [ -n "$dockerd_pid" ]; then
     as_root kill -TERM "$dockerd_pid" 2>/dev/null || true
     for _ in $(seq 60); do as_root kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.5; done
@@ -170,7 +177,7 @@ echo "Built in $build_seconds s; the image is $size_mb MB"
 step "Building the CUDA target's .NET stage (service-cuda)"
 cuda_started=$(date +%s)
 "${docker[@]}" build --network host --progress plain -f docker/Dockerfile "${build_args[@]}" --target service-cuda \
-  -t camservice:container-test-service-cuda . >"$logs/build-service-cuda.log" 2>&1 ||
+  -t "$image-service-cuda" . >"$logs/build-service-cuda.log" 2>&1 ||
   fail "the service-cuda stage does not build: $(tail -n 20 "$logs/build-service-cuda.log")"
 echo "Built in $(seconds_since "$cuda_started") s"
 
