@@ -42,7 +42,7 @@ public class CamServiceFactory : WebApplicationFactory<Program>
     public async Task<HttpClient> ReadyClientAsync()
     {
         var client = CreateClient();
-        await Services.GetRequiredService<ModelRegistry>().Loaded.WaitAsync(TimeSpan.FromMinutes(5));
+        await Services.GetRequiredService<ModelRegistry>().Loaded.WaitAsync(Wait.ForModels);
         return client;
     }
 

@@ -44,13 +44,13 @@ public abstract class SlowModelService : IDisposable
     {
         var client = Service.CreateClient();
         var registry = Service.Services.GetRequiredService<ModelRegistry>();
-        await registry.Loaded.WaitAsync(TimeSpan.FromMinutes(3));
+        await registry.Loaded.WaitAsync(Wait.ForModels);
         var slow = registry.Find("slow")!;
         Assert.True(slow.Status == ModelStatus.Ready, slow.Error);
         Assert.True(slow.LatencyMs > minimumMs, $"The slow model runs in {slow.LatencyMs:F0} ms: too fast to be stopped part-way.");
         // The warm-up runs the slow model too; a request sent meanwhile waits for its core, and is cancelled
         // before its own run starts, with nothing to stop. On a loaded CI machine one slow run took 5 s.
-        await Wait.Until(() => Logs.Count("warmed up") + Logs.Count("warm-up skipped") > 0, TimeSpan.FromMinutes(3));
+        await Wait.Until(() => Logs.Count("warmed up") + Logs.Count("warm-up skipped") > 0, Wait.ForModels);
         return client;
     }
 

@@ -129,7 +129,7 @@ public sealed class FaithfulnessApiTests(CamServiceFactory factory) : IClassFixt
         var logs = new CollectingSink();
         using var service = host.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(logs)));
         var client = service.CreateClient();
-        await service.Services.GetRequiredService<CamService.Models.ModelRegistry>().Loaded.WaitAsync(TimeSpan.FromMinutes(2));
+        await service.Services.GetRequiredService<CamService.Models.ModelRegistry>().Loaded.WaitAsync(Wait.ForModels);
 
         var problem = await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(),
             fields: [("models", "colour256"), ("metrics", "all"), ("metricSteps", "10000"), ("outputs", "cam")])), 504);

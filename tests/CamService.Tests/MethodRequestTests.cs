@@ -118,7 +118,7 @@ public abstract class ProbeService : IDisposable
     public async Task<HttpClient> ReadyClientAsync()
     {
         var client = Host.CreateClient();
-        await Host.Services.GetRequiredService<Models.ModelRegistry>().Loaded.WaitAsync(TimeSpan.FromMinutes(2));
+        await Host.Services.GetRequiredService<Models.ModelRegistry>().Loaded.WaitAsync(Wait.ForModels);
         return client;
     }
 

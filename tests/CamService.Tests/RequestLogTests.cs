@@ -57,7 +57,7 @@ public sealed class RequestLogTests
         using var factory = new CamServiceFactory().WithWebHostBuilder(builder =>
             builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(sink)));
         var client = factory.CreateClient();
-        await factory.Services.GetRequiredService<ModelRegistry>().Loaded.WaitAsync(TimeSpan.FromMinutes(2));
+        await factory.Services.GetRequiredService<ModelRegistry>().Loaded.WaitAsync(Wait.ForModels);
 
         (await client.GetAsync("/metrics")).EnsureSuccessStatusCode();
         (await client.GetAsync("/health/live")).EnsureSuccessStatusCode();

@@ -111,7 +111,7 @@ public sealed class ShutdownTests
 
         public async Task WaitReadyAsync(HttpClient client)
         {
-            var deadline = DateTime.UtcNow.AddMinutes(3);
+            var deadline = DateTime.UtcNow + Wait.ForModels;
             while (true)
             {
                 Assert.False(process.HasExited, $"The service exited with {(process.HasExited ? process.ExitCode : 0)}:\n{Output}");

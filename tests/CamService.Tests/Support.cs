@@ -132,6 +132,12 @@ public sealed class Slots : IDisposable
 
 public static class Wait
 {
+    /// <summary>
+    /// How long a test waits for a service's models to load: a bound for a hung start, not a timing. Loading
+    /// measures thread counts by running each model, which on a machine busy with other builds took over 3 min.
+    /// </summary>
+    public static readonly TimeSpan ForModels = TimeSpan.FromMinutes(10);
+
     /// <summary>Waits, 30 s at most unless <paramref name="timeout"/> says, for a condition on the service's state.</summary>
     public static Task Until(Func<bool> condition, TimeSpan? timeout = null) => Until(() => Task.FromResult(condition()), timeout);
 
