@@ -284,6 +284,7 @@ public sealed class AuthTests(AuthTests.KeyedService keyed) : IClassFixture<Auth
     [InlineData("Auth:Enabled=true|Auth:Jwt:Audience=camservice|Auth:Jwt:Issuer=https://issuer.test|Auth:Jwt:SigningKey=c2hvcnQ=", "at least 32 bytes")]
     [InlineData("Auth:Enabled=true|Auth:Jwt:Audience=camservice|Auth:Jwt:Issuer=https://issuer.test", "neither Authority nor SigningKey")]
     [InlineData("Auth:RequestsPerMinute=-1", "RequestsPerMinute")]
+    [InlineData("Auth:RequestsPerMinute=601", "RequestsPerMinute")]
     public void HalfConfigured_TheServiceDoesNotStart_AndSaysWhy(string settings, string expected)
     {
         var values = settings.Split('|').Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => (string?)p[1].Replace("HASH", Sha256(AliceKey), StringComparison.Ordinal));

@@ -34,8 +34,10 @@ public sealed class AccessOptions
     /// <summary>
     /// Explanations each client may ask for per minute, on average: a client is its key's name or its token's
     /// subject, or its address when anonymous. 0 (the default) sets no per-client limit, only the global slots.
+    /// At most 600 (one token every 100 ms, the partitioned limiter's finest refill step). Each instance
+    /// counts on its own: behind a load balancer over N instances a client may get up to N times this.
     /// </summary>
-    [Range(0, 1_000_000)]
+    [Range(0, 600)]
     public double RequestsPerMinute { get; set; }
 
     /// <summary>How many explanations a client may ask for at once before its rate applies (the token bucket's size, default 10).</summary>

@@ -16,25 +16,25 @@ public sealed class AccessRefusals(IProblemDetailsService problems) : IAuthoriza
 
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
-        // The standard handler challenges (status and WWW-Authenticate) or forbids, or calls the endpoint.
+        // The standard handler challenges (status and WWW-Authenticate), or calls the endpoint. The policy asks
+        // only for an authenticated client, so it never forbids.
         await standard.HandleAsync(next, context, policy, authorizeResult);
-        if (!(authorizeResult.Challenged || authorizeResult.Forbidden) || context.Response.HasStarted)
+        if (!authorizeResult.Challenged || context.Response.HasStarted)
         {
             return;
         }
         // The handlers keep their result for the request: this is not a second check.
         var presented = (await context.AuthenticateAsync(AccessExtensions.Scheme)).Failure is not null;
-        var status = authorizeResult.Challenged ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
-        context.Response.StatusCode = status;
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails = new ProblemDetails
             {
-                Status = status,
-                Title = status == StatusCodes.Status401Unauthorized ? "Unauthorized" : "Forbidden",
-                Detail = status == StatusCodes.Status403Forbidden ? "This key or token may not ask for explanations."
-                    : presented ? "The API key or token was not accepted."
+                Status = StatusCodes.Status401Unauthorized,
+                Title = "Unauthorized",
+                Detail = presented
+                    ? "The API key or token was not accepted."
                     : $"Explanations need an API key: send it as '{ApiKeyHandler.HeaderName}: KEY' or 'Authorization: Bearer KEY' (or a JWT as 'Authorization: Bearer TOKEN').",
             },
         });
