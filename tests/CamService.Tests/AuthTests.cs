@@ -163,7 +163,7 @@ public sealed class AuthTests(AuthTests.KeyedService keyed) : IClassFixture<Auth
     }
 
     [Fact]
-    public async Task OverItsRate_AKeyIs429WithRetryAfter_WhileAnotherKeyIsServed()
+    public async Task OverItsRate_AKeyOrATokensSubjectIs429WithRetryAfter_WhileOthersAreServed()
     {
         // A bucket of 2 that refills one token every 100 minutes: nothing refills within the test.
         using var factory = new ConfiguredFactory(new()
@@ -173,6 +173,9 @@ public sealed class AuthTests(AuthTests.KeyedService keyed) : IClassFixture<Auth
             ["Auth:ApiKeys:0:Sha256"] = Sha256(AliceKey),
             ["Auth:ApiKeys:1:Name"] = "bob",
             ["Auth:ApiKeys:1:Sha256"] = Sha256(BobKey),
+            ["Auth:Jwt:Issuer"] = Issuer,
+            ["Auth:Jwt:Audience"] = Audience,
+            ["Auth:Jwt:SigningKey"] = Convert.ToBase64String(SigningKey),
             ["Auth:RequestsPerMinute"] = "0.01",
             ["Auth:Burst"] = "2",
         });
@@ -203,6 +206,20 @@ public sealed class AuthTests(AuthTests.KeyedService keyed) : IClassFixture<Auth
         using (var bob = await client.SendAsync(Explain(header: ("X-Api-Key", BobKey))))
         {
             Assert.Equal(HttpStatusCode.OK, bob.StatusCode);
+        }
+        // A token's client is its subject: a fresh token of the same subject draws on the same bucket.
+        for (var i = 0; i < 2; i++)
+        {
+            using var served = await client.SendAsync(Unreadable(("Authorization", $"Bearer {Token(SigningKey, subject: "batch-job")}")));
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, served.StatusCode);
+        }
+        using (var refused = await client.SendAsync(Unreadable(("Authorization", $"Bearer {Token(SigningKey, subject: "batch-job")}"))))
+        {
+            await Api.ProblemAsync(refused, 429);
+        }
+        using (var other = await client.SendAsync(Unreadable(("Authorization", $"Bearer {Token(SigningKey, subject: "nightly")}"))))
+        {
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, other.StatusCode);
         }
         // A refused key is refused before its rate is counted, and reading models is never limited.
         using (var wrong = await client.SendAsync(Unreadable(("X-Api-Key", "nobody"))))
