@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of CamService on a fresh Debian/Ubuntu machine: installs what the tests need
 # (Debian's PyTorch to export test models, Chromium for the browser tests, sample photos,
-# docker-compose to check the compose file), restores NuGet packages, builds, and runs the whole
-# suite, then the container test on its own (which installs Docker where it can run at all).
+# docker-compose to check the compose file, Redocly's OpenAPI linter from npm), restores NuGet
+# packages, builds, and runs the whole suite, then the container test on its own (which installs
+# Docker where it can run at all).
 #   ./test.sh --filter DeploymentTests      # extra arguments go to dotnet test
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,6 +17,10 @@ export CAMSERVICE_PYTHON=/usr/bin/python3
 install_debian_packages chromium fonts-dejavu-core
 export CAMSERVICE_CHROMIUM=/usr/bin/chromium
 install_debian_packages docker-compose
+# The OpenAPI document is linted with Redocly's CLI (OpenApiLintTests), from npm into tools/openapi-lint.
+command -v npm >/dev/null || install_debian_packages nodejs npm
+step "Installing the OpenAPI linter (npm ci in tools/openapi-lint)"
+npm ci --prefix tools/openapi-lint --no-audit --no-fund --loglevel=error
 
 step "Building (Release)"
 dotnet build CamService.sln -c Release -warnaserror --nologo -v quiet

@@ -6,6 +6,7 @@ import './components/model-chart/model-chart.js';
 import './components/method-picker/method-picker.js';
 import './components/cam-controls/cam-controls.js';
 import './components/cam-grid/cam-grid.js';
+import './components/key-dialog/key-dialog.js';
 import * as api from './lib/api.js';
 import { drawGrid } from './lib/grid-image.js';
 import { downloadCanvas } from './lib/pictures.js';
@@ -18,6 +19,7 @@ const controls = document.querySelector('cam-controls');
 const grid = document.querySelector('cam-grid');
 const progress = document.querySelector('[data-progress]');
 const downloadGrid = document.querySelector('[data-download-grid]');
+const keyDialog = document.querySelector('key-dialog');
 
 /** Labels by model id, asked for once per model. */
 const labels = new Map();
@@ -75,6 +77,8 @@ async function loadMethods() {
   }
 }
 
+// A service started with keys answers 401 to explanations until the page sends one.
+api.onKeyNeeded((rejected) => keyDialog.ask(rejected));
 picker.addEventListener('images-change', render);
 models.addEventListener('models-change', () => {
   render();

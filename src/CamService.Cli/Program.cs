@@ -14,6 +14,7 @@ var verbs = new Dictionary<string, (string Usage, Func<Arguments, TextWriter, in
     ["benchmark"] = (BenchmarkCommand.Usage, BenchmarkCommand.Run, ["no-spinning"]),
     ["tune"] = (TuneCommand.Usage, TuneCommand.Run, ["no-spinning"]),
     ["explain"] = (ExplainCommand.Usage, ExplainCommand.Run, ["recursive", "metrics", "agreement", "gif"]),
+    ["key"] = (KeyCommand.Usage, KeyCommand.Run, []),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || !verbs.TryGetValue(args[0], out var verb))

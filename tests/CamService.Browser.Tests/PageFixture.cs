@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 namespace CamService.Browser.Tests;
 
 /// <summary>One service and one headless Chromium for every page test; each test opens its own page.</summary>
-public sealed class PageFixture : IAsyncLifetime
+public class PageFixture : IAsyncLifetime
 {
     /// <summary>Debian's Chromium; CAMSERVICE_CHROMIUM names another build.</summary>
     public static readonly string ChromiumPath = Environment.GetEnvironmentVariable("CAMSERVICE_CHROMIUM") ?? "/usr/bin/chromium";
@@ -11,7 +11,14 @@ public sealed class PageFixture : IAsyncLifetime
     IPlaywright? playwright;
     IBrowser? browser;
 
-    public PageServer Server { get; } = new();
+    public PageFixture() : this(new PageServer())
+    {
+    }
+
+    /// <summary>Another service (other settings) under the same browser.</summary>
+    protected PageFixture(PageServer server) => Server = server;
+
+    public PageServer Server { get; }
 
     public async Task InitializeAsync()
     {

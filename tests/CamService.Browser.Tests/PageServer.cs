@@ -31,9 +31,12 @@ public sealed class PageServer : WebApplicationFactory<Program>
     public static readonly CamMethods Methods = new([.. CamMethods.Default.All, new MeanActivationCam()]);
 
     readonly string modelsDirectory = Path.Combine(Path.GetTempPath(), $"camservice-page-{Guid.NewGuid():N}");
+    readonly Dictionary<string, string?> settings;
 
-    public PageServer()
+    /// <param name="settings">Configuration on top of the page tests' own (keys, say).</param>
+    public PageServer(Dictionary<string, string?>? settings = null)
     {
+        this.settings = settings ?? [];
         Directory.CreateDirectory(modelsDirectory);
         TestModels.WriteCamReady(modelsDirectory, "colour32", 32, family: "SmallNet");
         TestModels.WriteCamReady(modelsDirectory, "colour48", 48, family: "MiddleNet", weights: WeightsKind.Random);
@@ -62,6 +65,10 @@ public sealed class PageServer : WebApplicationFactory<Program>
         builder.UseSetting("Cam:QueueLimit", "64");
         // A line per request would bury the test results.
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureTestServices(services => services.AddSingleton(Methods));
     }
 

@@ -146,6 +146,10 @@ public sealed partial class KubernetesManifestTests
         var settings = m.ConfigMap.Data.Where(s => !s.Key.StartsWith("Models__", StringComparison.Ordinal))
             .ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => (string?)s.Value);
         settings["Shutdown:DelaySeconds"] = "0";
+        // The Secret's hashes, laid out as Kubernetes mounts them: a file per key.
+        var keys = Directory.CreateTempSubdirectory("camservice-api-keys-");
+        File.WriteAllText(Path.Combine(keys.FullName, "probe"), AuthTests.Sha256(AuthTests.AliceKey));
+        settings["Auth:ApiKeysFile"] = keys.FullName;
         using var factory = new ConfiguredFactory(settings);
         var client = await factory.ReadyClientAsync();
 
@@ -160,6 +164,26 @@ public sealed partial class KubernetesManifestTests
         {
             Assert.Contains("CUDA", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+        // The explanations need one of the Secret's keys.
+        await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng())), 401);
+        keys.Delete(recursive: true);
+    }
+
+    [KustomizeTheory]
+    [MemberData(nameof(AllVariants))]
+    public void Keys_AreOn_FromASecretMountedReadOnly_WhereTheServiceReadsThem(string variant)
+    {
+        var m = Render(variant);
+
+        Assert.Equal("true", m.Setting("Auth__Enabled"));
+        var mount = m.Container.VolumeMounts.SingleOrDefault(v => v.MountPath == m.Setting("Auth__ApiKeysFile"));
+        Assert.True(mount is not null, $"Nothing is mounted at Auth__ApiKeysFile {m.Setting("Auth__ApiKeysFile")}.");
+        Assert.True(mount.ReadOnlyProperty);
+        var secret = m.Volume(mount.Name).Secret;
+        Assert.True(secret is not null, "The API keys' volume is not a Secret.");
+        Assert.Equal("camservice-api-keys", secret.SecretName);
+        Assert.NotEqual(true, secret.Optional);
+        Assert.True(m.Number("Auth__RequestsPerMinute", 0) > 0, "Each key has no rate of its own.");
     }
 
     [KustomizeTheory]

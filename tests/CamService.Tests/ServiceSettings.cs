@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using CamService.Access;
 using CamService.Cam;
 using CamService.Execution;
 using CamService.Models;
@@ -18,6 +19,7 @@ public static class ServiceSettings
         [InferenceOptions.Section] = typeof(InferenceOptions),
         [CamOptions.Section] = typeof(CamOptions),
         [ShutdownOptions.Section] = typeof(ShutdownOptions),
+        [AccessOptions.Section] = typeof(AccessOptions),
     };
 
     /// <summary>Asserts that Section:Key is a setting the service reads and that the value binds to it unchanged.</summary>

@@ -35,19 +35,57 @@ function pause(seconds, signal) {
   });
 }
 
+/** Where the API key entered for this tab is kept: gone with the tab, never sent anywhere but this service. */
+const KEY_ITEM = 'camservice-api-key';
+
+/** Asks the person for a key: (rejected) => Promise of the key, or null when they decline. */
+let askForKey = null;
+
+/** The question being asked, shared by every request refused meanwhile. */
+let keyQuestion = null;
+
+/** Sets how the page asks for an API key when the service answers 401 (it was started with Auth:Enabled). */
+export function onKeyNeeded(ask) {
+  askForKey = ask;
+}
+
+function storedKey() {
+  return sessionStorage.getItem(KEY_ITEM);
+}
+
+/** One question for every request refused at once; resolves to the new key, or null. */
+function askKey(rejected) {
+  keyQuestion ??= Promise.resolve(askForKey(rejected)).then((key) => {
+    if (key) sessionStorage.setItem(KEY_ITEM, key);
+    else sessionStorage.removeItem(KEY_ITEM);
+    return key;
+  }).finally(() => { keyQuestion = null; });
+  return keyQuestion;
+}
+
 /**
- * Sends a request and reads its JSON answer. A busy service answers 503 with Retry-After: the
- * request is sent again after that long (a little more, so that waiting cells do not return all at
- * once), up to `retries` times. A 503 without Retry-After (a model that is not ready) fails at once.
+ * Sends a request and reads its JSON answer, with the tab's API key if one was entered. A 401 asks for
+ * a key (again, if the one sent was refused) and sends the request again with it. A busy service
+ * answers 503 with Retry-After: the request is sent again after that long (a little more, so that
+ * waiting cells do not return all at once), up to `retries` times. A 503 without Retry-After (a model
+ * that is not ready) fails at once.
  */
 async function request(url, init, retries = 0, read = (response) => response.json()) {
   for (let attempt = 0; ; attempt++) {
     let response;
+    const key = storedKey();
+    const headers = new Headers(init.headers);
+    if (key) headers.set('x-api-key', key);
     try {
-      response = await fetch(url, init);
+      response = await fetch(url, { ...init, headers });
     } catch (error) {
       if (error.name === 'AbortError') throw error;
       throw new ProblemError(0, 'Service unreachable', 'The request did not reach CamService; is it running?');
+    }
+    if (response.status === 401 && askForKey) {
+      // Another request may have had a key entered meanwhile: try that one before asking.
+      if (storedKey() !== key && storedKey() !== null) continue;
+      if (await askKey(key !== null)) continue;
     }
     const retryAfter = Number(response.headers.get('retry-after'));
     if (response.status === 503 && retryAfter > 0 && attempt < retries) {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CamService.Cam;
+using CamService.Access;
 using CamService.Hosting;
 using CamService.Imaging;
 using CamService.Imaging.Animation;
@@ -43,6 +44,7 @@ public static class AnimationEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithAdmission()
+            .WithClientAccess()
             .DisableAntiforgery();
         return app;
     }

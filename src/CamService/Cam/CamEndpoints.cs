@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
+using CamService.Access;
 using CamService.Hosting;
 using CamService.Imaging;
 using CamService.Inference.Runtime;
@@ -48,6 +49,7 @@ public static class CamEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithAdmission()
+            .WithClientAccess()
             .DisableAntiforgery();
         return app;
     }

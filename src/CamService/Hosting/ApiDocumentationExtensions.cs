@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace CamService.Hosting;
 
@@ -22,6 +23,15 @@ public static class ApiDocumentationExtensions
             if (File.Exists(xml))
             {
                 options.IncludeXmlComments(xml);
+            }
+        });
+        // Where generated clients send requests (OpenApi:Servers); by default the relative "/", the host that
+        // served the document, which stays true behind any proxy that serves the API at its root.
+        services.AddOptions<SwaggerGenOptions>().Configure<IConfiguration>((options, configuration) =>
+        {
+            foreach (var server in configuration.GetSection("OpenApi:Servers").Get<string[]>() is { Length: > 0 } servers ? servers : ["/"])
+            {
+                options.AddServer(new OpenApiServer { Url = server });
             }
         });
         return services;

@@ -7,7 +7,7 @@ using CamService.Testing;
 
 namespace CamService.Onnx.Tests.Cli;
 
-/// <summary>The camservice command line: exit codes and messages of prepare, verify, tune and benchmark.</summary>
+/// <summary>The camservice command line: exit codes and messages of prepare, verify, tune, benchmark and key.</summary>
 public sealed class CliTests
 {
     [Fact]
@@ -125,5 +125,24 @@ public sealed class CliTests
         Assert.Contains("Thread settings tried on each model: 1 thread; 2 threads; 2 threads, spinning.", output);
         Assert.Matches(@"cam\s+\d threads?(, spinning)?\s+[\d.]+\s+\d threads?(, spinning)?\s+[\d.]+\s+[\d.]+", output);
         Assert.Contains("plain      sweep: 1 thread ", output);
+    }
+
+    [Fact]
+    public void Key_PrintsANewKeyAndTheSha256TheServiceIsConfiguredWith()
+    {
+        var (code, output) = Repository.Cli("key", "batch-job");
+        var (again, secondOutput) = Repository.Cli("key", "batch-job");
+
+        Assert.True(code == 0 && again == 0, output + secondOutput);
+        var key = System.Text.RegularExpressions.Regex.Match(output, @"(?m)^key\s+(cs_[A-Za-z0-9_-]{43})$").Groups[1].Value;
+        var hash = System.Text.RegularExpressions.Regex.Match(output, @"(?m)^sha256\s+([0-9a-f]{64})$").Groups[1].Value;
+        Assert.True(key.Length > 0 && hash.Length > 0, output);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))), hash);
+        Assert.Contains($"--from-literal=batch-job={hash}", output);
+        Assert.DoesNotContain(key, secondOutput);
+
+        var (badCode, badOutput) = Repository.Cli("key", "not a name");
+        Assert.Equal(2, badCode);
+        Assert.Contains("is not 1 to 64 letters", badOutput);
     }
 }
