@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using CamService.Cam;
 using CamService.Execution;
+using CamService.Metrics;
 using CamService.Models;
 using CamService.Traffic;
 using Microsoft.Extensions.Configuration;
@@ -18,6 +19,7 @@ public static class ServiceSettings
         [InferenceOptions.Section] = typeof(InferenceOptions),
         [CamOptions.Section] = typeof(CamOptions),
         [ShutdownOptions.Section] = typeof(ShutdownOptions),
+        [MetricsOptions.Section] = typeof(MetricsOptions),
     };
 
     /// <summary>Asserts that Section:Key is a setting the service reads and that the value binds to it unchanged.</summary>
