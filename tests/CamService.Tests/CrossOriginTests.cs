@@ -72,12 +72,7 @@ public sealed class CrossOriginTests : IClassFixture<CrossOriginTests.AllowingFa
     public async Task AnAllowedOrigin_IsAnswered_AndMayReadTheAnswer()
     {
         var client = await factory.ReadyClientAsync();
-        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/cam");
-        preflight.Headers.Add("Origin", Allowed);
-        preflight.Headers.Add("Access-Control-Request-Method", "POST");
-        preflight.Headers.Add("Access-Control-Request-Headers", "authorization");
-
-        using var asked = await client.SendAsync(preflight);
+        using var asked = await client.SendAsync(Preflight(Allowed));
         using var answer = await client.SendAsync(Post("/cam", Allowed, "cross-site"));
 
         Assert.True(asked.IsSuccessStatusCode, $"The preflight answered {(int)asked.StatusCode}.");
@@ -91,11 +86,7 @@ public sealed class CrossOriginTests : IClassFixture<CrossOriginTests.AllowingFa
     public async Task AnotherOrigin_GetsNoCorsPermission_InThePreflight()
     {
         var client = await factory.ReadyClientAsync();
-        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/cam");
-        preflight.Headers.Add("Origin", Other);
-        preflight.Headers.Add("Access-Control-Request-Method", "POST");
-
-        using var asked = await client.SendAsync(preflight);
+        using var asked = await client.SendAsync(Preflight(Other));
 
         Assert.False(asked.Headers.Contains("Access-Control-Allow-Origin"));
     }
@@ -123,6 +114,16 @@ public sealed class CrossOriginTests : IClassFixture<CrossOriginTests.AllowingFa
         var error = Assert.Throws<OptionsValidationException>(() => invalid.CreateClient());
 
         Assert.Contains($"'{origin}' is not an origin", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>What a browser asks before a POST with an Authorization header from <paramref name="origin"/>'s page.</summary>
+    static HttpRequestMessage Preflight(string origin)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Options, "/cam");
+        request.Headers.Add("Origin", origin);
+        request.Headers.Add("Access-Control-Request-Method", "POST");
+        request.Headers.Add("Access-Control-Request-Headers", "authorization");
+        return request;
     }
 
     static HttpRequestMessage Post(string path, string? origin, string? fetchSite)

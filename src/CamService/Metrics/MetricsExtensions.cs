@@ -1,5 +1,5 @@
 using CamService.Hosting;
-using Microsoft.AspNetCore.Mvc;
+using CamService.Problems;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -63,19 +63,9 @@ public static class MetricsExtensions
                 await next(context);
                 return;
             }
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status404NotFound,
-                    Title = "Not found",
-                    Detail = onMetricsPort
-                        ? "This port serves GET /metrics only (Metrics:Port)."
-                        : "GET /metrics is served on a port of its own (Metrics:Port), not on this one.",
-                },
-            });
+            await context.WriteProblemAsync(StatusCodes.Status404NotFound, "Not found", onMetricsPort
+                ? "This port serves GET /metrics only (Metrics:Port)."
+                : "GET /metrics is served on a port of its own (Metrics:Port), not on this one.");
         });
         return app;
     }

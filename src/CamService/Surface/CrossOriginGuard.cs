@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Mvc;
+using CamService.Problems;
 using Microsoft.Extensions.Options;
 
 namespace CamService.Surface;
@@ -25,17 +25,8 @@ public sealed class CrossOriginGuard(IOptions<CrossOriginOptions> options)
             await next(context);
             return;
         }
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Title = "Cross-origin request refused",
-                Detail = "Browsers may send this request only from this service's own page or from an origin listed in Cors:AllowedOrigins.",
-            },
-        });
+        await context.WriteProblemAsync(StatusCodes.Status403Forbidden, "Cross-origin request refused",
+            "Browsers may send this request only from this service's own page or from an origin listed in Cors:AllowedOrigins.");
     }
 
     bool Admits(HttpRequest request)
