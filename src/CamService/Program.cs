@@ -7,9 +7,15 @@ using CamService.Hosting;
 using CamService.Metrics;
 using CamService.Models;
 using CamService.Problems;
+using CamService.Surface;
 using CamService.Traffic;
 
 // CamService: class activation maps (Grad-CAM and its kin) for several image classifiers side by side, in ONNX Runtime.
+if (HealthCheckCommand.IsRequested(args))
+{
+    return await HealthCheckCommand.RunAsync(args, Console.Error);
+}
+
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
     Args = args,
@@ -25,13 +31,17 @@ builder.Services.AddAnimation(builder.Configuration);
 builder.Services.AddAccess(builder.Configuration);
 builder.Services.AddTraffic(builder.Configuration);
 builder.Services.AddHealth();
-builder.Services.AddPrometheusMetrics();
-builder.Services.AddApiDocumentation();
+builder.Services.AddPrometheusMetrics(builder.Configuration);
+builder.Services.AddApiDocumentation(builder.Configuration);
+builder.Services.AddSurface(builder.Configuration);
 
 var app = builder.Build();
 
+app.UseForwardedHeadersFromProxies();
 app.UseRequestLogging();
 app.UseProblems();
+app.UseSurface();
+app.UseMetricsPort();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseAccess();
@@ -45,6 +55,7 @@ app.MapAnimation();
 app.MapCamMethods();
 
 app.Run();
+return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -446,14 +446,16 @@ public sealed class PageTests(PageFixture fixture)
         await using var session = await fixture.OpenAsync();
         var page = session.Page;
 
-        var policy = await page.Locator("meta[http-equiv='Content-Security-Policy']").GetAttributeAsync("content");
-        Assert.NotNull(policy);
+        // A header, not a meta tag: only a header can forbid framing (frame-ancestors).
+        var answer = await page.APIRequest.GetAsync("/");
+        Assert.True(answer.Headers.TryGetValue("content-security-policy", out var policy), "The page comes without a Content-Security-Policy header.");
         Assert.Contains("default-src 'self'", policy);
         Assert.Contains("script-src 'self'", policy);
         Assert.Contains("style-src 'self'", policy);
+        Assert.Contains("frame-ancestors 'none'", policy);
         Assert.DoesNotContain("unsafe", policy);
         // The page has no inline script or style of its own.
-        var html = await (await page.APIRequest.GetAsync("/")).TextAsync();
+        var html = await answer.TextAsync();
         Assert.DoesNotMatch(@"<script(?![^>]*\bsrc=)[^>]*>", html);
         Assert.DoesNotMatch(@"<style|\sstyle=|\son[a-z]+=", html);
 
@@ -469,6 +471,23 @@ public sealed class PageTests(PageFixture fixture)
             """);
         Assert.False(ran);
         session.AssertNoErrors("inline script violates the following Content Security Policy directive 'script-src 'self''");
+    }
+
+    [Fact]
+    public async Task SwaggerUi_WorksUnderItsContentSecurityPolicy()
+    {
+        await using var session = await fixture.OpenAsync();
+        var page = session.Page;
+
+        var answer = await page.GotoAsync("/swagger/index.html");
+        // Every operation is drawn: Swagger UI's bundle ran and fetched the document under its policy.
+        await page.Locator(".opblock-summary-path[data-path='/cam']").First.WaitForAsync();
+
+        Assert.NotNull(answer);
+        Assert.Contains("frame-ancestors 'none'", await answer.HeaderValueAsync("content-security-policy"));
+        Assert.True(await page.Locator(".opblock").CountAsync() >= 5);
+        await session.ScreenshotAsync("swagger");
+        session.AssertNoErrors();
     }
 
     [Fact]

@@ -50,6 +50,9 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
         // Numeric, so Kubernetes can check runAsNonRoot; the ASP.NET Core images define APP_UID.
         Assert.Matches(@"(?m)^USER \$APP_UID$", stage);
         Assert.Matches(@"(?m)^HEALTHCHECK ", stage);
+        // The service checks its own health: nothing in the final image fetches URLs for an intruder.
+        var instructions = string.Join('\n', stage.Split('\n').Where(line => !line.TrimStart().StartsWith('#')));
+        Assert.DoesNotMatch(@"\b(curl|wget|apt-get)\b", instructions);
         Assert.All(Regex.Matches(stage, @"--from=(?<stage>[\w-]+)").Select(m => m.Groups["stage"].Value),
             from => Assert.Contains(from, RuntimeSources));
     }
@@ -134,6 +137,32 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
     }
 
     [Fact]
+    public void BaseImages_MayBePinnedByDigest()
+    {
+        // The documented way: a build argument naming tag and digest, which FROM ${...} takes as it is.
+        Assert.Matches(@"(?m)^#\s+--build-arg ASPNET_IMAGE=mcr\.microsoft\.com/dotnet/aspnet:10\.0@sha256:<digest>", Dockerfile);
+        Assert.All(Stage().Matches(Dockerfile).Select(m => m.Groups["from"].Value).Where(from => from.StartsWith('$')),
+            from => Assert.Matches(@"^\$\{[A-Z]+_IMAGE\}$", from));
+    }
+
+    [Fact]
+    public void ComposeServices_DropEveryCapability_OnAReadOnlyRoot_WithNoNewPrivileges()
+    {
+        var services = Regex.Split(Compose, @"(?m)^  (?=[\w-]+:\s*$)").Skip(1).ToList();
+
+        Assert.Equal(2, services.Count);
+        foreach (var service in services)
+        {
+            var name = service[..service.IndexOf(':', StringComparison.Ordinal)];
+            Assert.True(Regex.IsMatch(service, @"(?m)^    read_only: true$"), $"{name} has a writable root.");
+            Assert.True(Regex.IsMatch(service, @"(?m)^    cap_drop: \[ALL\]$"), $"{name} keeps capabilities.");
+            Assert.True(Regex.IsMatch(service, @"(?m)^    security_opt: \[""no-new-privileges:true""\]$"), $"{name} may gain privileges.");
+            Assert.True(Regex.IsMatch(service, @"(?m)^      - /tmp\b"), $"{name} has no tmpfs for /tmp, where the model cache goes.");
+            Assert.DoesNotMatch(@"(?m)^    cap_add:", service);
+        }
+    }
+
+    [Fact]
     public void Compose_IsAcceptedByDockerCompose_WithEveryService()
     {
         // Debian's docker-compose (test.sh installs it); `config` validates without an engine.
@@ -164,8 +193,8 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
     [GeneratedRegex(@"(?m)(?<![A-Z_])(?<section>[A-Z][A-Za-z]+)__(?<key>[A-Za-z]+)\s*[=:]\s*(?<value>""[^""]*""|[^\s\\]+)")]
     private static partial Regex Setting();
 
-    /// <summary>A health check's probe of the port the service listens on.</summary>
-    [GeneratedRegex(@"(?m)^\s+CMD curl -fsS ""http://127\.0\.0\.1:\$\{ASPNETCORE_HTTP_PORTS\}(?<path>/[\w/]+)""")]
+    /// <summary>A health check's probe of the port the service listens on, by the service itself (HealthCheckCommand).</summary>
+    [GeneratedRegex(@"(?m)^\s+CMD dotnet CamService\.dll --health-check ""http://127\.0\.0\.1:\$\{ASPNETCORE_HTTP_PORTS\}(?<path>/[\w/]+)""$")]
     private static partial Regex HealthCheck();
 
     /// <summary>ARG NAME_IMAGE=default, before the first stage.</summary>

@@ -64,7 +64,7 @@ public sealed partial class KubernetesManifestTests
     {
         var manifests = Render(variant);
 
-        Assert.Equal(["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service"],
+        Assert.Equal(["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget", "Service"],
             manifests.Objects.Select(o => ((IKubernetesObject)o).Kind).Order());
     }
 
@@ -100,7 +100,7 @@ public sealed partial class KubernetesManifestTests
             (m.Autoscaler.Spec.ScaleTargetRef.ApiVersion, m.Autoscaler.Spec.ScaleTargetRef.Kind, m.Autoscaler.Spec.ScaleTargetRef.Name));
         Assert.Equal(m.ConfigMap.Metadata.Name, Assert.Single(m.Container.EnvFrom).ConfigMapRef.Name);
 
-        var port = Assert.Single(m.Container.Ports);
+        var port = m.Port("http");
         Assert.Equal(port.Name, Assert.Single(m.Service.Spec.Ports).TargetPort.Value);
         var imagePorts = ImagePort().Matches(File.ReadAllText(RepositoryFolder.PathOf("docker", "Dockerfile")));
         Assert.NotEmpty(imagePorts);
@@ -133,7 +133,7 @@ public sealed partial class KubernetesManifestTests
         {
             Assert.NotNull(probe);
             Assert.Equal(path, probe.HttpGet.Path);
-            Assert.Equal(Assert.Single(container.Ports).Name, probe.HttpGet.Port.Value);
+            Assert.Equal(m.Port("http").Name, probe.HttpGet.Port.Value);
         }
     }
 
@@ -313,6 +313,44 @@ public sealed partial class KubernetesManifestTests
         }
     }
 
+    [KustomizeTheory]
+    [MemberData(nameof(AllVariants))]
+    public void Metrics_AreOnAPortOfTheirOwn_ThatTheServiceLeavesOut(string variant)
+    {
+        var m = Render(variant);
+        var metrics = m.Port("metrics");
+        var http = m.Port("http");
+        var annotations = m.Deployment.Spec.Template.Metadata.Annotations;
+
+        Assert.Equal(metrics.ContainerPort.ToString(CultureInfo.InvariantCulture), m.Setting("Metrics__Port"));
+        Assert.NotEqual(http.ContainerPort, metrics.ContainerPort);
+        // The service listens on both: the API's port and Metrics__Port.
+        var listening = Assert.Single(m.Container.Env, e => e.Name == "ASPNETCORE_HTTP_PORTS").Value.Split(';');
+        Assert.Equal([http.ContainerPort.ToString(CultureInfo.InvariantCulture), metrics.ContainerPort.ToString(CultureInfo.InvariantCulture)], listening);
+        Assert.DoesNotContain(m.Service.Spec.Ports, p => p.TargetPort.Value == metrics.Name || p.TargetPort.Value == metrics.ContainerPort.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal("true", annotations["prometheus.io/scrape"]);
+        Assert.Equal(metrics.ContainerPort.ToString(CultureInfo.InvariantCulture), annotations["prometheus.io/port"]);
+        Assert.Equal("/metrics", annotations["prometheus.io/path"]);
+    }
+
+    [KustomizeTheory]
+    [MemberData(nameof(AllVariants))]
+    public void TheNetworkPolicy_LetsInTheApiFromAnywhere_MetricsFromMonitoring_AndNothingOut(string variant)
+    {
+        var m = Render(variant);
+        var policy = m.NetworkPolicy.Spec;
+
+        Assert.True(Selects(policy.PodSelector.MatchLabels, m.Deployment.Spec.Template.Metadata.Labels), "The NetworkPolicy does not select the pods.");
+        Assert.Equal(["Egress", "Ingress"], policy.PolicyTypes.Order());
+        Assert.Empty(policy.Egress ?? []);
+        Assert.Equal(2, policy.Ingress.Count);
+        var api = Assert.Single(policy.Ingress, rule => rule.Ports.Any(p => p.Port.Value == "http"));
+        Assert.Null(api.FromProperty);
+        var scrape = Assert.Single(policy.Ingress, rule => rule.Ports.Any(p => p.Port.Value == "metrics"));
+        Assert.Equal("monitoring", Assert.Single(scrape.FromProperty).NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+        Assert.All(policy.Ingress.SelectMany(rule => rule.Ports), p => Assert.Contains(m.Container.Ports, c => c.Name == p.Port.Value));
+    }
+
     static Manifests Render(string variant) => Rendered.GetOrAdd(variant, v => new Lazy<Manifests>(() => new Manifests(
         v.Split(" + ") switch
         {
@@ -348,6 +386,7 @@ public sealed partial class KubernetesManifestTests
             Service = Objects.OfType<V1Service>().Single();
             Autoscaler = Objects.OfType<V2HorizontalPodAutoscaler>().Single();
             Budget = Objects.OfType<V1PodDisruptionBudget>().Single();
+            NetworkPolicy = Objects.OfType<V1NetworkPolicy>().Single();
             Container = Deployment.Spec.Template.Spec.Containers.Single();
         }
 
@@ -358,6 +397,7 @@ public sealed partial class KubernetesManifestTests
         public V1Service Service { get; }
         public V2HorizontalPodAutoscaler Autoscaler { get; }
         public V1PodDisruptionBudget Budget { get; }
+        public V1NetworkPolicy NetworkPolicy { get; }
         public V1Container Container { get; }
 
         public string Setting(string name) =>
@@ -370,6 +410,9 @@ public sealed partial class KubernetesManifestTests
         public V1VolumeMount? MountHolding(string path) => Container.VolumeMounts
             .Where(v => path == v.MountPath || path.StartsWith(v.MountPath.TrimEnd('/') + "/", StringComparison.Ordinal))
             .MaxBy(v => v.MountPath.Length);
+
+        public V1ContainerPort Port(string name) =>
+            Container.Ports.SingleOrDefault(p => p.Name == name) ?? throw new XunitException($"The container has no port named {name}.");
 
         public V1Volume Volume(string name) => Deployment.Spec.Template.Spec.Volumes.Single(v => v.Name == name);
     }

@@ -3,6 +3,7 @@ using System.Reflection;
 using CamService.Access;
 using CamService.Cam;
 using CamService.Execution;
+using CamService.Metrics;
 using CamService.Models;
 using CamService.Traffic;
 using Microsoft.Extensions.Configuration;
@@ -20,6 +21,7 @@ public static class ServiceSettings
         [CamOptions.Section] = typeof(CamOptions),
         [ShutdownOptions.Section] = typeof(ShutdownOptions),
         [AccessOptions.Section] = typeof(AccessOptions),
+        [MetricsOptions.Section] = typeof(MetricsOptions),
     };
 
     /// <summary>Asserts that Section:Key is a setting the service reads and that the value binds to it unchanged.</summary>

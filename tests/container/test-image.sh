@@ -9,7 +9,7 @@
 # 3. Builds the CPU image and the CUDA target's .NET stage; runs the CPU image with a read-only
 #    root file system on a loopback port of the host network, waits until Docker reports it
 #    healthy, explains a real photo with the four default models (a transformer among them), checks the service runs as a
-#    non-root user in an image without the SDK or PyTorch, and stops it with SIGTERM, expecting
+#    non-root user in an image without the SDK, PyTorch or curl, and stops it with SIGTERM, expecting
 #    exit status 0.
 # Exit status: 0 passed, 77 skipped (no Docker engine can run here; the reason is printed), else failed.
 # Logs and the figures (image size, build and test time) go to artifacts/container-test/.
@@ -216,6 +216,9 @@ user=$("${docker[@]}" exec "$container" sh -c "awk '/^Uid:/ { print \$2 }' /proc
 echo "The service runs as uid $user (image user $("${docker[@]}" inspect -f '{{.Config.User}}' "$image"))"
 "${docker[@]}" exec "$container" sh -c '! command -v python3 && [ ! -e /usr/share/dotnet/sdk ]' >/dev/null ||
   fail "the image carries Python or the .NET SDK"
+# The health check is the service's own (dotnet CamService.dll --health-check), so nothing fetches URLs.
+"${docker[@]}" exec "$container" sh -c '! command -v curl && ! command -v wget' >/dev/null ||
+  fail "the image carries curl or wget"
 
 step "Stopping it with SIGTERM"
 "${docker[@]}" kill --signal TERM "$container" >/dev/null

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
@@ -7,8 +8,9 @@ namespace CamService.Hosting;
 public static class ApiDocumentationExtensions
 {
     /// <summary>The OpenAPI document (request and answer types from the endpoints' metadata and XML comments).</summary>
-    public static IServiceCollection AddApiDocumentation(this IServiceCollection services)
+    public static IServiceCollection AddApiDocumentation(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddValidatedOptions<ApiDocumentationOptions>(configuration, ApiDocumentationOptions.Section);
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(options =>
         {
@@ -37,9 +39,13 @@ public static class ApiDocumentationExtensions
         return services;
     }
 
-    /// <summary>/swagger (UI) and /swagger/v1/swagger.json.</summary>
+    /// <summary>/swagger (UI) and /swagger/v1/swagger.json, unless Api:Swagger is false.</summary>
     public static WebApplication MapApiDocumentation(this WebApplication app)
     {
+        if (!app.Services.GetRequiredService<IOptions<ApiDocumentationOptions>>().Value.Swagger)
+        {
+            return app;
+        }
         app.UseSwagger();
         app.UseSwaggerUI(options => options.DocumentTitle = "CamService API");
         return app;

@@ -1,4 +1,6 @@
 using CamService.Hosting;
+using CamService.Problems;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -13,8 +15,9 @@ namespace CamService.Metrics;
 /// </summary>
 public static class MetricsExtensions
 {
-    public static IServiceCollection AddPrometheusMetrics(this IServiceCollection services)
+    public static IServiceCollection AddPrometheusMetrics(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddValidatedOptions<MetricsOptions>(configuration, MetricsOptions.Section);
         services.AddSingleton<CamMetrics>();
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("camservice"))
@@ -35,7 +38,38 @@ public static class MetricsExtensions
         app.Services.GetRequiredService<CamMetrics>();
         app.MapPrometheusScrapingEndpoint("/metrics")
             .DisableHttpMetrics()
-            .WithoutRequestLog();
+            .WithoutRequestLog()
+            .WithMetadata(new Scrape());
         return app;
     }
+
+    /// <summary>
+    /// With Metrics:Port set, keeps /metrics and everything else apart: /metrics only on that port, nothing else
+    /// on it (404 both ways). By the port the connection came in on, not by the Host header, which a client
+    /// writes. Before the page's static files, which the metrics port does not serve either.
+    /// </summary>
+    public static WebApplication UseMetricsPort(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Port is not { } port)
+        {
+            return app;
+        }
+        app.Use(async (context, next) =>
+        {
+            var scrape = context.GetEndpoint()?.Metadata.GetMetadata<Scrape>() is not null;
+            var onMetricsPort = context.Connection.LocalPort == port;
+            if (scrape == onMetricsPort)
+            {
+                await next(context);
+                return;
+            }
+            await context.WriteProblemAsync(StatusCodes.Status404NotFound, "Not found", onMetricsPort
+                ? "This port serves GET /metrics only (Metrics:Port)."
+                : "GET /metrics is served on a port of its own (Metrics:Port), not on this one.");
+        });
+        return app;
+    }
+
+    /// <summary>Marks the scraping endpoint.</summary>
+    sealed class Scrape;
 }
