@@ -284,6 +284,11 @@ internal sealed record Settings(Uri Url, int Pid, Photos Photos, int Seconds, in
         {
             settings = settings with { SlowPhoto = Photo("slow-photo") };
         }
+        else
+        {
+            // bench/load.sh names the photo with --slow-uploads, whatever its count.
+            values.Remove("slow-photo");
+        }
         return values.Count == 0 ? settings : throw new ArgumentException($"unknown option --{values.Keys.First()}");
     }
 

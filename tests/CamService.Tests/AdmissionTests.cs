@@ -199,6 +199,37 @@ public sealed class AdmissionTests
         }
     }
 
+    [Fact]
+    public async Task UploadBelowTheMinimumRate_EndsWith408_OnKestrel()
+    {
+        // Over a real socket, as the rate is Kestrel's; the read deadline is far off, so only the rate can end the upload.
+        using var factory = new ConfiguredFactory(new() { ["Cam:Upload:MinBytesPerSecond"] = "1000", ["Cam:Upload:GraceSeconds"] = "1.5" });
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var address = factory.ClientOptions.BaseAddress;
+        var budget = factory.Services.GetRequiredService<UploadBudget>();
+
+        // HttpClient would not return an answer before its body is sent, so the request is written by hand: the
+        // headers and the first 64 bytes of a body that declares more, and then nothing.
+        using var form = Photo();
+        var body = await form.ReadAsByteArrayAsync();
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(address.Host, address.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            $"POST /cam HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: {form.Headers.ContentType}\r\nContent-Length: {body.Length}\r\n\r\n"));
+        await stream.WriteAsync(body.AsMemory(0, 64));
+
+        // The answer, after which the service closes the connection.
+        using var reader = new StreamReader(stream);
+        var answer = await reader.ReadToEndAsync(new CancellationTokenSource(TimeSpan.FromMinutes(1)).Token);
+        Assert.StartsWith("HTTP/1.1 408 ", answer);
+        Assert.Contains("Content-Type: application/problem+json", answer);
+        Assert.Contains("\"title\":\"Upload too slow\"", answer);
+        Assert.Contains("The request body arrived slower than 1000 bytes/s (Cam:Upload:MinBytesPerSecond).", answer);
+        await Wait.Until(() => budget.Requests == 0);
+    }
+
     [Theory]
     [InlineData("100", "3", 100.0, 3.0)]
     [InlineData("0", "5", null, null)]
