@@ -41,7 +41,11 @@ public static class Refusals
     public static ValueTask WriteUploadTooSlowAsync(HttpContext context, string detail)
     {
         Count(context, Refusal.UploadTooSlow);
-        context.Response.Headers.Connection = "close";
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            // HTTP/2 and 3 end the stream instead, and forbid the header.
+            context.Response.Headers.Connection = "close";
+        }
         return WriteAsync(context, StatusCodes.Status408RequestTimeout, "Upload too slow", detail);
     }
 
