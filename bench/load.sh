@@ -3,9 +3,13 @@
 #  phases of 1, 4, 32 and 128 concurrent clients sending a 224×224 photo for a fixed time (throughput,
 #  latency of admitted and refused requests, status codes, malformed answers, peak memory), then a
 #  soak of a fixed number of mixed requests (1 MP and 12 MP photos, corrupt files, unknown models)
-#  that compares the service's memory after warm-up with its memory at the end.
+#  that compares the service's memory after warm-up with its memory at the end. With --slow-uploads N, each
+#  phase runs again beside N clients uploading a 2 MP photo (about 300 kB) at --slow-rate bytes/s (default 300),
+#  and the normal clients' throughput, p99 and refusals are compared with the phase alone (bench/slow-uploads.sh).
+#  --warmup runs the first phase's clients that long before the phases, unreported.
 #   bench/load.sh [--service PATH/TO/CamService.dll] [--seconds 20] [--soak 5000] [--soak-clients 4]
-#                 [--clients 1,4,32,128 | none] [service arguments, e.g. --Cam:MaxConcurrentRequests=2]
+#                 [--clients 1,4,32,128 | none] [--warmup SECONDS] [--slow-uploads N [--slow-rate 300]]
+#                 [service arguments, e.g. --Cam:MaxConcurrentRequests=2]
 # --service measures another build (e.g. a git worktree of an earlier commit) with the same benchmark.
 # Exits 1 if any answer was malformed or any soak status unexpected.
 set -euo pipefail
@@ -20,8 +24,11 @@ while [ $# -gt 0 ]; do
     --service)
       # Relative to where the command was run, not to the repository.
       dll=$(cd "$OLDPWD" && realpath "${2:?--service needs a path}"); build_service=false; shift 2 ;;
-    --seconds|--soak|--soak-clients|--clients)
+    --seconds|--soak|--soak-clients|--clients|--warmup|--slow-rate)
       load_options+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
+    --slow-uploads)
+      # The slow clients' photo is made below, with the others.
+      load_options+=("$1" "${2:?$1 needs a value}" --slow-photo .cache/load/photo-2mp.jpg); shift 2 ;;
     *) extra+=("$1"); shift ;;
   esac
 done
@@ -46,6 +53,7 @@ def make(name, source, size, **save):
 make('photo-224.png', 'chelsea.png', (224, 224))
 make('photo-1mp.jpg', 'astronaut.png', (1155, 866), quality=90)
 make('photo-12mp.jpg', 'rocket.jpg', (4000, 3000), quality=90)  # a phone-sized photo
+make('photo-2mp.jpg', 'astronaut.png', (1600, 1200), quality=90)  # about 300 kB: the slow uploads' photo
 corrupt = os.path.join(photos, 'corrupt.jpg')
 if not os.path.exists(corrupt):
     data = open(os.path.join(photos, 'photo-1mp.jpg'), 'rb').read()

@@ -2,7 +2,8 @@ using System.Diagnostics;
 
 namespace CamService.Load;
 
-internal sealed record PhaseResult(int Clients, TimeSpan Elapsed, IReadOnlyList<Outcome> Outcomes, long PeakRssBytes);
+/// <summary>One phase: its normal clients' outcomes and, when slow uploaders ran beside them, how those fared.</summary>
+internal sealed record PhaseResult(int Clients, TimeSpan Elapsed, IReadOnlyList<Outcome> Outcomes, long PeakRssBytes, SlowResult? Slow = null);
 
 internal sealed record SoakResult(TimeSpan Elapsed, int Warmup, IReadOnlyList<Outcome> Outcomes, long WarmupRssBytes, long EndRssBytes, long PeakRssBytes);
 
@@ -26,12 +27,19 @@ internal static class Workloads
     /// </summary>
     public static readonly RequestKind[] SoakPattern = BuildSoakPattern();
 
-    /// <summary><paramref name="clients"/> loops send the 224 px photo until <paramref name="duration"/> is over, then the ones in flight are awaited.</summary>
-    public static async Task<PhaseResult> RunPhaseAsync(CamClient client, int clients, TimeSpan duration, int pid)
+    /// <summary>
+    /// <paramref name="clients"/> loops send the 224 px photo until <paramref name="duration"/> is over, then the ones in
+    /// flight are awaited; <paramref name="slow"/>'s uploaders, if given, upload beside them from the start until then.
+    /// </summary>
+    public static async Task<PhaseResult> RunPhaseAsync(CamClient client, int clients, TimeSpan duration, int pid, SlowUploads? slow = null)
     {
         var rss = RssSampler.Start(pid);
+        using var stopSlow = new CancellationTokenSource();
+        var slowRun = slow?.RunAsync(stopSlow.Token);
         var clock = Stopwatch.StartNew();
         List<Outcome>[] perClient;
+        TimeSpan elapsed;
+        SlowResult? slowResult = null;
         try
         {
             perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
@@ -45,12 +53,18 @@ internal static class Workloads
                 }
                 return outcomes;
             }));
+            elapsed = clock.Elapsed;
         }
         finally
         {
+            await stopSlow.CancelAsync();
+            if (slowRun is not null)
+            {
+                slowResult = await slowRun;
+            }
             await rss.StopAsync();
         }
-        return new PhaseResult(clients, clock.Elapsed, [.. perClient.SelectMany(outcomes => outcomes)], rss.PeakBytes);
+        return new PhaseResult(clients, elapsed, [.. perClient.SelectMany(outcomes => outcomes)], rss.PeakBytes, slowResult);
     }
 
     /// <summary>Exactly <paramref name="requests"/> requests from <paramref name="clients"/> loops that take request numbers from one counter.</summary>

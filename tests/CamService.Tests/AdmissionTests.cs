@@ -1,43 +1,86 @@
+using System.Globalization;
 using System.Net;
+using CamService.Cam;
 using CamService.Testing;
 using CamService.Traffic;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace CamService.Tests;
 
 /// <summary>
-/// Admission control: at most Cam:MaxConcurrentRequests explanations at once and Cam:QueueLimit
-/// waiting; the rest are refused at once with a 503 problem and Retry-After, and the cheap
-/// endpoints answer all the while.
+/// Admission control: a request takes an explanation slot only once its body is read and checked, so uploads
+/// in progress never keep others from being served; uploads have a budget of their own (bytes held at once, a
+/// read deadline, Kestrel's minimum data rate); at most Cam:MaxConcurrentRequests explanations run at once and
+/// Cam:QueueLimit wait, the rest are refused at once with a 503 problem and Retry-After, and the cheap
+/// endpoints answer all the while. A test holds a slot as a request does, through <see cref="ExplainAdmission"/>.
 /// </summary>
 public sealed class AdmissionTests
 {
+    static MultipartFormDataContent Photo(string model = "colour32") => Api.Form(TestImages.RedTopLeftPng(), fields: ("models", model));
+
+    [Fact]
+    public async Task UploadsInProgress_TakeNoSlot_ANormalRequestIsServedBesideThem()
+    {
+        using var factory = new ConfiguredFactory(new() { ["Cam:MaxConcurrentRequests"] = "1", ["Cam:QueueLimit"] = "0" });
+        await factory.ReadyClientAsync();
+        // The plain test client: the default one buffers request bodies (to replay them on redirects).
+        var client = factory.Server.CreateClient();
+        var budget = factory.Services.GetRequiredService<UploadBudget>();
+        var admission = factory.Services.GetRequiredService<ExplainAdmission>();
+
+        // Three uploads stall after their first bytes, more than there are slots ...
+        var held = Enumerable.Range(0, 3).Select(_ => new HeldContent(Photo())).ToList();
+        var holders = held.Select(h => client.PostAsync("/cam", h)).ToList();
+        await Wait.Until(() => budget.Requests == 3);
+        Assert.Equal(0, admission.Running);
+        Assert.Equal(held.Sum(h => (long)h.Length), budget.ReservedBytes);
+
+        // ... and a normal request is served meanwhile, through the only slot.
+        using (var response = await client.PostAsync("/cam", Photo()))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Each held upload takes the slot in turn once it has arrived; with no queue, all but one may be refused.
+        held.ForEach(h => h.Release());
+        foreach (var holder in holders)
+        {
+            using var response = await holder;
+            Assert.Contains(response.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable });
+        }
+        await Wait.Until(() => budget.Requests == 0);
+        Assert.Equal(0, budget.ReservedBytes);
+        Assert.Equal(0, admission.Running);
+    }
+
     [Fact]
     public async Task FullService_RefusesAtOnce_With503AndRetryAfter_AndQueuesUpToItsLimit()
     {
         using var factory = new ConfiguredFactory(new() { ["Cam:MaxConcurrentRequests"] = "1", ["Cam:QueueLimit"] = "1", ["Cam:RetryAfterSeconds"] = "3" });
         await factory.ReadyClientAsync();
-        // The plain test client: the default one buffers request bodies (to replay them on redirects).
         var client = factory.Server.CreateClient();
         var gate = factory.Services.GetRequiredService<ShutdownGate>();
-        using var slots = new Slots(factory.Services);
+        var admission = factory.Services.GetRequiredService<ExplainAdmission>();
 
-        // One explanation holds the only slot (its upload is held back) ...
-        var held = new HeldContent(Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")));
-        var holder = client.PostAsync("/cam", held);
-        await slots.Until(1);
+        // Work holds the only slot ...
+        var slot = await admission.EnterAsync(CancellationToken.None);
+        Assert.Equal(1, gate.InFlight);
 
-        // ... so of two more, one waits in the queue and the other is refused.
-        var second = client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")));
-        var third = client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour48")));
-        var refused = await Task.WhenAny(second, third);
-        using (var response = await refused)
+        // ... so of two more read requests, one waits in the queue and the other is refused.
+        var queued = client.PostAsync("/cam", Photo());
+        await Wait.Until(() => admission.Queued == 1);
+        Assert.Equal(2, gate.InFlight);
+        using (var response = await client.PostAsync("/cam", Photo("colour48")))
         {
             var problem = await Api.ProblemAsync(response, 503);
             Assert.Equal("Busy", problem.GetProperty("title").GetString());
-            Assert.Contains("Cam:MaxConcurrentRequests", problem.GetProperty("detail").GetString());
+            Assert.Equal("All 1 explanation slots and all 1 places in the queue are taken (Cam:MaxConcurrentRequests, Cam:QueueLimit). Retry after 3 s.",
+                problem.GetProperty("detail").GetString());
             Assert.Equal(TimeSpan.FromSeconds(3), response.Headers.RetryAfter?.Delta);
         }
+        Assert.False(queued.IsCompleted);
 
         // Health, the models, metrics and the page are never limited.
         foreach (var path in new[] { "/health/live", "/health/ready", "/models", "/models/colour32/labels", "/metrics", "/", "/swagger/v1/swagger.json" })
@@ -46,48 +89,163 @@ public sealed class AdmissionTests
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path} answered {(int)response.StatusCode} while /cam was full");
         }
 
-        // Once the slot is free, the held one and the queued one are served.
-        held.Release();
-        using (var response = await holder)
+        // Once the slot is free, the queued request is served.
+        slot.Dispose();
+        using (var response = await queued)
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-        using (var response = await (refused == second ? third : second))
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
-        Assert.Equal(0, gate.InFlight);
+        await Wait.Until(() => gate.InFlight == 0);
+        Assert.Equal(0, admission.Running);
     }
 
     [Fact]
     public async Task ByDefault_OneSlotPerCore_AndNoQueue()
     {
         // The test factory gives every host a queue; this one has the service's default.
-        using var factory = new ConfiguredFactory(new() { ["Cam:QueueLimit"] = new Cam.CamOptions().QueueLimit.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        using var factory = new ConfiguredFactory(new() { ["Cam:QueueLimit"] = new CamOptions().QueueLimit.ToString(CultureInfo.InvariantCulture) });
         await factory.ReadyClientAsync();
         var client = factory.Server.CreateClient();
-        var gate = factory.Services.GetRequiredService<ShutdownGate>();
-        var options = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Cam.CamOptions>>().Value;
-        using var taken = new Slots(factory.Services);
-        var slots = Environment.ProcessorCount;
-        Assert.Equal(slots, options.ResolvedMaxConcurrentRequests);
+        var admission = factory.Services.GetRequiredService<ExplainAdmission>();
+        var options = factory.Services.GetRequiredService<IOptions<CamOptions>>().Value;
+        var cores = Environment.ProcessorCount;
+        Assert.Equal(cores, options.ResolvedMaxConcurrentRequests);
         Assert.Equal(0, options.QueueLimit);
-        Assert.Equal(0, new Cam.CamOptions().QueueLimit);
+        Assert.Equal(0, new CamOptions().QueueLimit);
 
-        var held = Enumerable.Range(0, slots)
-            .Select(_ => new HeldContent(Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")))).ToList();
-        var holders = held.Select(h => client.PostAsync("/cam", h)).ToList();
-        await taken.Until(slots);
-        Assert.Equal(slots, gate.InFlight);
-        var problem = await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32"))), 503);
-        Assert.Equal($"All {slots} explanation slots are taken (Cam:MaxConcurrentRequests). Retry after 1 s.",
-            problem.GetProperty("detail").GetString());
-
-        held.ForEach(h => h.Release());
-        foreach (var holder in holders)
+        var slots = new List<IDisposable>();
+        for (var i = 0; i < cores; i++)
         {
-            using var response = await holder;
+            slots.Add(await admission.EnterAsync(CancellationToken.None));
+        }
+        var problem = await Api.ProblemAsync(await client.PostAsync("/cam", Photo()), 503);
+        Assert.Equal($"All {cores} explanation slots are taken (Cam:MaxConcurrentRequests). Retry after 1 s.", problem.GetProperty("detail").GetString());
+        await Assert.ThrowsAsync<RefusedException>(() => admission.EnterAsync(CancellationToken.None));
+
+        slots.ForEach(s => s.Dispose());
+        using var response = await client.PostAsync("/cam", Photo());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UploadBudget_RefusesABodyThatDoesNotFit_AndIsFreedWhenTheRequestEnds(bool sized)
+    {
+        // Room for the held body and all but one byte of a second one, which is refused: when it arrives if it
+        // declares its length, as its bytes come in if it is sent chunked.
+        // Noise, so that two bodies are more than the smallest budget.
+        var noise = TestImages.Png(TestImages.Noise(32, 32));
+        var held = new HeldContent(Api.Form(noise, fields: ("models", "colour32")));
+        var second = new HeldContent(Api.Form(noise, fields: ("models", "colour32")), sized);
+        second.Release();
+        var room = (held.Length + second.Length - 1).ToString(CultureInfo.InvariantCulture);
+        using var factory = new ConfiguredFactory(new()
+        {
+            ["Cam:MaxBodyBytes"] = room, ["Cam:Upload:MaxBytesInFlight"] = room, ["Cam:RetryAfterSeconds"] = "2",
+        });
+        await factory.ReadyClientAsync();
+        var client = factory.Server.CreateClient();
+        var budget = factory.Services.GetRequiredService<UploadBudget>();
+
+        var holder = client.PostAsync("/cam", held);
+        await Wait.Until(() => budget.Requests == 1);
+        using (var response = await client.PostAsync("/cam", second))
+        {
+            var problem = await Api.ProblemAsync(response, 503);
+            Assert.Equal("Busy", problem.GetProperty("title").GetString());
+            Assert.Contains("Cam:Upload:MaxBytesInFlight", problem.GetProperty("detail").GetString());
+            Assert.Equal(TimeSpan.FromSeconds(2), response.Headers.RetryAfter?.Delta);
+        }
+        await Wait.Until(() => budget.Requests == 1);
+        Assert.Equal(held.Length, budget.ReservedBytes);
+
+        held.Release();
+        using (var response = await holder)
+        {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
+        await Wait.Until(() => budget.Requests == 0);
+        Assert.Equal(0, budget.ReservedBytes);
+        using (var response = await client.PostAsync("/cam", Photo()))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task StalledUpload_EndsWith408_AtTheReadDeadline_AndGivesItsBytesBack()
+    {
+        using var factory = new ConfiguredFactory(new() { ["Cam:Upload:TimeoutSeconds"] = "0.5" });
+        await factory.ReadyClientAsync();
+        var client = factory.Server.CreateClient();
+        var budget = factory.Services.GetRequiredService<UploadBudget>();
+
+        var stalled = new HeldContent(Photo());
+        using (var response = await client.PostAsync("/cam", stalled))
+        {
+            var problem = await Api.ProblemAsync(response, 408);
+            Assert.Equal("Upload too slow", problem.GetProperty("title").GetString());
+            Assert.Equal("The request body did not arrive within 0.5 s (Cam:Upload:TimeoutSeconds).", problem.GetProperty("detail").GetString());
+        }
+        stalled.Release();
+        await Wait.Until(() => budget.Requests == 0);
+        Assert.Equal(0, factory.Services.GetRequiredService<ShutdownGate>().InFlight);
+
+        // A body that arrives in time is explained.
+        using (var response = await client.PostAsync("/cam", Photo()))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task UploadBelowTheMinimumRate_EndsWith408_OnKestrel()
+    {
+        // Over a real socket, as the rate is Kestrel's; the read deadline is far off, so only the rate can end the upload.
+        using var factory = new ConfiguredFactory(new() { ["Cam:Upload:MinBytesPerSecond"] = "1000", ["Cam:Upload:GraceSeconds"] = "1.5" });
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var address = factory.ClientOptions.BaseAddress;
+        var budget = factory.Services.GetRequiredService<UploadBudget>();
+
+        // HttpClient would not return an answer before its body is sent, so the request is written by hand: the
+        // headers and the first 64 bytes of a body that declares more, and then nothing.
+        using var form = Photo();
+        var body = await form.ReadAsByteArrayAsync();
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(address.Host, address.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            $"POST /cam HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: {form.Headers.ContentType}\r\nContent-Length: {body.Length}\r\n\r\n"));
+        await stream.WriteAsync(body.AsMemory(0, 64));
+
+        // The answer, after which the service closes the connection.
+        using var reader = new StreamReader(stream);
+        var answer = await reader.ReadToEndAsync(new CancellationTokenSource(TimeSpan.FromMinutes(1)).Token);
+        Assert.StartsWith("HTTP/1.1 408 ", answer);
+        Assert.Contains("Content-Type: application/problem+json", answer);
+        Assert.Contains("\"title\":\"Upload too slow\"", answer);
+        Assert.Contains("The request body arrived slower than 1000 bytes/s (Cam:Upload:MinBytesPerSecond).", answer);
+        await Wait.Until(() => budget.Requests == 0);
+    }
+
+    [Theory]
+    [InlineData("100", "3", 100.0, 3.0)]
+    [InlineData("0", "5", null, null)]
+    public void MinimumDataRate_IsKestrels(string bytesPerSecond, string grace, double? expectedRate, double? expectedGrace)
+    {
+        using var factory = new ConfiguredFactory(new() { ["Cam:Upload:MinBytesPerSecond"] = bytesPerSecond, ["Cam:Upload:GraceSeconds"] = grace });
+        var rate = factory.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.MinRequestBodyDataRate;
+        Assert.Equal(expectedRate, rate?.BytesPerSecond);
+        Assert.Equal(expectedGrace, rate?.GracePeriod.TotalSeconds);
+    }
+
+    [Fact]
+    public void UploadBudget_BelowTheLargestBody_FailsAtStartUp()
+    {
+        using var factory = new ConfiguredFactory(new() { ["Cam:MaxBodyBytes"] = "4096", ["Cam:Upload:MaxBytesInFlight"] = "4095" });
+        var error = Record.Exception(() => factory.Services);
+        Assert.Contains("Cam:Upload:MaxBytesInFlight must be at least Cam:MaxBodyBytes", error?.ToString());
     }
 }

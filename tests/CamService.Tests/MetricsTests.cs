@@ -55,7 +55,10 @@ public sealed class MetricsTests
         Assert.Equal(0, after.Single("camservice_models", ("status", "loading")));
         Assert.Equal("gauge", after.Types["camservice_cores_waiting"]);
         Assert.Equal(0, after.Single("camservice_cores_waiting"));
-        Assert.Equal(0, after.Single("aspnetcore_rate_limiting_active_request_leases", ("aspnetcore_rate_limiting_policy", "explain")));
+        Assert.Equal(0, after.Single("camservice_explanations_running"));
+        Assert.Equal(0, after.Single("camservice_explanations_queued"));
+        Assert.Equal(0, after.Single("camservice_uploads_reserved_bytes"));
+        Assert.Equal(0, after.Single("camservice_uploads_requests"));
         Assert.Empty(after.Find("camservice_requests_refused_total"));
     }
 
@@ -66,18 +69,13 @@ public sealed class MetricsTests
         await factory.ReadyClientAsync();
         var client = factory.Server.CreateClient();
         var gate = factory.Services.GetRequiredService<ShutdownGate>();
-        using var slots = new Slots(factory.Services);
-
-        var held = new HeldContent(Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")));
-        var holder = client.PostAsync("/cam", held);
-        await slots.Until(1);
+        var slot = await factory.Services.GetRequiredService<ExplainAdmission>().EnterAsync(CancellationToken.None);
         await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32"))), 503);
         var full = await client.ScrapeUntilAsync(s => s.Find("camservice_requests_refused_total").Any());
         Assert.Equal("counter", full.Types["camservice_requests_refused_total"]);
         Assert.Equal(1, full.Single("camservice_requests_refused_total", ("reason", "busy")));
-        Assert.Equal(1, full.Single("aspnetcore_rate_limiting_active_request_leases", ("aspnetcore_rate_limiting_policy", "explain")));
-        held.Release();
-        (await holder).EnsureSuccessStatusCode();
+        Assert.Equal(1, full.Single("camservice_explanations_running"));
+        slot.Dispose();
 
         // The gate closes as on SIGTERM; the scrape is still answered.
         await gate.StoppingAsync(CancellationToken.None);

@@ -67,19 +67,24 @@ public sealed class CollectingSink : ILogEventSink
 }
 
 /// <summary>
-/// A request body that sends its first bytes and then waits to be released: the request is then
-/// admitted and in flight for as long as a test needs, with no timing involved.
+/// A request body that sends its first bytes and then waits to be released: an upload in progress for as
+/// long as a test needs, with no timing involved. Sent with its Content-Length, or chunked when unsized.
 /// </summary>
 public sealed class HeldContent : HttpContent
 {
     readonly byte[] body;
+    readonly bool sized;
     readonly TaskCompletionSource release = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public HeldContent(HttpContent content)
+    public HeldContent(HttpContent content, bool sized = true)
     {
         body = content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+        this.sized = sized;
         Headers.ContentType = content.Headers.ContentType;
     }
+
+    /// <summary>The whole body's length in bytes.</summary>
+    public int Length => body.Length;
 
     public void Release() => release.TrySetResult();
 
@@ -94,40 +99,8 @@ public sealed class HeldContent : HttpContent
     protected override bool TryComputeLength(out long length)
     {
         length = body.Length;
-        return true;
+        return sized;
     }
-}
-
-/// <summary>
-/// The explanation slots taken on one host, as ASP.NET Core's rate limiter counts its leases. A request
-/// counted by the shutdown gate may not hold a slot yet (the gate comes first), so a test that fills the
-/// slots waits on this. Listens to the host's own meters only: other hosts run in parallel.
-/// </summary>
-public sealed class Slots : IDisposable
-{
-    readonly System.Diagnostics.Metrics.MeterListener listener = new();
-    int taken;
-
-    /// <summary>Start before the requests: the limiter reports changes, not totals.</summary>
-    public Slots(IServiceProvider services)
-    {
-        var meters = services.GetService(typeof(System.Diagnostics.Metrics.IMeterFactory));
-        listener.InstrumentPublished = (instrument, self) =>
-        {
-            if (instrument.Meter.Scope == meters && instrument.Name == "aspnetcore.rate_limiting.active_request_leases")
-            {
-                self.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, change, _, _) => Interlocked.Add(ref taken, (int)change));
-        listener.Start();
-    }
-
-    public int Taken => Volatile.Read(ref taken);
-
-    public Task Until(int count) => Wait.Until(() => Taken == count);
-
-    public void Dispose() => listener.Dispose();
 }
 
 public static class Wait

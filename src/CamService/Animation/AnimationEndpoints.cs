@@ -36,7 +36,7 @@ public static class AnimationEndpoints
                              "metrics, metricSteps, agreement, agreementTopPercent), plus frameMs. " +
                              "Frames in /cam's order (models outer, then methods, then targets), looping forever; each caption names the model " +
                              "(UNTRAINED for random weights) and method, the class explained with its probability, and the model's parameters, GMACs " +
-                             "and latency. The Server-Timing header gives the time spent reading, decoding, explaining and encoding.")
+                             "and latency. The Server-Timing header gives the time spent reading, waiting for a slot, decoding, explaining and encoding.")
             .Produces(StatusCodes.Status200OK, contentType: MediaType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -50,7 +50,7 @@ public static class AnimationEndpoints
     }
 
     static async Task<FileContentHttpResult> Animate(HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader,
-        CoreScheduler cores, IOptions<AnimationOptions> options, CancellationToken cancellationToken)
+        CoreScheduler cores, ExplainAdmission admission, IOptions<AnimationOptions> options, CancellationToken cancellationToken)
     {
         var timing = new ServerTiming();
         var limits = options.Value;
@@ -65,6 +65,10 @@ public static class AnimationEndpoints
         }
         explainer.Check(camRequest, models);
         timing.Lap("read");
+
+        // Read and checked: only now does the request take an explanation slot (or wait for one).
+        using var slot = await admission.EnterAsync(cancellationToken);
+        timing.Lap("queue");
 
         // On compute threads and cores of their own, as POST /cam works (see CamEndpoints).
         using var job = cores.BeginJob();

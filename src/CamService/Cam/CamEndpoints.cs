@@ -39,7 +39,7 @@ public static class CamEndpoints
             .WithDescription("multipart/form-data with an 'image' file and optional fields, or application/json with 'image' as base64 " +
                              "and the same fields. One result per model, method and target (models outer, then methods, then targets). " +
                              "With 'Accept: image/png' (or image/jpeg, image/webp) and one map, the answer is the overlay itself. " +
-                             "The Server-Timing header gives the time spent reading, decoding, explaining (with the models' inference " +
+                             "The Server-Timing header gives the time spent reading, waiting for a slot, decoding, explaining (with the models' inference " +
                              "and the pictures' rendering summed within it), comparing the models and writing the answer.")
             .Produces<CamResponse>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -55,8 +55,8 @@ public static class CamEndpoints
     }
 
     static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Explain(
-        HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader, CoreScheduler cores, IOptions<JsonOptions> json,
-        IOptions<CamOptions> options, CancellationToken cancellationToken)
+        HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader, CoreScheduler cores, ExplainAdmission admission,
+        IOptions<JsonOptions> json, IOptions<CamOptions> options, CancellationToken cancellationToken)
     {
         var timing = new ServerTiming();
         var camRequest = await reader.ReadAsync(request, cancellationToken);
@@ -77,6 +77,10 @@ public static class CamEndpoints
             // The answer is the overlay itself, in the accepted encoding.
             camRequest = camRequest with { Outputs = ResultParts.Overlay, Format = pictureFormat };
         }
+
+        // Read and checked: only now does the request take an explanation slot (or wait for one).
+        using var slot = await admission.EnterAsync(cancellationToken);
+        timing.Lap("queue");
 
         // Decoding, model runs and drawing each wait for cores of their own (CoreScheduler), so however many
         // requests are in flight, the busy threads never outnumber the cores. All on compute threads: they hold

@@ -24,14 +24,23 @@ public sealed class CamMetrics
     readonly Histogram<double> modelRun;
     readonly Counter<long> refused;
 
-    public CamMetrics(IMeterFactory meters, ModelRegistry registry, CoreScheduler cores)
+    public CamMetrics(IMeterFactory meters, ModelRegistry registry, CoreScheduler cores, ExplainAdmission admission, UploadBudget uploads)
     {
         var meter = meters.Create(MeterName);
         modelRun = meter.CreateHistogram("camservice.model.run.duration", "s",
             "One model's ONNX Runtime run in an explanation (logits, activations and gradients), by model and by whether it ran on its under-load session; the warm-up at start-up counts too.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         refused = meter.CreateCounter<long>("camservice.requests.refused", "{request}",
-            "Explanations the service turned away: busy (503, no slot or queue place), shutting_down (503), deadline (504, stopped at Cam:RequestTimeoutSeconds).");
+            "Explanations the service turned away: busy (503, no slot or queue place), shutting_down (503), deadline (504, stopped at Cam:RequestTimeoutSeconds), " +
+            "uploads_full (503, no room in Cam:Upload:MaxBytesInFlight), upload_too_slow (408, past Cam:Upload:TimeoutSeconds or below Cam:Upload:MinBytesPerSecond).");
+        meter.CreateObservableUpDownCounter("camservice.explanations.running", () => admission.Running, "{request}",
+            "Explanations holding a slot (at most Cam:MaxConcurrentRequests).");
+        meter.CreateObservableUpDownCounter("camservice.explanations.queued", () => admission.Queued, "{request}",
+            "Explanations read and checked, waiting for a slot (at most Cam:QueueLimit).");
+        meter.CreateObservableUpDownCounter("camservice.uploads.reserved", () => uploads.ReservedBytes, "By",
+            "Bytes of request bodies reserved at once: uploading, queued or being explained (at most Cam:Upload:MaxBytesInFlight).");
+        meter.CreateObservableUpDownCounter("camservice.uploads.requests", () => uploads.Requests, "{request}",
+            "Requests under admission control holding a share of Cam:Upload:MaxBytesInFlight: uploading, queued or being explained.");
         meter.CreateObservableUpDownCounter("camservice.cores.waiting", () => cores.Waiting, "{work}",
             "Pieces of compute (a decode, a model run, a picture) admitted and waiting for cores in the CoreScheduler.");
         meter.CreateObservableUpDownCounter("camservice.models", () => ModelsByStatus(registry), "{model}",
@@ -47,6 +56,8 @@ public sealed class CamMetrics
         Refusal.Busy => "busy",
         Refusal.ShuttingDown => "shutting_down",
         Refusal.Deadline => "deadline",
+        Refusal.UploadsFull => "uploads_full",
+        Refusal.UploadTooSlow => "upload_too_slow",
         _ => throw new ArgumentOutOfRangeException(nameof(reason)),
     }));
 

@@ -34,6 +34,26 @@ public static class Refusals
         }
     }
 
+    /// <summary>
+    /// 408: the body did not arrive in time (Cam:Upload:TimeoutSeconds) or fast enough (Kestrel's minimum data
+    /// rate). Nothing is drained, as a stalled client would hold the answer back, and the connection is closed.
+    /// </summary>
+    public static ValueTask WriteUploadTooSlowAsync(HttpContext context, string detail)
+    {
+        Count(context, Refusal.UploadTooSlow);
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            // HTTP/2 and 3 end the stream instead, and forbid the header.
+            context.Response.Headers.Connection = "close";
+        }
+        return WriteAsync(context, StatusCodes.Status408RequestTimeout, "Upload too slow", detail);
+    }
+
+    /// <summary>Writes a refusal thrown as a <see cref="RefusedException"/>, with the status its reason calls for.</summary>
+    public static ValueTask WriteAsync(HttpContext context, RefusedException refusal) => refusal.Reason == Refusal.UploadTooSlow
+        ? WriteUploadTooSlowAsync(context, refusal.Message)
+        : WriteUnavailableAsync(context, refusal.Reason, refusal.Title, refusal.Message, refusal.RetryAfterSeconds);
+
     /// <summary>504: the request ran out of its time budget, and its work was stopped.</summary>
     public static Task WriteDeadlineExceededAsync(HttpContext context, double seconds)
     {
@@ -66,4 +86,25 @@ public enum Refusal
 
     /// <summary>Past Cam:RequestTimeoutSeconds.</summary>
     Deadline,
+
+    /// <summary>The body would not fit in Cam:Upload:MaxBytesInFlight beside the bodies held already.</summary>
+    UploadsFull,
+
+    /// <summary>The body did not arrive within Cam:Upload:TimeoutSeconds, or arrived slower than Cam:Upload:MinBytesPerSecond.</summary>
+    UploadTooSlow,
+}
+
+/// <summary>
+/// A request the traffic rules turn away, thrown where the decision is made (the upload's stream, the
+/// admission) and written by the traffic middleware (<see cref="TrafficExtensions.UseTraffic"/>) with
+/// <see cref="Refusals.WriteAsync(HttpContext, RefusedException)"/>, so that every refusal is counted and answered alike.
+/// </summary>
+public sealed class RefusedException(Refusal reason, string title, string detail, int retryAfterSeconds) : Exception(detail)
+{
+    public Refusal Reason { get; } = reason;
+
+    public string Title { get; } = title;
+
+    /// <summary>The Retry-After of a 503; unused for a 408.</summary>
+    public int RetryAfterSeconds { get; } = retryAfterSeconds;
 }

@@ -17,29 +17,33 @@ public sealed class ShutdownGate(IOptions<ShutdownOptions> options, IOptions<Cam
     /// <summary>True once shutdown has begun.</summary>
     public bool IsClosed => closed;
 
-    /// <summary>Explanations let through the gate and not finished: queued or running.</summary>
+    /// <summary>
+    /// Explanations let through the gate and not finished: queued or running. A request still uploading is not
+    /// one yet: it asks for a slot, and passes the gate, once its body is read.
+    /// </summary>
     public int InFlight => Volatile.Read(ref inFlight);
 
-    /// <summary>Refuses an explanation once the gate is closed, and counts the ones let through until they finish.</summary>
-    public async Task PassAsync(HttpContext context, RequestDelegate next)
+    /// <summary>
+    /// Lets an explanation through unless the gate is closed, and counts it in <see cref="InFlight"/> until
+    /// <see cref="Leave"/>: <see cref="ExplainAdmission"/> calls both around a request's time in the queue and its slot.
+    /// </summary>
+    public bool TryEnter()
     {
         if (closed)
         {
-            await Refusals.WriteUnavailableAsync(context, Refusal.ShuttingDown, "Shutting down",
-                "This instance is shutting down and takes no new explanations; retry, and the request will reach another instance or this one restarted.",
-                cam.Value.RetryAfterSeconds);
-            return;
+            return false;
         }
         Interlocked.Increment(ref inFlight);
-        try
-        {
-            await next(context);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref inFlight);
-        }
+        return true;
     }
+
+    /// <summary>An explanation let through has finished, or was refused a slot.</summary>
+    public void Leave() => Interlocked.Decrement(ref inFlight);
+
+    /// <summary>The refusal of a request that arrives, or asks for a slot, once the gate is closed.</summary>
+    public RefusedException Refusal() => new(Traffic.Refusal.ShuttingDown, "Shutting down",
+        "This instance is shutting down and takes no new explanations; retry, and the request will reach another instance or this one restarted.",
+        cam.Value.RetryAfterSeconds);
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {

@@ -1,17 +1,18 @@
-using System.Threading.RateLimiting;
 using CamService.Cam;
 using CamService.Hosting;
 using Microsoft.AspNetCore.Http.Timeouts;
-using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace CamService.Traffic;
 
 /// <summary>
-/// What keeps POST /cam honest under real traffic: a limit on explanations at once with an
-/// optional queue, refusing the rest at once (ASP.NET Core's rate limiting); a deadline per request (its
-/// request timeouts); and a shutdown that stops taking work before it stops serving. Only the
-/// endpoints marked <see cref="WithAdmission"/> are limited: health, /models and the page never are.
+/// What keeps POST /cam honest under real traffic: uploads with a budget of their own (bytes held at once, a
+/// minimum data rate, a read deadline) that take no explanation slot; a limit on explanations at once with an
+/// optional queue, asked for once a request's body is read and checked (<see cref="ExplainAdmission"/>),
+/// refusing the rest at once; a deadline per request from its arrival (ASP.NET Core's request timeouts); and a
+/// shutdown that stops taking work before it stops serving. Only the endpoints marked
+/// <see cref="WithAdmission"/> are limited: health, /models and the page never are.
 /// </summary>
 public static class TrafficExtensions
 {
@@ -25,22 +26,17 @@ public static class TrafficExtensions
         services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) =>
             host.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.Value.TimeoutSeconds));
 
-        services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<CamOptions>>((limiter, cam) =>
-        {
-            var options = cam.Value;
-            limiter.AddConcurrencyLimiter(ExplainPolicy, concurrency =>
-            {
-                concurrency.PermitLimit = options.ResolvedMaxConcurrentRequests;
-                concurrency.QueueLimit = options.QueueLimit;
-                concurrency.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
-            });
-            var full = options.QueueLimit == 0
-                ? $"All {options.ResolvedMaxConcurrentRequests} explanation slots are taken (Cam:MaxConcurrentRequests)"
-                : $"All {options.ResolvedMaxConcurrentRequests} explanation slots and all {options.QueueLimit} places in the queue are taken (Cam:MaxConcurrentRequests, Cam:QueueLimit)";
-            limiter.OnRejected = (context, _) => Refusals.WriteUnavailableAsync(context.HttpContext, Refusal.Busy, "Busy",
-                $"{full}. Retry after {options.RetryAfterSeconds} s.", options.RetryAfterSeconds);
-        });
+        services.AddValidatedOptions<UploadOptions>(configuration, UploadOptions.Section);
+        services.AddOptions<UploadOptions>().Validate<IOptions<CamOptions>>((upload, cam) => upload.MaxBytesInFlight >= cam.Value.MaxBodyBytes,
+            "Cam:Upload:MaxBytesInFlight must be at least Cam:MaxBodyBytes, or a body the service accepts could never be read.");
+        // Kestrel measures every request body's rate; only the explanations' endpoints take one.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<UploadOptions>>((kestrel, upload) =>
+            kestrel.Limits.MinRequestBodyDataRate = upload.Value.MinBytesPerSecond > 0
+                ? new MinDataRate(upload.Value.MinBytesPerSecond, TimeSpan.FromSeconds(upload.Value.GraceSeconds))
+                : null);
+        services.AddSingleton<UploadBudget>();
+        services.AddSingleton<UploadGuard>();
+        services.AddSingleton<ExplainAdmission>();
 
         services.AddRequestTimeouts();
         services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<CamOptions>>((timeouts, cam) =>
@@ -57,29 +53,29 @@ public static class TrafficExtensions
     }
 
     /// <summary>
-    /// The gate first, so that shutdown refuses before anything queues; then deadlines, so that time
-    /// spent in the queue counts against a request's budget too; then the limit.
+    /// The upload's guard first, so that shutdown and a full upload budget refuse before anything is read, and
+    /// so that it writes the refusals thrown further in; then deadlines, which start with the upload.
     /// </summary>
     public static WebApplication UseTraffic(this WebApplication app)
     {
-        var gate = app.Services.GetRequiredService<ShutdownGate>();
+        var guard = app.Services.GetRequiredService<UploadGuard>();
         app.UseWhen(context => context.GetEndpoint()?.Metadata.GetMetadata<Admitted>() is not null,
-            admitted => admitted.Use(gate.PassAsync));
+            admitted => admitted.Use(guard.InvokeAsync));
         app.UseRequestTimeouts();
-        app.UseRateLimiter();
         return app;
     }
 
     /// <summary>
-    /// Puts an endpoint under admission control: refused while shutting down, at most
-    /// Cam:MaxConcurrentRequests at once plus Cam:QueueLimit waiting, and Cam:RequestTimeoutSeconds each.
+    /// Puts an endpoint under admission control: its upload within Cam:Upload, refused while shutting down, and
+    /// Cam:RequestTimeoutSeconds from its arrival. Its handler takes a slot with <see cref="ExplainAdmission"/>
+    /// once its body is read and checked.
     /// </summary>
     public static RouteHandlerBuilder WithAdmission(this RouteHandlerBuilder endpoint)
     {
         endpoint.WithMetadata(new Admitted())
+            .ProducesProblem(StatusCodes.Status408RequestTimeout)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
-        endpoint.RequireRateLimiting(ExplainPolicy);
         endpoint.WithRequestTimeout(ExplainPolicy);
         return endpoint;
     }
