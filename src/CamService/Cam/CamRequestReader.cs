@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using CamService.Imaging;
 using CamService.Inference.Agreement;
@@ -33,6 +34,9 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
     /// <summary>The fields that take a list: comma-separated, or in JSON an array.</summary>
     static readonly string[] ListFields = ["models", "target", "method", "metrics"];
 
+    /// <summary>The longest field name a JSON body may have: more than any field's.</summary>
+    const int MaxFieldNameLength = 64;
+
     public async Task<CamRequest> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
         Validate(await ReadFormAsync(request, cancellationToken));
 
@@ -54,14 +58,14 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
 
         return request.ContentType switch
         {
-            { } type when type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) => await ReadMultipart(request, limit, cancellationToken),
-            { } type when type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) => await ReadJson(request, limit, cancellationToken),
+            { } type when type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) => await ReadMultipart(request, limit, options.Value.MaxFieldLength, cancellationToken),
+            { } type when type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) => await ReadJson(request, limit, FieldLimits, cancellationToken),
             var type => throw new RequestException(StatusCodes.Status415UnsupportedMediaType, "Unsupported request",
                 $"Send multipart/form-data (an 'image' file and fields) or application/json (image as base64), not {type ?? "a body without Content-Type"}."),
         };
     }
 
-    static async Task<CamForm> ReadMultipart(HttpRequest request, long limit, CancellationToken cancellationToken)
+    static async Task<CamForm> ReadMultipart(HttpRequest request, long limit, int fieldLimit, CancellationToken cancellationToken)
     {
         IFormCollection form;
         try
@@ -71,8 +75,14 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
             {
                 MultipartBodyLengthLimit = limit,
                 ValueCountLimit = 64,
+                // Checked as each value is read, so a long one is refused before it is held whole.
+                ValueLengthLimit = fieldLimit,
                 MemoryBufferThreshold = (int)Math.Min(limit, int.MaxValue),
             }, cancellationToken);
+        }
+        catch (InvalidDataException e) when (e.Message.Contains("value length limit", StringComparison.OrdinalIgnoreCase))
+        {
+            throw FieldTooLong(null, fieldLimit);
         }
         catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
         {
@@ -99,46 +109,94 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         return new CamForm(buffer.ToArray(), fields);
     }
 
-    static async Task<CamForm> ReadJson(HttpRequest request, long limit, CancellationToken cancellationToken)
+    /// <summary>The longest field value and the most items of a list field, checked while a JSON body is read.</summary>
+    (int Length, int Items) FieldLimits => (options.Value.MaxFieldLength, options.Value.MaxMapsPerRequest);
+
+    static async Task<CamForm> ReadJson(HttpRequest request, long limit, (int Length, int Items) fieldLimits, CancellationToken cancellationToken)
     {
         var body = await ReadLimited(request.Body, limit, cancellationToken);
-        JsonDocument document;
+        Dictionary<string, string?> fields;
         try
         {
-            document = JsonDocument.Parse(body);
+            fields = ReadJsonFields(body, fieldLimits);
         }
         catch (JsonException e)
         {
             throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", $"The body is not valid JSON: {e.Message}");
         }
-        using (document)
+        if (!fields.Remove("image", out var image) || string.IsNullOrWhiteSpace(image))
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The body must be a JSON object.");
-            }
-            var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                fields[property.Name] = property.Value.ValueKind switch
-                {
-                    JsonValueKind.String => property.Value.GetString(),
-                    JsonValueKind.Number => property.Value.GetRawText(),
-                    JsonValueKind.Null => null,
-                    JsonValueKind.True => "true",
-                    JsonValueKind.False => "false",
-                    JsonValueKind.Array when ListFields.Contains(property.Name, StringComparer.OrdinalIgnoreCase)
-                        && property.Value.EnumerateArray().All(e => e.ValueKind is JsonValueKind.String or JsonValueKind.Number) =>
-                        string.Join(",", property.Value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
-                    _ => throw RequestException.BadField(property.Name, $"'{property.Name}' must be a string or a number."),
-                };
-            }
-            if (!fields.Remove("image", out var image) || string.IsNullOrWhiteSpace(image))
-            {
-                throw RequestException.BadField("image", "'image' (base64 of a JPEG, PNG or WebP file) is required.");
-            }
-            return new CamForm(DecodeBase64(image), fields);
+            throw RequestException.BadField("image", "'image' (base64 of a JPEG, PNG or WebP file) is required.");
         }
+        return new CamForm(DecodeBase64(image), fields);
+    }
+
+    /// <summary>
+    /// The body's fields, read token by token: each value's length (and a list's item count) is checked as sent,
+    /// before it becomes a string, so an oversized field costs no more than the body already read.
+    /// </summary>
+    static Dictionary<string, string?> ReadJsonFields(byte[] body, (int Length, int Items) limits)
+    {
+        var reader = new Utf8JsonReader(body);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The body must be a JSON object.");
+        }
+        var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueSpan.Length > MaxFieldNameLength)
+            {
+                throw new RequestException(StatusCodes.Status400BadRequest, "Invalid request",
+                    $"A field name is longer than {MaxFieldNameLength} bytes. Fields: {string.Join(", ", Fields)}.");
+            }
+            var name = reader.GetString()!;
+            reader.Read();
+            // The image is bounded by the body limit alone.
+            var length = name.Equals("image", StringComparison.OrdinalIgnoreCase) ? 0 : limits.Length;
+            fields[name] = reader.TokenType switch
+            {
+                JsonTokenType.String or JsonTokenType.Number when length > 0 && reader.ValueSpan.Length > length => throw FieldTooLong(name, length),
+                JsonTokenType.String => reader.GetString(),
+                JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
+                JsonTokenType.Null => null,
+                JsonTokenType.True => "true",
+                JsonTokenType.False => "false",
+                JsonTokenType.StartArray when ListFields.Contains(name, StringComparer.OrdinalIgnoreCase) => ReadJsonList(ref reader, name, limits),
+                _ => throw RequestException.BadField(name, $"'{name}' must be a string or a number."),
+            };
+        }
+        // The object's end, then nothing but white space.
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The body must be one JSON object.");
+        }
+        return fields;
+    }
+
+    /// <summary>A list field's array of strings or numbers, joined with commas as the multipart form sends it.</summary>
+    static string ReadJsonList(ref Utf8JsonReader reader, string name, (int Length, int Items) limits)
+    {
+        var items = new List<string>();
+        var length = 0L;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Number))
+            {
+                throw RequestException.BadField(name, $"'{name}' must be a string or a number.");
+            }
+            length += reader.ValueSpan.Length + 1;
+            if (length > limits.Length)
+            {
+                throw FieldTooLong(name, limits.Length);
+            }
+            if (items.Count == limits.Items)
+            {
+                throw TooManyItems(name, limits.Items);
+            }
+            items.Add(reader.TokenType == JsonTokenType.String ? reader.GetString()! : Encoding.UTF8.GetString(reader.ValueSpan));
+        }
+        return string.Join(",", items);
     }
 
     static byte[] DecodeBase64(string text)
@@ -186,6 +244,7 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         {
             throw RequestException.BadField("image", "The image is empty.");
         }
+        CheckLengths(form);
         string? Field(string name) => form.Field(name);
 
         var models = Field("models")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -254,11 +313,18 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
             }
         }
 
+        // 0 (the image's size) is the ceiling: a larger image is drawn at it, a smaller one at its own size.
+        var ceiling = options.Value.MaxRenderSize;
         var maxSize = Field("maxSize") is { } m
-            ? int.TryParse(m, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size <= 100_000
+            ? int.TryParse(m, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size <= ceiling
                 ? size
-                : throw RequestException.BadField("maxSize", "'maxSize' must be a whole number of pixels from 0 (the image's size) to 100000.")
+                : throw RequestException.BadField("maxSize",
+                    $"'maxSize' must be a whole number of pixels from 0 (the image's size, at most {ceiling}) to {ceiling} (Cam:MaxRenderSize).")
             : defaultMaxSize ?? options.Value.DefaultMaxSize;
+        if (maxSize == 0)
+        {
+            maxSize = ceiling;
+        }
 
         OverlayFormat? format = (Field("format") ?? options.Value.DefaultFormat).ToLowerInvariant() switch
         {
@@ -305,6 +371,42 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         return new CamRequest(image, models, targets, chosen, topK, colormap, alpha, resize, outputs, maxSize, format,
             MethodOptions.Default with { ScoreCamChannels = scoreCamChannels }, metrics, metricSteps, agreement, topPercent);
     }
+
+    /// <summary>
+    /// Every field within Cam:MaxFieldLength, and every list within Cam:MaxMapsPerRequest items, before any is split:
+    /// a list longer than that could only be refused later, after a string per item.
+    /// </summary>
+    void CheckLengths(CamForm form)
+    {
+        var (length, items) = (options.Value.MaxFieldLength, options.Value.MaxMapsPerRequest);
+        foreach (var (name, value) in form.Fields)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+            if (value.Length > length)
+            {
+                throw FieldTooLong(name, length);
+            }
+            if (ListFields.Contains(name, StringComparer.OrdinalIgnoreCase) && value.AsSpan().Count(',') >= items)
+            {
+                throw TooManyItems(name, items);
+            }
+        }
+    }
+
+    /// <summary>A field value over Cam:MaxFieldLength; <paramref name="name"/> is null where the reader that found it does not say which.</summary>
+    static RequestException FieldTooLong(string? name, int limit)
+    {
+        var message = $"{(name is null ? "A field" : $"'{name}'")} is longer than {limit:N0} bytes (Cam:MaxFieldLength).";
+        return name is null
+            ? new RequestException(StatusCodes.Status400BadRequest, "Invalid request", message)
+            : RequestException.BadField(name, message);
+    }
+
+    static RequestException TooManyItems(string name, int limit) => RequestException.BadField(name,
+        $"'{name}' lists more than {limit} items; a request draws at most {limit} maps (Cam:MaxMapsPerRequest).");
 
     static RequestException TooLarge(long limit) => new(StatusCodes.Status413PayloadTooLarge, "Request too large",
         $"The request body exceeds the limit of {limit:N0} bytes (Cam:MaxBodyBytes).");
