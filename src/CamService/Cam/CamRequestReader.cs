@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -8,7 +9,9 @@ using CamService.Inference.Faithfulness;
 using CamService.Inference.Methods;
 using CamService.Problems;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace CamService.Cam;
 
@@ -65,24 +68,64 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         };
     }
 
+    /// <summary>Most parts (the image and fields) of a multipart body: four times the fields there are.</summary>
+    const int MaxParts = 64;
+
+    /// <summary>
+    /// The image and fields of a multipart body, read part by part: a field is refused once it passes
+    /// Cam:MaxFieldLength, before it is held whole (ASP.NET Core's form reader reads a value whole, whatever
+    /// its value length limit), and the image is kept in memory (the form reader would write it to a temporary file).
+    /// </summary>
     static async Task<CamForm> ReadMultipart(HttpRequest request, long limit, int fieldLimit, CancellationToken cancellationToken)
     {
-        IFormCollection form;
+        var boundary = MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) ? HeaderUtilities.RemoveQuotes(contentType.Boundary).Value : null;
+        if (string.IsNullOrWhiteSpace(boundary) || boundary.Length > new FormOptions().MultipartBoundaryLengthLimit)
+        {
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The multipart body cannot be read: its Content-Type has no valid boundary.");
+        }
+        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limit };
+        var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        MemoryStream? image = null;
         try
         {
-            // Kept in memory up to the body limit: by default a file over 64 kB goes to a temporary file first.
-            form = await request.ReadFormAsync(new FormOptions
+            var (parts, bytes) = (0, 0L);
+            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
             {
-                MultipartBodyLengthLimit = limit,
-                ValueCountLimit = 64,
-                // Checked as each value is read, so a long one is refused before it is held whole.
-                ValueLengthLimit = fieldLimit,
-                MemoryBufferThreshold = (int)Math.Min(limit, int.MaxValue),
-            }, cancellationToken);
-        }
-        catch (InvalidDataException e) when (e.Message.Contains("value length limit", StringComparison.OrdinalIgnoreCase))
-        {
-            throw FieldTooLong(null, fieldLimit);
+                if (++parts > MaxParts)
+                {
+                    throw new RequestException(StatusCodes.Status413PayloadTooLarge, "Request too large", $"The form has more than {MaxParts} parts.");
+                }
+                if (section.GetContentDispositionHeader() is not { } disposition || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
+                if (disposition.IsFileDisposition())
+                {
+                    if (!name.Equals("image", StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw RequestException.BadField(name, $"Unknown file field '{name}'; the photo goes in 'image'.");
+                    }
+                    if (image is not null)
+                    {
+                        throw RequestException.BadField("image", "Send exactly one 'image' file per request.");
+                    }
+                    image = new MemoryStream();
+                    await section.Body.CopyToAsync(image, cancellationToken);
+                    bytes += image.Length;
+                }
+                else
+                {
+                    var value = await ReadFieldAsync(section.Body, name, fieldLimit, cancellationToken);
+                    bytes += value.Length;
+                    // A field sent twice is both values, comma-separated, as ASP.NET Core's form reader joins them.
+                    fields[name] = fields.TryGetValue(name, out var earlier) ? $"{earlier},{value}" : value;
+                }
+                if (bytes > limit)
+                {
+                    throw TooLarge(limit);
+                }
+            }
         }
         catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
         {
@@ -92,21 +135,35 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         {
             throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", $"The multipart body cannot be read: {e.Message}");
         }
+        if (image is null)
+        {
+            throw RequestException.BadField("image", "The 'image' file is required.");
+        }
+        return new CamForm(image.GetBuffer().AsMemory(0, (int)image.Length), fields);
+    }
 
-        var fields = form.ToDictionary(f => f.Key, f => (string?)f.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var files = form.Files.Where(f => f.Name.Equals("image", StringComparison.OrdinalIgnoreCase)).ToList();
-        var others = form.Files.Where(f => !f.Name.Equals("image", StringComparison.OrdinalIgnoreCase)).Select(f => f.Name).ToList();
-        if (others.Count > 0)
+    /// <summary>A text part as UTF-8, refused once it passes <paramref name="limit"/> bytes.</summary>
+    static async Task<string> ReadFieldAsync(Stream body, string name, int limit, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
+        try
         {
-            throw RequestException.BadField(others[0], $"Unknown file field '{others[0]}'; the photo goes in 'image'.");
+            var length = 0;
+            int read;
+            while ((read = await body.ReadAsync(buffer.AsMemory(length, limit + 1 - length), cancellationToken)) > 0)
+            {
+                length += read;
+                if (length > limit)
+                {
+                    throw FieldTooLong(name, limit);
+                }
+            }
+            return Encoding.UTF8.GetString(buffer, 0, length);
         }
-        if (files.Count != 1)
+        finally
         {
-            throw RequestException.BadField("image", files.Count == 0 ? "The 'image' file is required." : "Send exactly one 'image' file per request.");
+            ArrayPool<byte>.Shared.Return(buffer);
         }
-        using var buffer = new MemoryStream((int)Math.Min(files[0].Length, limit));
-        await files[0].CopyToAsync(buffer, cancellationToken);
-        return new CamForm(buffer.ToArray(), fields);
     }
 
     /// <summary>The longest field value and the most items of a list field, checked while a JSON body is read.</summary>
@@ -385,9 +442,10 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
             {
                 continue;
             }
+            // The readers refuse a longer value as they read it; a field sent several times is checked here, joined.
             if (value.Length > length)
             {
-                throw FieldTooLong(name, length);
+                throw RequestException.BadField(name, $"'{name}' is {value.Length:N0} characters in all; the limit is {length:N0} (Cam:MaxFieldLength).");
             }
             if (ListFields.Contains(name, StringComparer.OrdinalIgnoreCase) && value.AsSpan().Count(',') >= items)
             {
@@ -396,14 +454,8 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         }
     }
 
-    /// <summary>A field value over Cam:MaxFieldLength; <paramref name="name"/> is null where the reader that found it does not say which.</summary>
-    static RequestException FieldTooLong(string? name, int limit)
-    {
-        var message = $"{(name is null ? "A field" : $"'{name}'")} is longer than {limit:N0} bytes (Cam:MaxFieldLength).";
-        return name is null
-            ? new RequestException(StatusCodes.Status400BadRequest, "Invalid request", message)
-            : RequestException.BadField(name, message);
-    }
+    static RequestException FieldTooLong(string name, int limit) =>
+        RequestException.BadField(name, $"'{name}' is longer than {limit:N0} bytes (Cam:MaxFieldLength).");
 
     static RequestException TooManyItems(string name, int limit) => RequestException.BadField(name,
         $"'{name}' lists more than {limit} items; a request draws at most {limit} maps (Cam:MaxMapsPerRequest).");
