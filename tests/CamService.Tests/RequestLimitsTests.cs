@@ -179,6 +179,23 @@ public sealed class RequestLimitsTests(SmallLimitsFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task JsonImage_IsReadHoweverItsBase64IsWritten()
+    {
+        var client = await factory.ReadyClientAsync();
+        var base64 = Convert.ToBase64String(Square);
+        Assert.Contains('/', base64);
+
+        // Decoded straight from the body; with escaped solidi, or wrapped in lines, through a string as before.
+        foreach (var image in new[] { $"data:image/png;base64,{base64}", base64.Replace("/", "\\/", StringComparison.Ordinal), string.Join("\\n", base64.Chunk(76).Select(c => new string(c))) })
+        {
+            using var response = await client.PostAsync("/cam", new StringContent($"{{\"image\":\"{image}\",\"models\":\"colour32\",\"outputs\":\"cam\"}}",
+                Encoding.UTF8, "application/json"));
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            Assert.Equal(new ImageSize(100, 100), JsonSerializer.Deserialize<CamResponse>(await response.Content.ReadAsStringAsync(), Api.Json)!.Image);
+        }
+    }
+
+    [Fact]
     public void DefaultMaxSizeAboveTheCeiling_FailsAtStart()
     {
         using var misconfigured = new ConfiguredFactory(new() { ["Cam:MaxRenderSize"] = "512", ["Cam:DefaultMaxSize"] = "1024" });
