@@ -24,8 +24,11 @@ public sealed partial class KubernetesManifestTests
 {
     const string Gpu = "nvidia.com/gpu";
 
-    /// <summary>The highest peak RSS measured with the four default models on 2 cores: two 40 MP photos explained at once at full size (bench/pod-sizing.sh).</summary>
-    const decimal MeasuredPeakBytes = 2.50e9m;
+    /// <summary>
+    /// The highest peak RSS measured with the four default models on 2 cores: four clients at once sending the worst
+    /// request the limits admit (bench/pod-sizing.sh, docs/memory.md).
+    /// </summary>
+    const decimal MeasuredPeakBytes = 2.22e9m;
 
     static readonly string Root = RepositoryFolder.PathOf("deploy", "kubernetes");
 
