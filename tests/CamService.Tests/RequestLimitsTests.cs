@@ -93,6 +93,17 @@ public sealed class RequestLimitsTests(SmallLimitsFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task AnimationMaxSizeOverTheCeiling_Is400()
+    {
+        var client = await factory.ReadyClientAsync();
+
+        using var response = await client.PostAsync("/cam/animation", Api.Form(Square, fields: [("models", "colour32"), ("maxSize", "101")]));
+
+        var problem = await Api.ProblemAsync(response, 400);
+        Assert.Contains("(Cam:MaxRenderSize)", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HugeListField_InMultipart_IsRefusedAsItIsRead()
     {
         var client = await factory.ReadyClientAsync();
