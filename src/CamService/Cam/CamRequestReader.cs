@@ -111,7 +111,8 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
                     {
                         throw RequestException.BadField("image", "Send exactly one 'image' file per request.");
                     }
-                    image = new MemoryStream();
+                    // As large as the body says it is (within the limit): the image never grows by copying itself.
+                    image = new MemoryStream((int)Math.Min(request.ContentLength ?? 0, limit));
                     await section.Body.CopyToAsync(image, cancellationToken);
                     bytes += image.Length;
                 }
