@@ -3,9 +3,10 @@
 # answer /health/live, /health/ready and to have every model ready, on a first start (thread counts
 # measured) and a later one (cached); its peak RSS while explaining, one per core at once, a 12 MP and
 # then a 40 MP photo (the largest Cam:MaxPixels admits) as a request with no fields does (every model,
-# maxSize 1280); and then while answering, 4 at once, the worst request the limits admit: the 40 MP photo
+# maxSize 1280); and then while answering, 4 at once, the worst requests the limits admit: the 40 MP photo
 # with noise, so that its pictures compress least, drawn at the Cam:MaxRenderSize ceiling (maxSize=0) as
-# PNG overlays by as many models as Cam:MaxOutputPixels allows.
+# PNG overlays by as many models as Cam:MaxOutputPixels allows, and every model's agreement at the largest
+# maxSize the cap allows.
 #   bench/pod-sizing.sh [CORES]     (default 2: Inference:Cores and Cam:MaxConcurrentRequests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -120,3 +121,24 @@ for round in 1 2 3; do
   fi
 done
 echo "peak RSS after $clients × the worst admitted request at once, 3 times: $(peak)"
+
+# Agreement draws every model's map at the rendered size beside its consensus and disagreement, all counted by the
+# cap: with the four models, the largest maxSize whose 6 drawings (of a 4:3 picture) fit.
+agreement_size=$ceiling
+while (( 6 * agreement_size * (agreement_size * 3 / 4) > cap )); do agreement_size=$((agreement_size - 1)); done
+agree() {
+  curl -sS -o /dev/null -w '%{http_code} %{size_download}\n' --max-time 300 -F image=@"$photos/photo-40mp-noisy.jpg" \
+    -F agreement=true -F outputs=cam -F maxSize="$1" "$url/cam"
+}
+over=$(agree 0)
+echo "agreement of every model at the ceiling (over Cam:MaxOutputPixels): $over"
+[ "${over%% *}" = 400 ] || { echo "error: agreement over Cam:MaxOutputPixels was not refused" >&2; exit 1; }
+for round in 1 2 3; do
+  answers=$(for _ in $(seq "$clients"); do agree "$agreement_size" & done; wait)
+  echo "round $round, $clients × (photo-40mp-noisy.jpg, every model, agreement=true, outputs=cam, maxSize=$agreement_size): status and bytes:" $answers
+  if echo "$answers" | grep -qv '^200 '; then
+    echo "error: the worst admitted agreement was not answered 200" >&2
+    exit 1
+  fi
+done
+echo "peak RSS after $clients × the worst admitted agreement at once, 3 times: $(peak)"

@@ -54,12 +54,13 @@ public sealed class RequestLimitsTests(SmallLimitsFactory factory) : IClassFixtu
     {
         var client = await factory.ReadyClientAsync();
 
-        // Two models' overlays (2 × 100×100) are within the cap; agreement's consensus and disagreement are not.
+        // Two models' overlays (2 × 100×100) are within the cap; agreement's drawings (both models' maps projected,
+        // the consensus and the disagreement) are not.
         using var response = await client.PostAsync("/cam", Api.Form(Square,
             fields: [("models", "colour32,colour48"), ("outputs", "overlay"), ("agreement", "true")]));
 
         var problem = await Api.ProblemAsync(response, 400);
-        Assert.Equal(40_000, problem.GetProperty("outputPixels").GetInt64());
+        Assert.Equal(60_000, problem.GetProperty("outputPixels").GetInt64());
         Assert.True(problem.GetProperty("errors").TryGetProperty("agreement", out _));
     }
 

@@ -100,25 +100,26 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
     }
 
     /// <summary>
-    /// Checks, once the image's size is known and before any model runs, that the answer's pictures are within
-    /// Cam:MaxOutputPixels: each map's heatmap and overlay (as outputs asks) and agreement's consensus and
-    /// disagreement per method and target, all at <paramref name="rendered"/>. Beyond, 400 naming every field
-    /// that would shrink them.
+    /// Checks, once the image's size is known and before any model runs, that what the request draws at
+    /// <paramref name="rendered"/> is within Cam:MaxOutputPixels: each map's heatmap and overlay (as outputs asks),
+    /// and for agreement, per method and target, every model's map projected onto the picture and the consensus and
+    /// disagreement drawn from them. Beyond, 400 naming every field that would shrink it.
     /// </summary>
     public void CheckPictures(CamRequest request, int models, ImageSize rendered)
     {
         var perMap = (request.Outputs.HasFlag(ResultParts.Heatmap) ? 1 : 0) + (request.Outputs.HasFlag(ResultParts.Overlay) ? 1 : 0);
         var maps = models * request.MapsPerModel;
-        var agreementPictures = request.Agreement ? 2 * request.MapsPerModel : 0;
-        var pictures = (long)maps * perMap + agreementPictures;
-        var pixels = pictures * rendered.Width * rendered.Height;
+        var agreementDrawings = request.Agreement ? (models + 2) * request.MapsPerModel : 0;
+        var drawings = (long)maps * perMap + agreementDrawings;
+        var pixels = drawings * rendered.Width * rendered.Height;
         var limit = options.Value.MaxOutputPixels;
         if (pixels <= limit)
         {
             return;
         }
-        var message = $"This request asks for {pictures} picture(s) of {rendered.Width}×{rendered.Height} ({maps} map(s) × {perMap} of heatmap and overlay" +
-                      (request.Agreement ? $", and {agreementPictures} of agreement" : "") + $") = {pixels:N0} pixels; the limit is {limit:N0} (Cam:MaxOutputPixels). " +
+        var message = $"This request draws {drawings} picture(s) of {rendered.Width}×{rendered.Height} ({maps} map(s) × {perMap} of heatmap and overlay" +
+                      (request.Agreement ? $", and for agreement {agreementDrawings}: each model's map, the consensus and the disagreement per method and target" : "") +
+                      $") = {pixels:N0} pixels; the limit is {limit:N0} (Cam:MaxOutputPixels). " +
                       "Ask for a smaller maxSize, fewer models, methods, targets or outputs, or send several requests.";
         // Every field that would shrink the pictures is named.
         var fields = new[] { ("maxSize", Math.Max(rendered.Width, rendered.Height)), ("outputs", perMap), ("models", models), ("method", request.Methods.Count),

@@ -91,9 +91,9 @@ public sealed class CamOptions : IValidatableObject
     public int MaxRenderSize { get; set; } = 4096;
 
     /// <summary>
-    /// Most pixels of all the pictures one answer of POST /cam holds: every map's heatmap and overlay (as outputs asks)
-    /// and agreement's two pictures per method and target, each at the rendered size; beyond, 400 naming the fields
-    /// that shrink it. Default 32 M: 13 maps' heatmaps and overlays at 1280×960, 26 overlays, or two pictures at the
+    /// Most pixels one request of POST /cam draws at the rendered size: every map's heatmap and overlay (as outputs
+    /// asks), and for agreement, per method and target, every model's map projected and the consensus and disagreement
+    /// drawn from them; beyond, 400 naming the fields that shrink it. Default 32 M: 13 maps' heatmaps and overlays at 1280×960, 26 overlays, or two pictures at the
     /// 4096 px ceiling. An answer holds at most about 4 bytes of JSON per pixel (a PNG of noise is 3 bytes per pixel,
     /// base64 adds a third), and the pictures and the JSON are both held while it is written: with four clients at
     /// once sending the worst request this admits, the service peaked at 2.22 GB with the four default models on
