@@ -96,8 +96,8 @@ public sealed class CamOptions : IValidatableObject
     /// drawn from them; beyond, 400 naming the fields that shrink it. Default 32 M: 13 maps' heatmaps and overlays at 1280×960, 26 overlays, or two pictures at the
     /// 4096 px ceiling. An answer holds at most about 4 bytes of JSON per pixel (a PNG of noise is 3 bytes per pixel,
     /// base64 adds a third), and the pictures and the JSON are both held while it is written: with four clients at
-    /// once sending the worst request this admits, the service peaked at 2.22 GB with the four default models on
-    /// 2 cores, under the pod's 3.22 GB (docs/memory.md, bench/pod-sizing.sh).
+    /// once sending the worst requests this admits, the service stayed within 2.58 GB with the four default models
+    /// on 2 cores, under the pod's 3.22 GB (docs/memory.md, bench/pod-sizing.sh).
     /// </summary>
     [Range(1, long.MaxValue)]
     public long MaxOutputPixels { get; set; } = 32_000_000;
