@@ -101,44 +101,42 @@ for photo in photo-12mp.jpg photo-40mp.jpg; do
   echo "peak RSS after $cores × $photo at once, 3 times, every model, default fields: $(peak)"
 done
 
-# The worst request: as many PNG overlays at the ceiling (7300×5475 drawn at 4096×3072) as the cap holds, by the
-# largest models.
+# POST /cam of the noisy 40 MP photo with the fields given (-F NAME=VALUE ...): the status and the answer's bytes.
+post() {
+  curl -sS -o /dev/null -w '%{http_code} %{size_download}\n' --max-time 300 -F image=@"$photos/photo-40mp-noisy.jpg" "$@" "$url/cam"
+}
+# A request over Cam:MaxOutputPixels: refused with 400.
+refused() {
+  local answer
+  answer=$(post "$@")
+  echo "over Cam:MaxOutputPixels ($*): $answer"
+  [ "${answer%% *}" = 400 ] || { echo "error: a request over Cam:MaxOutputPixels was not refused" >&2; exit 1; }
+}
+# A request the limits admit, from $clients clients at once, 3 times: every answer a 200.
+admitted() {
+  local round answers
+  for round in 1 2 3; do
+    answers=$(for _ in $(seq "$clients"); do post "$@" & done; wait)
+    echo "round $round, $clients × ($*): status and bytes:" $answers
+    if echo "$answers" | grep -qv '^200 '; then
+      echo "error: a request the limits admit was not answered 200" >&2
+      exit 1
+    fi
+  done
+}
+
+# The worst pictures: as many PNG overlays at the ceiling (7300×5475 drawn at 4096×3072) as the cap holds, by the
+# largest models; with heatmaps too, over the cap.
 overlays=$((cap / (ceiling * 3072)))
 worst_models=$(echo resnet50,swin_t,densenet121,efficientnet_b0 | cut -d, -f1-"$overlays")
-worst() {
-  curl -sS -o /dev/null -w '%{http_code} %{size_download}\n' --max-time 300 -F image=@"$photos/photo-40mp-noisy.jpg" \
-    -F models="$worst_models" -F outputs=overlay -F format=png -F maxSize=0 "$1"
-}
-over=$(curl -sS -o /dev/null -w '%{http_code}' -F image=@"$photos/photo-40mp-noisy.jpg" -F models="$worst_models" -F maxSize=0 "$url/cam")
-echo "the same with heatmaps too (over Cam:MaxOutputPixels): $over"
-[ "$over" = 400 ] || { echo "error: a request over Cam:MaxOutputPixels was not refused" >&2; exit 1; }
-for round in 1 2 3; do
-  answers=$(for _ in $(seq "$clients"); do worst "$url/cam" & done; wait)
-  echo "round $round, $clients × (photo-40mp-noisy.jpg, models=$worst_models, outputs=overlay, format=png, maxSize=0): status and bytes:" $answers
-  if echo "$answers" | grep -qv '^200 '; then
-    echo "error: the worst admitted request was not answered 200" >&2
-    exit 1
-  fi
-done
-echo "peak RSS after $clients × the worst admitted request at once, 3 times: $(peak)"
+refused -F models="$worst_models" -F maxSize=0
+admitted -F models="$worst_models" -F outputs=overlay -F format=png -F maxSize=0
+echo "peak RSS after $clients × the worst admitted overlays at once, 3 times: $(peak)"
 
 # Agreement draws every model's map at the rendered size beside its consensus and disagreement, all counted by the
-# cap: with the four models, the largest maxSize whose 6 drawings (of a 4:3 picture) fit.
+# cap: with the four models, the largest maxSize whose 6 drawings (of a 4:3 picture) fit; at the ceiling, over it.
 agreement_size=$ceiling
 while (( 6 * agreement_size * (agreement_size * 3 / 4) > cap )); do agreement_size=$((agreement_size - 1)); done
-agree() {
-  curl -sS -o /dev/null -w '%{http_code} %{size_download}\n' --max-time 300 -F image=@"$photos/photo-40mp-noisy.jpg" \
-    -F agreement=true -F outputs=cam -F maxSize="$1" "$url/cam"
-}
-over=$(agree 0)
-echo "agreement of every model at the ceiling (over Cam:MaxOutputPixels): $over"
-[ "${over%% *}" = 400 ] || { echo "error: agreement over Cam:MaxOutputPixels was not refused" >&2; exit 1; }
-for round in 1 2 3; do
-  answers=$(for _ in $(seq "$clients"); do agree "$agreement_size" & done; wait)
-  echo "round $round, $clients × (photo-40mp-noisy.jpg, every model, agreement=true, outputs=cam, maxSize=$agreement_size): status and bytes:" $answers
-  if echo "$answers" | grep -qv '^200 '; then
-    echo "error: the worst admitted agreement was not answered 200" >&2
-    exit 1
-  fi
-done
+refused -F agreement=true -F outputs=cam -F maxSize=0
+admitted -F agreement=true -F outputs=cam -F maxSize="$agreement_size"
 echo "peak RSS after $clients × the worst admitted agreement at once, 3 times: $(peak)"
