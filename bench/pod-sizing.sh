@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# The figures behind deploy/kubernetes' probes and memory: how long the service takes to answer
-# /health/live, /health/ready and to have every model ready, on a first start (thread counts
-# measured) and a later one (cached); and its peak RSS while explaining, one per core at once, a
-# 12 MP and then a 40 MP photo (the largest Cam:MaxPixels admits) with pictures at full size (maxSize=0).
+# The figures behind deploy/kubernetes' probes and memory (docs/memory.md): how long the service takes to
+# answer /health/live, /health/ready and to have every model ready, on a first start (thread counts
+# measured) and a later one (cached); its peak RSS while explaining, one per core at once, a 12 MP and
+# then a 40 MP photo (the largest Cam:MaxPixels admits) as a request with no fields does (every model,
+# maxSize 1280); and then while answering, 4 at once, the worst requests the limits admit: the 40 MP photo
+# with noise, so that its pictures compress least, drawn at the Cam:MaxRenderSize ceiling (maxSize=0) as
+# PNG overlays by as many models as Cam:MaxOutputPixels allows, and every model's agreement at the largest
+# maxSize the cap allows.
 #   bench/pod-sizing.sh [CORES]     (default 2: Inference:Cores and Cam:MaxConcurrentRequests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cores=${1:-2}
+# The worst request is sent by 4 clients at once; those beyond the slots wait in the queue, so all are answered.
+clients=4
+queue=$((clients > cores ? clients - cores : 0))
+# Cam:MaxRenderSize and Cam:MaxOutputPixels, their defaults (CamOptions), set explicitly: the worst request follows from them.
+ceiling=4096
+cap=32000000
 # The models a deployment serves: run.sh's and the container's default four.
 models=$(bench/export-models.sh .cache/pod-sizing-models efficientnet_b0 densenet121 resnet50 swin_t)
 samples=$(scripts/fetch-sample-images.sh .cache/samples)
@@ -22,6 +32,14 @@ for name, size in {'photo-12mp.jpg': (4000, 3000), 'photo-40mp.jpg': (7300, 5475
     if not os.path.exists(path):
         Image.open(os.path.join(samples, 'rocket.jpg')).convert('RGB').resize(size, Image.BILINEAR).save(path + '.partial', format='jpeg', quality=90)
         os.replace(path + '.partial', path)
+# Uniform noise of ±24 levels: 16 MB as JPEG, within Cam:MaxBodyBytes (20 MiB).
+path = os.path.join(photos, 'photo-40mp-noisy.jpg')
+if not os.path.exists(path):
+    import numpy as np
+    pixels = np.asarray(Image.open(os.path.join(photos, 'photo-40mp.jpg')).convert('RGB')).astype(np.int16)
+    noise = np.random.default_rng(0).integers(-24, 25, pixels.shape, dtype=np.int16)
+    Image.fromarray(np.clip(pixels + noise, 0, 255).astype(np.uint8)).save(path + '.partial', format='jpeg', quality=90)
+    os.replace(path + '.partial', path)
 EOF
 
 dotnet build src/CamService -c Release --nologo -v quiet
@@ -46,7 +64,8 @@ start() {
   local began live="" ready=""
   began=$(date +%s.%N)
   dotnet src/CamService/bin/Release/net10.0/CamService.dll --urls "$url" --Models:Directory="$PWD/$models" \
-    --Models:CacheDirectory="$cache" --Inference:Cores="$cores" --Cam:MaxConcurrentRequests="$cores" \
+    --Models:CacheDirectory="$cache" --Inference:Cores="$cores" --Cam:MaxConcurrentRequests="$cores" --Cam:QueueLimit="$queue" \
+    --Cam:MaxRenderSize="$ceiling" --Cam:MaxOutputPixels="$cap" \
     --Serilog:MinimumLevel:Default=Warning >"$photos/service.log" 2>&1 &
   service=$!
   for _ in $(seq 1200); do
@@ -72,12 +91,52 @@ sleep 5  # the service warms its explanation pipeline up once every model is rea
 echo "peak RSS after start: $(peak)"
 for photo in photo-12mp.jpg photo-40mp.jpg; do
   for _ in 1 2 3; do
-    clients=()
+    pids=()
     for _ in $(seq "$cores"); do
-      curl -fsS -o /dev/null -F image=@"$photos/$photo" -F maxSize=0 "$url/cam" &
-      clients+=($!)
+      curl -fsS -o /dev/null -F image=@"$photos/$photo" "$url/cam" &
+      pids+=($!)
     done
-    wait "${clients[@]}"
+    wait "${pids[@]}"
   done
-  echo "peak RSS after $cores × $photo at once, 3 times, maxSize=0: $(peak)"
+  echo "peak RSS after $cores × $photo at once, 3 times, every model, default fields: $(peak)"
 done
+
+# POST /cam of the noisy 40 MP photo with the fields given (-F NAME=VALUE ...): the status and the answer's bytes.
+post() {
+  curl -sS -o /dev/null -w '%{http_code} %{size_download}\n' --max-time 300 -F image=@"$photos/photo-40mp-noisy.jpg" "$@" "$url/cam"
+}
+# A request over Cam:MaxOutputPixels: refused with 400.
+refused() {
+  local answer
+  answer=$(post "$@")
+  echo "over Cam:MaxOutputPixels ($*): $answer"
+  [ "${answer%% *}" = 400 ] || { echo "error: a request over Cam:MaxOutputPixels was not refused" >&2; exit 1; }
+}
+# A request the limits admit, from $clients clients at once, 3 times: every answer a 200.
+admitted() {
+  local round answers
+  for round in 1 2 3; do
+    answers=$(for _ in $(seq "$clients"); do post "$@" & done; wait)
+    echo "round $round, $clients × ($*): status and bytes:" $answers
+    if echo "$answers" | grep -qv '^200 '; then
+      echo "error: a request the limits admit was not answered 200" >&2
+      exit 1
+    fi
+  done
+}
+
+# The worst pictures: as many PNG overlays at the ceiling (7300×5475 drawn at 4096×3072) as the cap holds, by the
+# largest models; with heatmaps too, over the cap.
+overlays=$((cap / (ceiling * 3072)))
+worst_models=$(echo resnet50,swin_t,densenet121,efficientnet_b0 | cut -d, -f1-"$overlays")
+refused -F models="$worst_models" -F maxSize=0
+admitted -F models="$worst_models" -F outputs=overlay -F format=png -F maxSize=0
+echo "peak RSS after $clients × the worst admitted overlays at once, 3 times: $(peak)"
+
+# Agreement draws every model's map at the rendered size beside its consensus and disagreement, all counted by the
+# cap: with the four models, the largest maxSize whose 6 drawings (of a 4:3 picture) fit; at the ceiling, over it.
+agreement_size=$ceiling
+while (( 6 * agreement_size * (agreement_size * 3 / 4) > cap )); do agreement_size=$((agreement_size - 1)); done
+refused -F agreement=true -F outputs=cam -F maxSize=0
+admitted -F agreement=true -F outputs=cam -F maxSize="$agreement_size"
+echo "peak RSS after $clients × the worst admitted agreement at once, 3 times: $(peak)"

@@ -44,71 +44,19 @@ public static class CamRenderer
     }
 
     /// <summary>As <see cref="Project(ReadOnlySpan{float}, int, int, InputGeometry, int, int)"/>, into a caller's (pooled) buffer of width × height values.</summary>
-    // Runs once per request: optimise its loops now rather than after tiered JIT has seen enough calls.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Project(ReadOnlySpan<float> cam, int camHeight, int camWidth, InputGeometry geometry, Span<float> projected, int imageWidth, int imageHeight)
     {
         ArgumentNullException.ThrowIfNull(geometry);
-        ArgumentOutOfRangeException.ThrowIfLessThan(camHeight, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(camWidth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(imageWidth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(imageHeight, 1);
-        if (cam.Length != camHeight * camWidth)
-        {
-            throw new ArgumentException($"The map has {cam.Length} values, not {camHeight}×{camWidth}.", nameof(cam));
-        }
-
         if (projected.Length != (long)imageWidth * imageHeight)
         {
             throw new ArgumentException($"The destination holds {projected.Length} values, not {imageWidth}×{imageHeight}.", nameof(projected));
         }
-        // Each row is interpolated vertically into one padded row of the map (the extra cell repeats the last,
-        // so the right edge needs no branch), then horizontally with per-column indices and weights.
-        var mapRow = ArrayPool<float>.Shared.Rent(camWidth + 1);
-        var normalised = ArrayPool<float>.Shared.Rent(cam.Length);
-        var (left, right) = geometry.X.Covered(imageWidth);
-        var (top, bottom) = geometry.Y.Covered(imageHeight);
-        var columns = ArrayPool<int>.Shared.Rent(right - left);
-        var columnWeights = ArrayPool<float>.Shared.Rent(right - left);
-        try
+        using var projection = new MapProjection(cam, camHeight, camWidth, geometry, imageWidth, imageHeight);
+        for (var y = 0; y < imageHeight; y++)
         {
-            var map = normalised.AsSpan(0, cam.Length);
-            Normalise(cam, map);
-            var (columnSlope, columnIntercept) = geometry.X.ToMap(imageWidth, camWidth);
-            for (var x = left; x < right; x++)
-            {
-                (columns[x - left], columnWeights[x - left]) = Sample(columnSlope * x + columnIntercept, camWidth);
-            }
-            var (rowSlope, rowIntercept) = geometry.Y.ToMap(imageHeight, camHeight);
-            var row = mapRow.AsSpan(0, camWidth + 1);
-            for (var y = 0; y < imageHeight; y++)
-            {
-                var output = projected.Slice(y * imageWidth, imageWidth);
-                if (y < top || y >= bottom)
-                {
-                    output.Fill(float.NaN);
-                    continue;
-                }
-                var (cell, weight) = Sample(rowSlope * y + rowIntercept, camHeight);
-                var below = Math.Min(cell + 1, camHeight - 1);
-                TensorPrimitives.Lerp(map.Slice(cell * camWidth, camWidth), map.Slice(below * camWidth, camWidth), weight, row[..camWidth]);
-                row[camWidth] = row[camWidth - 1];
-                output[..left].Fill(float.NaN);
-                output[right..].Fill(float.NaN);
-                for (var x = left; x < right; x++)
-                {
-                    var i = columns[x - left];
-                    var a = row[i];
-                    output[x] = a + (row[i + 1] - a) * columnWeights[x - left];
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(mapRow);
-            ArrayPool<float>.Shared.Return(normalised);
-            ArrayPool<int>.Shared.Return(columns);
-            ArrayPool<float>.Shared.Return(columnWeights);
+            projection.Row(y, projected.Slice(y * imageWidth, imageWidth));
         }
     }
 
@@ -116,11 +64,23 @@ public static class CamRenderer
     /// The heatmap alone as a PNG: colormap colours, fully transparent where the map is NaN (outside the
     /// crop). A palette PNG, since a colormap has at most <see cref="Levels"/> colours plus transparency.
     /// </summary>
-    // Runs once per request: optimise its loops now rather than after tiered JIT has seen enough calls.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static byte[] HeatmapPng(ReadOnlySpan<float> projected, int width, int height, Colormap colormap)
     {
         CheckSize(projected, width, height);
+        return HeatmapPng(new ProjectedRows(projected, width), width, height, colormap);
+    }
+
+    /// <summary>As <see cref="HeatmapPng(ReadOnlySpan{float}, int, int, Colormap)"/>, each row projected as it is written.</summary>
+    public static byte[] HeatmapPng(MapProjection projection, Colormap colormap)
+    {
+        ArgumentNullException.ThrowIfNull(projection);
+        return HeatmapPng(projection, projection.Width, projection.Height, colormap);
+    }
+
+    // Runs once per picture: optimise its loops now rather than after tiered JIT has seen enough calls.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static byte[] HeatmapPng<TRows>(TRows rows, int width, int height, Colormap colormap) where TRows : IMapRows, allows ref struct
+    {
         Span<byte> alphas = stackalloc byte[Levels + 1];
         alphas.Fill(byte.MaxValue);
         alphas[Transparent] = 0;
@@ -130,12 +90,13 @@ public static class CamRenderer
 
         using var png = PngWriter.Indexed(width, height, colours, alphas, ordered: true);
         var row = ArrayPool<byte>.Shared.Rent(width);
+        var scratch = ArrayPool<float>.Shared.Rent(width);
         try
         {
             var indices = row.AsSpan(0, width);
             for (var y = 0; y < height; y++)
             {
-                var values = projected.Slice(y * width, width);
+                var values = rows.Row(y, scratch.AsSpan(0, width));
                 for (var x = 0; x < values.Length; x++)
                 {
                     var value = values[x];
@@ -147,6 +108,7 @@ public static class CamRenderer
         finally
         {
             ArrayPool<byte>.Shared.Return(row);
+            ArrayPool<float>.Shared.Return(scratch);
         }
         return png.ToArray();
     }
@@ -162,12 +124,29 @@ public static class CamRenderer
     /// The photo with the heatmap blended over it, as <see cref="OverlayPng"/> blends it, encoded as
     /// <paramref name="format"/>; <paramref name="quality"/> (1–100) applies to JPEG and WebP.
     /// </summary>
-    // Runs once per request: optimise its loops now rather than after tiered JIT has seen enough calls.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static byte[] Overlay(Image<Rgb24> image, ReadOnlySpan<float> projected, Colormap colormap, float alpha, OverlayFormat format, int quality)
     {
         ArgumentNullException.ThrowIfNull(image);
         CheckSize(projected, image.Width, image.Height);
+        return Overlay(image, new ProjectedRows(projected, image.Width), colormap, alpha, format, quality);
+    }
+
+    /// <summary>
+    /// As <see cref="Overlay(Image{Rgb24}, ReadOnlySpan{float}, Colormap, float, OverlayFormat, int)"/>, each row projected
+    /// as it is blended; <paramref name="projection"/> is the image's size.
+    /// </summary>
+    public static byte[] Overlay(Image<Rgb24> image, MapProjection projection, Colormap colormap, float alpha, OverlayFormat format, int quality)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(projection);
+        CheckSize(projection, image.Width, image.Height);
+        return Overlay(image, (IMapRows)projection, colormap, alpha, format, quality);
+    }
+
+    // Runs once per picture: optimise its loops now rather than after tiered JIT has seen enough calls.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static byte[] Overlay<TRows>(Image<Rgb24> image, TRows rows, Colormap colormap, float alpha, OverlayFormat format, int quality) where TRows : IMapRows, allows ref struct
+    {
         Span<int> weighted = stackalloc int[3 * Levels];
         var pixelWeight = BlendTable(colormap, alpha, weighted);
         if (format != OverlayFormat.Png && quality is < 1 or > 100)
@@ -181,25 +160,27 @@ public static class CamRenderer
             // Rows go straight into the PNG: no second full-size image.
             using var png = new PngWriter(width, height, 3);
             var row = ArrayPool<byte>.Shared.Rent(width * 3);
+            var scratch = ArrayPool<float>.Shared.Rent(width);
             try
             {
                 var target = MemoryMarshal.Cast<byte, Rgb24>(row.AsSpan(0, width * 3));
                 for (var y = 0; y < height; y++)
                 {
-                    Blend(image.DangerousGetPixelRowMemory(y).Span, projected.Slice(y * width, width), weighted, pixelWeight, target);
+                    Blend(image.DangerousGetPixelRowMemory(y).Span, rows.Row(y, scratch.AsSpan(0, width)), weighted, pixelWeight, target);
                     png.WriteRow(row.AsSpan(0, width * 3));
                 }
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(row);
+                ArrayPool<float>.Shared.Return(scratch);
             }
             return png.ToArray();
         }
 
-        // JPEG and WebP encoders take a whole image.
+        // JPEG and WebP encoders take a whole image: the blended photo, disposed once encoded.
         using var blended = new Image<Rgb24>(image.GetConfiguration(), width, height);
-        DrawOverlay(image, projected, colormap, alpha, blended);
+        DrawOverlay(image, rows, weighted, pixelWeight, blended);
         using var encoded = new MemoryStream();
         IImageEncoder encoder = format == OverlayFormat.Jpeg
             ? new JpegEncoder { Quality = quality, ColorType = JpegColorType.YCbCrRatio420 }
@@ -213,23 +194,51 @@ public static class CamRenderer
     /// corner of <paramref name="target"/> (at least the image's size): for pictures that hold more than the
     /// overlay, such as an animation's frame with its caption.
     /// </summary>
-    // Runs once per picture: optimise its loops now rather than after tiered JIT has seen enough calls.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DrawOverlay(Image<Rgb24> image, ReadOnlySpan<float> projected, Colormap colormap, float alpha, Image<Rgb24> target)
     {
         ArgumentNullException.ThrowIfNull(image);
-        ArgumentNullException.ThrowIfNull(target);
         CheckSize(projected, image.Width, image.Height);
+        DrawOverlay(image, new ProjectedRows(projected, image.Width), colormap, alpha, target);
+    }
+
+    /// <summary>As <see cref="DrawOverlay(Image{Rgb24}, ReadOnlySpan{float}, Colormap, float, Image{Rgb24})"/>, each row projected as it is blended.</summary>
+    public static void DrawOverlay(Image<Rgb24> image, MapProjection projection, Colormap colormap, float alpha, Image<Rgb24> target)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(projection);
+        CheckSize(projection, image.Width, image.Height);
+        DrawOverlay(image, (IMapRows)projection, colormap, alpha, target);
+    }
+
+    static void DrawOverlay<TRows>(Image<Rgb24> image, TRows rows, Colormap colormap, float alpha, Image<Rgb24> target) where TRows : IMapRows, allows ref struct
+    {
+        ArgumentNullException.ThrowIfNull(target);
         if (target.Width < image.Width || target.Height < image.Height)
         {
             throw new ArgumentException($"The target is {target.Width}×{target.Height}, smaller than the image's {image.Width}×{image.Height}.", nameof(target));
         }
         Span<int> weighted = stackalloc int[3 * Levels];
         var pixelWeight = BlendTable(colormap, alpha, weighted);
+        DrawOverlay(image, rows, weighted, pixelWeight, target);
+    }
+
+    // Runs once per picture: optimise its loops now rather than after tiered JIT has seen enough calls.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void DrawOverlay<TRows>(Image<Rgb24> image, TRows rows, ReadOnlySpan<int> weighted, int pixelWeight, Image<Rgb24> target) where TRows : IMapRows, allows ref struct
+    {
         var width = image.Width;
-        for (var y = 0; y < image.Height; y++)
+        var scratch = ArrayPool<float>.Shared.Rent(width);
+        try
         {
-            Blend(image.DangerousGetPixelRowMemory(y).Span, projected.Slice(y * width, width), weighted, pixelWeight, target.DangerousGetPixelRowMemory(y).Span[..width]);
+            for (var y = 0; y < image.Height; y++)
+            {
+                Blend(image.DangerousGetPixelRowMemory(y).Span, rows.Row(y, scratch.AsSpan(0, width)), weighted, pixelWeight,
+                    target.DangerousGetPixelRowMemory(y).Span[..width]);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scratch);
         }
     }
 
@@ -309,33 +318,6 @@ public static class CamRenderer
     /// <summary>Nearest palette entry; values outside [0, 1] are clamped (the caller has ruled out NaN).</summary>
     static int Index(float value) => (int)(Math.Clamp(value, 0f, 1f) * (Levels - 1) + 0.5f);
 
-    /// <summary>(v − min) / (max − min); a constant map becomes all zeros rather than NaN.</summary>
-    static void Normalise(ReadOnlySpan<float> cam, Span<float> map)
-    {
-        var (min, max) = (TensorPrimitives.Min(cam), TensorPrimitives.Max(cam));
-        if (!float.IsFinite(min) || !float.IsFinite(max))
-        {
-            throw new ArgumentException("The map holds NaN or infinite values.", nameof(cam));
-        }
-        var range = max - min;
-        if (range <= 0)
-        {
-            map.Clear();
-            return;
-        }
-        // v − min ≤ max − min holds in floating point too, so the division never exceeds 1.
-        TensorPrimitives.Subtract(cam, min, map);
-        TensorPrimitives.Divide(map, range, map);
-    }
-
-    /// <summary>A map centre coordinate → the cell at or before it and the weight of the next, holding the edges.</summary>
-    static (int Cell, float Weight) Sample(double coordinate, int cells)
-    {
-        var clamped = Math.Clamp(coordinate, 0, cells - 1);
-        var cell = (int)clamped;
-        return (cell, (float)(clamped - cell));
-    }
-
     static void CheckSize(ReadOnlySpan<float> projected, int width, int height)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
@@ -343,6 +325,14 @@ public static class CamRenderer
         if (projected.Length != (long)width * height)
         {
             throw new ArgumentException($"The projected map has {projected.Length} values, not {width}×{height}.", nameof(projected));
+        }
+    }
+
+    static void CheckSize(MapProjection projection, int width, int height)
+    {
+        if (projection.Width != width || projection.Height != height)
+        {
+            throw new ArgumentException($"The projection is {projection.Width}×{projection.Height}, not the image's {width}×{height}.", nameof(projection));
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
@@ -10,8 +9,8 @@ public static class AnimationFrame
 {
     /// <summary>
     /// Draws the overlay of <paramref name="cam"/> over <paramref name="photo"/> at the photo's size, mapped back
-    /// through <paramref name="geometry"/> (<see cref="CamRenderer.Project(ReadOnlySpan{float}, int, int, InputGeometry, Span{float}, int, int)"/>,
-    /// blended as <see cref="CamRenderer.DrawOverlay"/>), with a <see cref="Caption"/> of <paramref name="caption"/>'s
+    /// through <paramref name="geometry"/> a row at a time (<see cref="MapProjection"/>, blended as
+    /// <see cref="CamRenderer.DrawOverlay(Image{Rgb24}, MapProjection, Colormap, float, Image{Rgb24})"/>), with a <see cref="Caption"/> of <paramref name="caption"/>'s
     /// lines under it: a frame as wide as the photo and <see cref="Size"/> tall.
     /// </summary>
     public static Image<Rgb24> Draw(Image<Rgb24> photo, ReadOnlySpan<float> cam, int camHeight, int camWidth, InputGeometry geometry,
@@ -21,22 +20,18 @@ public static class AnimationFrame
         ArgumentNullException.ThrowIfNull(caption);
         var (width, height) = (photo.Width, photo.Height);
         var frame = new Image<Rgb24>(photo.GetConfiguration(), width, Size(width, height, caption.Count).Height);
-        var projected = ArrayPool<float>.Shared.Rent(width * height);
         try
         {
-            var pixels = projected.AsSpan(0, width * height);
-            CamRenderer.Project(cam, camHeight, camWidth, geometry, pixels, width, height);
-            CamRenderer.DrawOverlay(photo, pixels, colormap, alpha, frame);
+            using (var projection = new MapProjection(cam, camHeight, camWidth, geometry, width, height))
+            {
+                CamRenderer.DrawOverlay(photo, projection, colormap, alpha, frame);
+            }
             Caption.Draw(frame, height, caption, Caption.Scale(width));
         }
         catch
         {
             frame.Dispose();
             throw;
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(projected);
         }
         return frame;
     }

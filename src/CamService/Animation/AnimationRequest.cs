@@ -43,8 +43,9 @@ public sealed record AnimationRequest(CamRequest Cam, int FrameMs)
             : DefaultFrameMs;
 
         var cam = reader.Validate(form, [FrameMsField], options.DefaultMaxSize);
-        // maxSize is a bound, never an enlargement: 0 (the image's size) and anything past the cap mean the cap.
-        var maxSize = cam.MaxSize == 0 ? options.MaxSize : Math.Min(cam.MaxSize, options.MaxSize);
+        // maxSize is a bound, never an enlargement: 0 (the image's size, which Validate makes Cam:MaxRenderSize) and
+        // anything past the cap mean the cap.
+        var maxSize = Math.Min(cam.MaxSize, options.MaxSize);
         return new AnimationRequest(cam with { Outputs = ResultParts.Overlay, MaxSize = maxSize, TopK = 1 }, frameMs);
     }
 }
@@ -57,7 +58,7 @@ public sealed record AnimationRequest(CamRequest Cam, int FrameMs)
 /// <param name="Alpha">Overlay opacity from 0 to 1 (default 0.5).</param>
 /// <param name="Resize">stretch (default) or crop.</param>
 /// <param name="Method">Comma-separated CAM methods (default gradcam); GET /methods lists them.</param>
-/// <param name="MaxSize">Long side of the frames' pictures in pixels, caption not included (default 640, Cam:Animation:DefaultMaxSize); 0 or more than Cam:Animation:MaxSize (1280) means that cap. Never larger than the image.</param>
+/// <param name="MaxSize">Long side of the frames' pictures in pixels, caption not included (default 640, Cam:Animation:DefaultMaxSize); 0 or more than Cam:Animation:MaxSize (1280) means that cap; more than Cam:MaxRenderSize (4096) is refused. Never larger than the image.</param>
 /// <param name="ScoreCamChannels">Score-CAM: how many channels, those most activated, get a forward pass each; 0 = all.</param>
 /// <param name="FrameMs">How long each frame shows, in milliseconds, 100 to 10000 (default 1000); GIF keeps hundredths of a second.</param>
 /// <remarks>One frame per model, method and target: models outer, then methods, then targets, as POST /cam orders its results.</remarks>

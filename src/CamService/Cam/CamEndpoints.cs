@@ -54,7 +54,7 @@ public static class CamEndpoints
         return app;
     }
 
-    static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Explain(
+    static async Task<Results<FileContentHttpResult, CompleteJson, ProblemHttpResult>> Explain(
         HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader, CoreScheduler cores, ExplainAdmission admission,
         IOptions<JsonOptions> json, IOptions<CamOptions> options, CancellationToken cancellationToken)
     {
@@ -91,6 +91,7 @@ public static class CamEndpoints
         using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, hint), cancellationToken);
         timing.Lap("decode");
         var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
+        explainer.CheckPictures(camRequest, models.Count, size);
         var quality = options.Value.OverlayQuality;
         // Each map's pictures are drawn on a core of their own, side by side; each model's explanation is kept
         // beside its pictures, for agreement to compare the models' maps afterwards.
@@ -114,30 +115,12 @@ public static class CamEndpoints
 
         // Models outer, then methods, then targets: the engine's maps are in method-then-target order already.
         var answer = drawn.SelectMany(d => d.Results).ToList();
-        var result = picture is { } format
+        Results<FileContentHttpResult, CompleteJson, ProblemHttpResult> result = picture is { } format
             ? TypedResults.File(answer[0].Overlay!, MediaTypes[format])
-            : CompleteJson(new CamResponse(imageSize, size, answer, agreement, agreementMs), json.Value.SerializerOptions);
+            : CompleteJson.Serialize(new CamResponse(imageSize, size, answer, agreement, agreementMs), json.Value.SerializerOptions);
         timing.Lap("write");
         timing.WriteTo(request.HttpContext.Response);
         return result;
-    }
-
-    /// <summary>
-    /// The answer serialised whole before its first byte is sent: a failure while writing it then
-    /// becomes a problem with the right status, never a 200 cut off in the middle. The buffer is
-    /// the garbage collector's, not the shared array pool's: a 12 MP photo's answer at full size is tens of
-    /// megabytes, and pooled, such a buffer would stay cached in each thread that ever wrote one.
-    /// </summary>
-    static FileContentHttpResult CompleteJson(CamResponse response, JsonSerializerOptions options)
-    {
-        // Sized for the pictures' base64 up front: growing by doubling would copy a 224 px answer four times.
-        var pictures = response.Results.Sum(r => (long)(r.HeatmapPng?.Length ?? 0) + (r.Overlay?.Length ?? 0));
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(pictures * 4 / 3 + 64 * 1024, Array.MaxLength));
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = options.Encoder, Indented = options.WriteIndented }))
-        {
-            JsonSerializer.Serialize(writer, response, options);
-        }
-        return TypedResults.Bytes(buffer.WrittenMemory, "application/json; charset=utf-8");
     }
 
     static readonly Dictionary<OverlayFormat, string> MediaTypes = new()

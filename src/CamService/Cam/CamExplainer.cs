@@ -100,6 +100,36 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
     }
 
     /// <summary>
+    /// Checks, once the image's size is known and before any model runs, that what the request draws at
+    /// <paramref name="rendered"/> is within Cam:MaxOutputPixels: each map's heatmap and overlay (as outputs asks),
+    /// and for agreement, per method and target, every model's map projected onto the picture and the consensus and
+    /// disagreement drawn from them. Beyond, 400 naming every field that would shrink it.
+    /// </summary>
+    public void CheckPictures(CamRequest request, int models, ImageSize rendered)
+    {
+        var perMap = (request.Outputs.HasFlag(ResultParts.Heatmap) ? 1 : 0) + (request.Outputs.HasFlag(ResultParts.Overlay) ? 1 : 0);
+        var maps = models * request.MapsPerModel;
+        var agreementDrawings = request.Agreement ? (models + 2) * request.MapsPerModel : 0;
+        var drawings = (long)maps * perMap + agreementDrawings;
+        var pixels = drawings * rendered.Width * rendered.Height;
+        var limit = options.Value.MaxOutputPixels;
+        if (pixels <= limit)
+        {
+            return;
+        }
+        var message = $"This request draws {drawings} picture(s) of {rendered.Width}×{rendered.Height} ({maps} map(s) × {perMap} of heatmap and overlay" +
+                      (request.Agreement ? $", and for agreement {agreementDrawings}: each model's map, the consensus and the disagreement per method and target" : "") +
+                      $") = {pixels:N0} pixels; the limit is {limit:N0} (Cam:MaxOutputPixels). " +
+                      "Ask for a smaller maxSize, fewer models, methods, targets or outputs, or send several requests.";
+        // Every field that would shrink the pictures is named.
+        var fields = new[] { ("maxSize", Math.Max(rendered.Width, rendered.Height)), ("outputs", perMap), ("models", models), ("method", request.Methods.Count),
+                ("target", request.Targets.Count), ("agreement", request.Agreement ? 2 : 0) }
+            .Where(f => f.Item2 > 1).ToDictionary(f => f.Item1, _ => new[] { message });
+        throw new RequestException(StatusCodes.Status400BadRequest, "Invalid request", message, fields,
+            new Dictionary<string, object?> { ["outputPixels"] = pixels, ["maxOutputPixels"] = limit });
+    }
+
+    /// <summary>
     /// Explains the image with every model, each run on cores from <paramref name="cores"/> as the models' <see cref="RunPlan"/>
     /// says, and hands each explanation to <paramref name="draw"/> (which draws its pictures on cores of their own);
     /// returns what was drawn, one per model in the models' order. It ends only when every run and drawing has: none
@@ -236,24 +266,15 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
         byte[]? heatmap = null, overlay = null;
         if ((request.Outputs & (ResultParts.Heatmap | ResultParts.Overlay)) != 0)
         {
-            var (width, height) = (size.Width, size.Height);
-            var projected = ArrayPool<float>.Shared.Rent(width * height);
-            try
+            // Each picture is encoded as its rows are projected: no float per pixel is held, only the encoded bytes are kept.
+            using var projection = new MapProjection(cam.Data, cam.Height, cam.Width, explanation.Geometry, size.Width, size.Height);
+            if (request.Outputs.HasFlag(ResultParts.Heatmap))
             {
-                var pixels = projected.AsSpan(0, width * height);
-                CamRenderer.Project(cam.Data, cam.Height, cam.Width, explanation.Geometry, pixels, width, height);
-                if (request.Outputs.HasFlag(ResultParts.Heatmap))
-                {
-                    heatmap = CamRenderer.HeatmapPng(pixels, width, height, request.Colormap);
-                }
-                if (request.Outputs.HasFlag(ResultParts.Overlay))
-                {
-                    overlay = CamRenderer.Overlay(image.Display(width, height), pixels, request.Colormap, request.Alpha, format, quality);
-                }
+                heatmap = CamRenderer.HeatmapPng(projection, request.Colormap);
             }
-            finally
+            if (request.Outputs.HasFlag(ResultParts.Overlay))
             {
-                ArrayPool<float>.Shared.Return(projected);
+                overlay = CamRenderer.Overlay(image.Display(size.Width, size.Height), projection, request.Colormap, request.Alpha, format, quality);
             }
         }
         var renderMs = clock.Elapsed.TotalMilliseconds;

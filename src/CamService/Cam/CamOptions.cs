@@ -5,7 +5,7 @@ using CamService.Inference.Methods;
 namespace CamService.Cam;
 
 /// <summary>Configuration section "Cam": the limits of POST /cam.</summary>
-public sealed class CamOptions
+public sealed class CamOptions : IValidatableObject
 {
     public const string Section = "Cam";
 
@@ -82,6 +82,35 @@ public sealed class CamOptions
     public int DefaultMaxSize { get; set; } = 1280;
 
     /// <summary>
+    /// The largest long side, in pixels, a request may have its pictures drawn at (maxSize; default 4096, a 12 MP
+    /// phone photo's 4032 at full size): a larger maxSize gets 400, and 0 (the image's size) draws a larger image at
+    /// this size. Each picture is one more full-size buffer while it is drawn (3 bytes a pixel for a JPEG or WebP
+    /// overlay), and its encoding is held until the answer is written.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxRenderSize { get; set; } = 4096;
+
+    /// <summary>
+    /// Most pixels one request of POST /cam draws at the rendered size: every map's heatmap and overlay (as outputs
+    /// asks), and for agreement, per method and target, every model's map projected and the consensus and disagreement
+    /// drawn from them; beyond, 400 naming the fields that shrink it. Default 32 M: 13 maps' heatmaps and overlays at 1280×960, 26 overlays, or two pictures at the
+    /// 4096 px ceiling. An answer holds at most about 4 bytes of JSON per pixel (a PNG of noise is 3 bytes per pixel,
+    /// base64 adds a third), and the pictures and the JSON are both held while it is written: with four clients at
+    /// once sending the worst requests this admits, the service stayed within 2.58 GB with the four default models
+    /// on 2 cores, under the pod's 3.22 GB (docs/memory.md, bench/pod-sizing.sh).
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxOutputPixels { get; set; } = 32_000_000;
+
+    /// <summary>
+    /// The longest value of a field other than the image, in bytes as sent (default 4096: 64 labels of 60
+    /// characters); longer gets 400 while the body is read, before the value is split or copied. A list field
+    /// (models, target, method, metrics) also has at most Cam:MaxMapsPerRequest items, counted before it is split.
+    /// </summary>
+    [Range(64, 1_000_000)]
+    public int MaxFieldLength { get; set; } = 4096;
+
+    /// <summary>
     /// Decode JPEG uploads with libjpeg-turbo at the smallest size the request can use (see
     /// <see cref="ImageLimits.NativeJpeg"/>); off decodes every upload in managed code at full size.
     /// </summary>
@@ -98,6 +127,15 @@ public sealed class CamOptions
     /// <summary>JPEG and WebP quality of overlays, 1–100.</summary>
     [Range(1, 100)]
     public int OverlayQuality { get; set; } = 85;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (DefaultMaxSize > MaxRenderSize)
+        {
+            yield return new ValidationResult($"Cam:DefaultMaxSize ({DefaultMaxSize}) is larger than Cam:MaxRenderSize ({MaxRenderSize}).",
+                [nameof(DefaultMaxSize), nameof(MaxRenderSize)]);
+        }
+    }
 
     public int ResolvedMaxConcurrentRequests => MaxConcurrentRequests > 0 ? MaxConcurrentRequests : Environment.ProcessorCount;
 }

@@ -63,7 +63,7 @@ public sealed record CamRequest(
 /// <param name="Resize">stretch (default: the whole image to the model input) or crop (shorter side, then centre crop).</param>
 /// <param name="Method">Comma-separated CAM methods, e.g. "gradcam,scorecam" (default gradcam); GET /methods lists them.</param>
 /// <param name="Outputs">Comma-separated parts of each result: any of cam, heatmap, overlay (default all three).</param>
-/// <param name="MaxSize">Long side of the heatmap and overlay in pixels (default 1280, Cam:DefaultMaxSize); 0 = the image's size. Never larger than the image.</param>
+/// <param name="MaxSize">Long side of the heatmap and overlay in pixels (default 1280, Cam:DefaultMaxSize), at most Cam:MaxRenderSize (4096); 0 = the image's size up to that ceiling. Never larger than the image. All the answer's pictures together have at most Cam:MaxOutputPixels (32 M) pixels.</param>
 /// <param name="Format">The overlay's encoding: auto (default: like the upload, PNG for a PNG, JPEG for a JPEG or WebP), png (overlayPng), jpeg (overlayJpeg) or webp (overlayWebp).</param>
 /// <param name="ScoreCamChannels">Score-CAM: how many channels, those most activated, get a forward pass each; 0 = all (default Cam:DefaultScoreCamChannels).</param>
 /// <param name="Metrics">Faithfulness metrics of every map, comma-separated: any of drop, deletion, insertion, or all (default none), on the preprocessed image with the map upsampled and min-max normalised to [0, 1]; Y is the target's probability on the image. drop (Chattopadhyay et al., Grad-CAM++, arXiv 1710.11063): O on the image times the map, averageDrop = max(0, Y − O) / Y × 100, increase = O &gt; Y; 1 forward pass. deletion and insertion (Petsiuk et al., RISE, arXiv 1806.07421): pixels by map value, highest first, set to 0 (the mean after normalisation) or put back into a blurred copy (Gaussian, 11 taps, σ 5) in metricSteps steps; the area under the probability curve over [0, 1] by the trapezoid rule, lower is better for deletion and higher for insertion; metricSteps forward passes each.</param>
@@ -84,7 +84,7 @@ public sealed record CamFormFields(IFormFile Image, string? Models, string? Targ
 /// <param name="Resize">stretch (default) or crop.</param>
 /// <param name="Method">Comma-separated CAM methods (or a JSON array of names; default gradcam).</param>
 /// <param name="Outputs">Comma-separated parts: any of cam, heatmap, overlay (default all three).</param>
-/// <param name="MaxSize">Long side of the pictures in pixels (default 1280); 0 = the image's size.</param>
+/// <param name="MaxSize">Long side of the pictures in pixels (default 1280, at most 4096); 0 = the image's size up to 4096.</param>
 /// <param name="Format">The overlay's encoding: auto (default: like the upload), png, jpeg or webp.</param>
 /// <param name="ScoreCamChannels">Score-CAM's channels with a forward pass each; 0 = all.</param>
 /// <param name="Metrics">Faithfulness metrics: any of drop (Average Drop and Increase in Confidence, arXiv 1710.11063), deletion, insertion (RISE, arXiv 1806.07421), or all (default none); the formulas as in the multipart form's field.</param>

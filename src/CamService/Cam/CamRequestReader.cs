@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using CamService.Imaging;
 using CamService.Inference.Agreement;
@@ -7,7 +10,9 @@ using CamService.Inference.Faithfulness;
 using CamService.Inference.Methods;
 using CamService.Problems;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace CamService.Cam;
 
@@ -33,6 +38,9 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
     /// <summary>The fields that take a list: comma-separated, or in JSON an array.</summary>
     static readonly string[] ListFields = ["models", "target", "method", "metrics"];
 
+    /// <summary>The longest field name a JSON body may have: more than any field's.</summary>
+    const int MaxFieldNameLength = 64;
+
     public async Task<CamRequest> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
         Validate(await ReadFormAsync(request, cancellationToken));
 
@@ -54,25 +62,72 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
 
         return request.ContentType switch
         {
-            { } type when type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) => await ReadMultipart(request, limit, cancellationToken),
-            { } type when type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) => await ReadJson(request, limit, cancellationToken),
+            { } type when type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) => await ReadMultipart(request, limit, options.Value.MaxFieldLength, cancellationToken),
+            { } type when type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) => await ReadJson(request, limit, FieldLimits, cancellationToken),
             var type => throw new RequestException(StatusCodes.Status415UnsupportedMediaType, "Unsupported request",
                 $"Send multipart/form-data (an 'image' file and fields) or application/json (image as base64), not {type ?? "a body without Content-Type"}."),
         };
     }
 
-    static async Task<CamForm> ReadMultipart(HttpRequest request, long limit, CancellationToken cancellationToken)
+    /// <summary>Most parts (the image and fields) of a multipart body: four times the fields there are.</summary>
+    const int MaxParts = 64;
+
+    /// <summary>
+    /// The image and fields of a multipart body, read part by part: a field is refused once it passes
+    /// Cam:MaxFieldLength, before it is held whole (ASP.NET Core's form reader reads a value whole, whatever
+    /// its value length limit), and the image is kept in memory (the form reader would write it to a temporary file).
+    /// </summary>
+    static async Task<CamForm> ReadMultipart(HttpRequest request, long limit, int fieldLimit, CancellationToken cancellationToken)
     {
-        IFormCollection form;
+        var boundary = MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) ? HeaderUtilities.RemoveQuotes(contentType.Boundary).Value : null;
+        if (string.IsNullOrWhiteSpace(boundary) || boundary.Length > new FormOptions().MultipartBoundaryLengthLimit)
+        {
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The multipart body cannot be read: its Content-Type has no valid boundary.");
+        }
+        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limit };
+        var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        MemoryStream? image = null;
         try
         {
-            // Kept in memory up to the body limit: by default a file over 64 kB goes to a temporary file first.
-            form = await request.ReadFormAsync(new FormOptions
+            var (parts, bytes) = (0, 0L);
+            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
             {
-                MultipartBodyLengthLimit = limit,
-                ValueCountLimit = 64,
-                MemoryBufferThreshold = (int)Math.Min(limit, int.MaxValue),
-            }, cancellationToken);
+                if (++parts > MaxParts)
+                {
+                    throw new RequestException(StatusCodes.Status413PayloadTooLarge, "Request too large", $"The form has more than {MaxParts} parts.");
+                }
+                if (section.GetContentDispositionHeader() is not { } disposition || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
+                if (disposition.IsFileDisposition())
+                {
+                    if (!name.Equals("image", StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw RequestException.BadField(name, $"Unknown file field '{name}'; the photo goes in 'image'.");
+                    }
+                    if (image is not null)
+                    {
+                        throw RequestException.BadField("image", "Send exactly one 'image' file per request.");
+                    }
+                    // As large as the body says it is (within the limit): the image never grows by copying itself.
+                    image = new MemoryStream((int)Math.Min(request.ContentLength ?? 0, limit));
+                    await section.Body.CopyToAsync(image, cancellationToken);
+                    bytes += image.Length;
+                }
+                else
+                {
+                    var value = await ReadFieldAsync(section.Body, name, fieldLimit, cancellationToken);
+                    bytes += value.Length;
+                    // A field sent twice is both values, comma-separated, as ASP.NET Core's form reader joins them.
+                    fields[name] = fields.TryGetValue(name, out var earlier) ? $"{earlier},{value}" : value;
+                }
+                if (bytes > limit)
+                {
+                    throw TooLarge(limit);
+                }
+            }
         }
         catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
         {
@@ -82,63 +137,157 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         {
             throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", $"The multipart body cannot be read: {e.Message}");
         }
-
-        var fields = form.ToDictionary(f => f.Key, f => (string?)f.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var files = form.Files.Where(f => f.Name.Equals("image", StringComparison.OrdinalIgnoreCase)).ToList();
-        var others = form.Files.Where(f => !f.Name.Equals("image", StringComparison.OrdinalIgnoreCase)).Select(f => f.Name).ToList();
-        if (others.Count > 0)
+        if (image is null)
         {
-            throw RequestException.BadField(others[0], $"Unknown file field '{others[0]}'; the photo goes in 'image'.");
+            throw RequestException.BadField("image", "The 'image' file is required.");
         }
-        if (files.Count != 1)
-        {
-            throw RequestException.BadField("image", files.Count == 0 ? "The 'image' file is required." : "Send exactly one 'image' file per request.");
-        }
-        using var buffer = new MemoryStream((int)Math.Min(files[0].Length, limit));
-        await files[0].CopyToAsync(buffer, cancellationToken);
-        return new CamForm(buffer.ToArray(), fields);
+        return new CamForm(image.GetBuffer().AsMemory(0, (int)image.Length), fields);
     }
 
-    static async Task<CamForm> ReadJson(HttpRequest request, long limit, CancellationToken cancellationToken)
+    /// <summary>A text part as UTF-8, refused once it passes <paramref name="limit"/> bytes.</summary>
+    static async Task<string> ReadFieldAsync(Stream body, string name, int limit, CancellationToken cancellationToken)
     {
-        var body = await ReadLimited(request.Body, limit, cancellationToken);
-        JsonDocument document;
+        var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
         try
         {
-            document = JsonDocument.Parse(body);
+            var length = 0;
+            int read;
+            while ((read = await body.ReadAsync(buffer.AsMemory(length, limit + 1 - length), cancellationToken)) > 0)
+            {
+                length += read;
+                if (length > limit)
+                {
+                    throw FieldTooLong(name, limit);
+                }
+            }
+            return Encoding.UTF8.GetString(buffer, 0, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The longest field value and the most items of a list field, checked while a JSON body is read.</summary>
+    (int Length, int Items) FieldLimits => (options.Value.MaxFieldLength, options.Value.MaxMapsPerRequest);
+
+    static async Task<CamForm> ReadJson(HttpRequest request, long limit, (int Length, int Items) fieldLimits, CancellationToken cancellationToken)
+    {
+        var body = await ReadLimited(request.Body, limit, cancellationToken);
+        Dictionary<string, string?> fields;
+        ReadOnlyMemory<byte>? decoded;
+        try
+        {
+            (fields, decoded) = ReadJsonFields(body, fieldLimits);
         }
         catch (JsonException e)
         {
             throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", $"The body is not valid JSON: {e.Message}");
         }
-        using (document)
+        if (decoded is { } bytes)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The body must be a JSON object.");
-            }
-            var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                fields[property.Name] = property.Value.ValueKind switch
-                {
-                    JsonValueKind.String => property.Value.GetString(),
-                    JsonValueKind.Number => property.Value.GetRawText(),
-                    JsonValueKind.Null => null,
-                    JsonValueKind.True => "true",
-                    JsonValueKind.False => "false",
-                    JsonValueKind.Array when ListFields.Contains(property.Name, StringComparer.OrdinalIgnoreCase)
-                        && property.Value.EnumerateArray().All(e => e.ValueKind is JsonValueKind.String or JsonValueKind.Number) =>
-                        string.Join(",", property.Value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
-                    _ => throw RequestException.BadField(property.Name, $"'{property.Name}' must be a string or a number."),
-                };
-            }
-            if (!fields.Remove("image", out var image) || string.IsNullOrWhiteSpace(image))
-            {
-                throw RequestException.BadField("image", "'image' (base64 of a JPEG, PNG or WebP file) is required.");
-            }
-            return new CamForm(DecodeBase64(image), fields);
+            return new CamForm(bytes, fields);
         }
+        if (!fields.Remove("image", out var image) || string.IsNullOrWhiteSpace(image))
+        {
+            throw RequestException.BadField("image", "'image' (base64 of a JPEG, PNG or WebP file) is required.");
+        }
+        return new CamForm(DecodeBase64(image), fields);
+    }
+
+    /// <summary>
+    /// The body's fields, read token by token: each value's length (and a list's item count) is checked as sent,
+    /// before it becomes a string, so an oversized field costs no more than the body already read.
+    /// </summary>
+    /// <returns>
+    /// The fields, and the image's bytes when they were decoded straight from the body's base64 (the image then is
+    /// not among the fields): a 20 MB image is not made a 40 MB string first.
+    /// </returns>
+    static (Dictionary<string, string?> Fields, ReadOnlyMemory<byte>? Image) ReadJsonFields(byte[] body, (int Length, int Items) limits)
+    {
+        var reader = new Utf8JsonReader(body);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The body must be a JSON object.");
+        }
+        var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        ReadOnlyMemory<byte>? image = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueSpan.Length > MaxFieldNameLength)
+            {
+                throw new RequestException(StatusCodes.Status400BadRequest, "Invalid request",
+                    $"A field name is longer than {MaxFieldNameLength} bytes. Fields: {string.Join(", ", Fields)}.");
+            }
+            var name = reader.GetString()!;
+            reader.Read();
+            // The image is bounded by the body limit alone; the last one sent counts, as for any field.
+            var isImage = name.Equals("image", StringComparison.OrdinalIgnoreCase);
+            if (isImage)
+            {
+                image = reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped ? DecodeBase64(reader.ValueSpan) : null;
+                if (image is not null)
+                {
+                    fields.Remove(name);
+                    continue;
+                }
+            }
+            var length = isImage ? 0 : limits.Length;
+            fields[name] = reader.TokenType switch
+            {
+                JsonTokenType.String or JsonTokenType.Number when length > 0 && reader.ValueSpan.Length > length => throw FieldTooLong(name, length),
+                JsonTokenType.String => reader.GetString(),
+                JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
+                JsonTokenType.Null => null,
+                JsonTokenType.True => "true",
+                JsonTokenType.False => "false",
+                JsonTokenType.StartArray when ListFields.Contains(name, StringComparer.OrdinalIgnoreCase) => ReadJsonList(ref reader, name, limits),
+                _ => throw RequestException.BadField(name, $"'{name}' must be a string or a number."),
+            };
+        }
+        // The object's end, then nothing but white space.
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The body must be one JSON object.");
+        }
+        return (fields, image);
+    }
+
+    /// <summary>A list field's array of strings or numbers, joined with commas as the multipart form sends it.</summary>
+    static string ReadJsonList(ref Utf8JsonReader reader, string name, (int Length, int Items) limits)
+    {
+        var items = new List<string>();
+        var length = 0L;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Number))
+            {
+                throw RequestException.BadField(name, $"'{name}' must be a string or a number.");
+            }
+            length += reader.ValueSpan.Length + 1;
+            if (length > limits.Length)
+            {
+                throw FieldTooLong(name, limits.Length);
+            }
+            if (items.Count == limits.Items)
+            {
+                throw TooManyItems(name, limits.Items);
+            }
+            items.Add(reader.TokenType == JsonTokenType.String ? reader.GetString()! : Encoding.UTF8.GetString(reader.ValueSpan));
+        }
+        return string.Join(",", items);
+    }
+
+    /// <summary>
+    /// Base64 (or a data: URL) as sent in UTF-8, decoded without a string in between; null when it is not plain
+    /// base64 (white space inside, for one), which <see cref="DecodeBase64(string)"/> then reads or refuses.
+    /// </summary>
+    static ReadOnlyMemory<byte>? DecodeBase64(ReadOnlySpan<byte> text)
+    {
+        var comma = text.Length >= 5 && Ascii.EqualsIgnoreCase(text[..5], "data:"u8) ? text.IndexOf((byte)',') : -1;
+        var payload = (comma >= 0 ? text[(comma + 1)..] : text).Trim(" \t\r\n"u8);
+        var bytes = new byte[Base64.GetMaxDecodedFromUtf8Length(payload.Length)];
+        return payload.Length > 0 && Base64.DecodeFromUtf8(payload, bytes, out _, out var written) == OperationStatus.Done ? bytes.AsMemory(0, written) : null;
     }
 
     static byte[] DecodeBase64(string text)
@@ -186,6 +335,7 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         {
             throw RequestException.BadField("image", "The image is empty.");
         }
+        CheckLengths(form);
         string? Field(string name) => form.Field(name);
 
         var models = Field("models")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -254,11 +404,18 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
             }
         }
 
+        // 0 (the image's size) is the ceiling: a larger image is drawn at it, a smaller one at its own size.
+        var ceiling = options.Value.MaxRenderSize;
         var maxSize = Field("maxSize") is { } m
-            ? int.TryParse(m, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size <= 100_000
+            ? int.TryParse(m, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size <= ceiling
                 ? size
-                : throw RequestException.BadField("maxSize", "'maxSize' must be a whole number of pixels from 0 (the image's size) to 100000.")
+                : throw RequestException.BadField("maxSize",
+                    $"'maxSize' must be a whole number of pixels from 0 (the image's size, at most {ceiling}) to {ceiling} (Cam:MaxRenderSize).")
             : defaultMaxSize ?? options.Value.DefaultMaxSize;
+        if (maxSize == 0)
+        {
+            maxSize = ceiling;
+        }
 
         OverlayFormat? format = (Field("format") ?? options.Value.DefaultFormat).ToLowerInvariant() switch
         {
@@ -305,6 +462,37 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         return new CamRequest(image, models, targets, chosen, topK, colormap, alpha, resize, outputs, maxSize, format,
             MethodOptions.Default with { ScoreCamChannels = scoreCamChannels }, metrics, metricSteps, agreement, topPercent);
     }
+
+    /// <summary>
+    /// Every field within Cam:MaxFieldLength, and every list within Cam:MaxMapsPerRequest items, before any is split:
+    /// a list longer than that could only be refused later, after a string per item.
+    /// </summary>
+    void CheckLengths(CamForm form)
+    {
+        var (length, items) = (options.Value.MaxFieldLength, options.Value.MaxMapsPerRequest);
+        foreach (var (name, value) in form.Fields)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+            // The readers refuse a longer value as they read it; a field sent several times is checked here, joined.
+            if (value.Length > length)
+            {
+                throw RequestException.BadField(name, $"'{name}' is {value.Length:N0} characters in all; the limit is {length:N0} (Cam:MaxFieldLength).");
+            }
+            if (ListFields.Contains(name, StringComparer.OrdinalIgnoreCase) && value.AsSpan().Count(',') >= items)
+            {
+                throw TooManyItems(name, items);
+            }
+        }
+    }
+
+    static RequestException FieldTooLong(string name, int limit) =>
+        RequestException.BadField(name, $"'{name}' is longer than {limit:N0} bytes (Cam:MaxFieldLength).");
+
+    static RequestException TooManyItems(string name, int limit) => RequestException.BadField(name,
+        $"'{name}' lists more than {limit} items; a request draws at most {limit} maps (Cam:MaxMapsPerRequest).");
 
     static RequestException TooLarge(long limit) => new(StatusCodes.Status413PayloadTooLarge, "Request too large",
         $"The request body exceeds the limit of {limit:N0} bytes (Cam:MaxBodyBytes).");

@@ -56,10 +56,9 @@ public sealed class CamWarmUp(ModelRegistry registry, CamMethods methods, ImageL
         foreach (var (size, format) in new[] { (CamExplainer.RenderedSize(image.Width, image.Height, 0), OverlayFormat.Png),
                                                (CamExplainer.RenderedSize(image.Width, image.Height, 100), OverlayFormat.Jpeg) })
         {
-            var pixels = new float[size.Width * size.Height];
-            CamRenderer.Project(cam.Data, cam.Height, cam.Width, geometry, pixels, size.Width, size.Height);
-            CamRenderer.HeatmapPng(pixels, size.Width, size.Height, Colormap.Jet);
-            CamRenderer.Overlay(image.Display(size.Width, size.Height), pixels, Colormap.Jet, 0.5f, format, 85);
+            using var projection = new MapProjection(cam.Data, cam.Height, cam.Width, geometry, size.Width, size.Height);
+            CamRenderer.HeatmapPng(projection, Colormap.Jet);
+            CamRenderer.Overlay(image.Display(size.Width, size.Height), projection, Colormap.Jet, 0.5f, format, 85);
         }
     }
 
