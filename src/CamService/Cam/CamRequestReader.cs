@@ -80,7 +80,7 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         }
         catch (InvalidDataException e)
         {
-            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", $"The multipart body cannot be read: {e.Message}");
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The multipart/form-data body cannot be read.", inner: e);
         }
 
         var fields = form.ToDictionary(f => f.Key, f => (string?)f.Value.ToString(), StringComparer.OrdinalIgnoreCase);
@@ -109,7 +109,8 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         }
         catch (JsonException e)
         {
-            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", $"The body is not valid JSON: {e.Message}");
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request",
+                e.LineNumber is { } line ? $"The body is not valid JSON (line {line + 1}, byte {e.BytePositionInLine + 1})." : "The body is not valid JSON.", inner: e);
         }
         using (document)
         {
