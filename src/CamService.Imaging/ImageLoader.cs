@@ -89,7 +89,6 @@ public sealed class ImageLoader
     /// <exception cref="ImageTooLargeException">The header declares more than <see cref="ImageLimits.MaxPixels"/>; nothing is decoded.</exception>
     /// <exception cref="CorruptImageException">A supported format that cannot be decoded: whatever a decoder throws on it but the two below.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled: the request's time ran out, not the file's fault.</exception>
-    /// <exception cref="OutOfMemoryException">The process is out of memory: every decoder buffer is bounded by the pixel limit, so this is load, not the file.</exception>
     public LoadedImage Load(ReadOnlyMemory<byte> bytes, DecodeHint? hint = null, CancellationToken cancellationToken = default)
     {
         var data = bytes.Span;
@@ -191,11 +190,13 @@ public sealed class ImageLoader
     /// what they throw on them is open-ended: ImageSharp's own exceptions, zlib's, index and argument errors
     /// where a header lies about sizes, and its own bugs (ImageSharp 2.1.13 throws NullReferenceException
     /// identifying some damaged WebP and JPEG files). All of those say "this file cannot be decoded", so all
-    /// are a 422. Two are not about the file and keep their meaning: cancellation (the request's deadline)
-    /// and the process running out of memory. Our own refusals pass through as they are.
+    /// are a 422 — an OutOfMemoryException too: pixel buffers come from an allocator whose limit follows the
+    /// pixel limit, so a decoder that runs out of memory was asked for a size the file declared (an array
+    /// beyond .NET's largest, say). Cancellation is not about the file (the request's deadline passed) and
+    /// keeps its meaning; our own refusals pass through as they are.
     /// </summary>
     static bool IsDecodeFailure(Exception e) =>
-        e is not (OperationCanceledException or OutOfMemoryException or CorruptImageException or ImageTooLargeException or UnsupportedImageException);
+        e is not (OperationCanceledException or CorruptImageException or ImageTooLargeException or UnsupportedImageException);
 
     /// <summary>
     /// A fixed reason for the client: what is wrong, never the decoder's own words (its messages name internal
@@ -203,7 +204,7 @@ public sealed class ImageLoader
     /// </summary>
     static CorruptImageException Corrupt(string format, Exception e) => new(format, e switch
     {
-        InvalidMemoryOperationException => "it declares buffers larger than the allocator allows.",
+        InvalidMemoryOperationException or OutOfMemoryException => "it declares buffers larger than the service allows.",
         NotSupportedException => "it uses a variant of the format this service does not decode.",
         _ => Damaged,
     }, e);

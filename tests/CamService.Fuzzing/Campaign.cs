@@ -7,8 +7,11 @@ public sealed record Finding(string Target, long Index, string What);
 
 public sealed record TargetReport(string Target, long Inputs, IReadOnlyDictionary<string, long> Outcomes, long Findings, IReadOnlyList<Finding> Examples, TimeSpan Elapsed);
 
-/// <summary>The campaign's figures; resident memory is measured after a full garbage collection, after the first round and after the last.</summary>
-public sealed record CampaignReport(int Seed, IReadOnlyList<TargetReport> Targets, long RssStartBytes, long RssEndBytes, long RssMaxBytes, TimeSpan Elapsed)
+/// <summary>
+/// The campaign's figures. Resident memory is measured after a full garbage collection at the end of each round: after
+/// the first, after the warm-up (a tenth of the rounds; the start the end is compared with), the largest, and the last.
+/// </summary>
+public sealed record CampaignReport(int Seed, IReadOnlyList<TargetReport> Targets, long RssFirstBytes, long RssStartBytes, long RssEndBytes, long RssMaxBytes, TimeSpan Elapsed)
 {
     public long Findings => Targets.Sum(t => t.Findings);
 
@@ -48,7 +51,10 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
         var examples = targets.ToDictionary(t => t.Name, _ => new List<Finding>());
         var findings = targets.ToDictionary(t => t.Name, _ => 0L);
         var elapsed = targets.ToDictionary(t => t.Name, _ => TimeSpan.Zero);
-        long rssStart = 0, rssMax = 0, rssEnd = 0;
+        long rssFirst = 0, rssStart = 0, rssMax = 0, rssEnd = 0;
+        // Memory is compared from the end of a warm-up (a tenth of the rounds): pools, caches and compiled code fill first.
+        var warmUpRounds = Math.Max(1, (int)((inputs + RoundSize - 1) / RoundSize / 10));
+        var rounds = 0;
         for (var round = firstIndex; round < firstIndex + inputs; round += RoundSize)
         {
             var end = Math.Min(round + RoundSize, firstIndex + inputs);
@@ -74,7 +80,10 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
                         if (examples[target.Name].Count < MaxExamples)
                         {
                             examples[target.Name].Add(new Finding(target.Name, index, what));
-                            progress?.WriteLine($"FINDING {target.Name} #{index}: {what}");
+                            if (examples[target.Name].Count <= 5)
+                            {
+                                progress?.WriteLine($"FINDING {target.Name} #{index}: {what}");
+                            }
                             if (findingsDirectory is not null)
                             {
                                 Directory.CreateDirectory(findingsDirectory);
@@ -87,13 +96,17 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
                 progress?.WriteLine($"  {target.Name,-13} {end - firstIndex,9:N0} inputs in {elapsed[target.Name].TotalSeconds,6:F0} s");
             }
             var rss = ResidentBytes();
-            rssStart = rssStart == 0 ? rss : rssStart;
+            rssFirst = rssFirst == 0 ? rss : rssFirst;
+            if (++rounds == warmUpRounds)
+            {
+                rssStart = rss;
+            }
             rssMax = Math.Max(rssMax, rss);
             rssEnd = rss;
             progress?.WriteLine($"{end - firstIndex,9:N0} inputs per target, {clock.Elapsed.TotalSeconds,7:F0} s, RSS {rss / 1048576.0,6:F0} MiB, findings {findings.Values.Sum()}");
         }
         return new CampaignReport(seed, [.. targets.Select(t => new TargetReport(t.Name, inputs, outcomes[t.Name], findings[t.Name], examples[t.Name], elapsed[t.Name]))],
-            rssStart, rssEnd, rssMax, clock.Elapsed);
+            rssFirst, rssStart, rssEnd, rssMax, clock.Elapsed);
     }
 
     void WatchForHang()

@@ -33,7 +33,8 @@ public sealed class RequestTarget(string name, FuzzFormat format, HttpClient cli
         HttpResponseMessage response;
         try
         {
-            response = client.Send(request);
+            // TestServer answers only asynchronously; the campaign sends one request at a time.
+            response = client.SendAsync(request).GetAwaiter().GetResult();
         }
         catch (Exception e)
         {

@@ -78,7 +78,8 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         {
             throw TooLarge(limit);
         }
-        catch (InvalidDataException e)
+        // A body that ends inside a part (IOException) or a boundary parameter the reader refuses (InvalidOperationException): fuzz campaign.
+        catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException)
         {
             throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The multipart/form-data body cannot be read.", inner: e);
         }
@@ -118,28 +119,41 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
             {
                 throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The body must be a JSON object.");
             }
-            var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-            foreach (var property in document.RootElement.EnumerateObject())
+            try
             {
-                fields[property.Name] = property.Value.ValueKind switch
-                {
-                    JsonValueKind.String => property.Value.GetString(),
-                    JsonValueKind.Number => property.Value.GetRawText(),
-                    JsonValueKind.Null => null,
-                    JsonValueKind.True => "true",
-                    JsonValueKind.False => "false",
-                    JsonValueKind.Array when ListFields.Contains(property.Name, StringComparer.OrdinalIgnoreCase)
-                        && property.Value.EnumerateArray().All(e => e.ValueKind is JsonValueKind.String or JsonValueKind.Number) =>
-                        string.Join(",", property.Value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
-                    _ => throw RequestException.BadField(property.Name, $"'{property.Name}' must be a string or a number."),
-                };
+                return ReadFields(document.RootElement);
             }
-            if (!fields.Remove("image", out var image) || string.IsNullOrWhiteSpace(image))
+            catch (InvalidOperationException e)
             {
-                throw RequestException.BadField("image", "'image' (base64 of a JPEG, PNG or WebP file) is required.");
+                // A string that is not valid UTF-8: the parser checks only the structure (fuzz campaign).
+                throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The body is not valid JSON: a string is not valid UTF-8.", inner: e);
             }
-            return new CamForm(DecodeBase64(image), fields);
         }
+    }
+
+    static CamForm ReadFields(JsonElement root)
+    {
+        var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in root.EnumerateObject())
+        {
+            fields[property.Name] = property.Value.ValueKind switch
+            {
+                JsonValueKind.String => property.Value.GetString(),
+                JsonValueKind.Number => property.Value.GetRawText(),
+                JsonValueKind.Null => null,
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                JsonValueKind.Array when ListFields.Contains(property.Name, StringComparer.OrdinalIgnoreCase)
+                    && property.Value.EnumerateArray().All(e => e.ValueKind is JsonValueKind.String or JsonValueKind.Number) =>
+                    string.Join(",", property.Value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
+                _ => throw RequestException.BadField(property.Name, $"'{property.Name}' must be a string or a number."),
+            };
+        }
+        if (!fields.Remove("image", out var image) || string.IsNullOrWhiteSpace(image))
+        {
+            throw RequestException.BadField("image", "'image' (base64 of a JPEG, PNG or WebP file) is required.");
+        }
+        return new CamForm(DecodeBase64(image), fields);
     }
 
     static byte[] DecodeBase64(string text)
