@@ -56,7 +56,8 @@ internal static class PngDataCheck
             }
             return inflated < needed ? "its image data ends before its last row" : null;
         }
-        catch (InvalidDataException)
+        // zlib's refusals: InvalidDataException, or an IOException (ZLibException) for some streams (the fuzz campaign's png #13031).
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
             return "its image data is not a valid zlib stream";
         }

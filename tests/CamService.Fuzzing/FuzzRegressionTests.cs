@@ -29,4 +29,13 @@ public sealed class FuzzRegressionTests(FuzzFixture fixture) : IClassFixture<Fuz
         Assert.Throws<OutOfMemoryException>(() => Image.Identify(input));
         Assert.Equal("422", target.Run(input).Label);
     }
+
+    [Fact]
+    public void PngWhoseZlibStreamInflateRefuses_IsRefused()
+    {
+        // The PNG data check's own inflate threw zlib's IOException rather than InvalidDataException on this one.
+        var target = fixture.Target("png");
+
+        Assert.Equal("422", target.Run(target.Input(seed: 20, index: 13031)).Label);
+    }
 }
