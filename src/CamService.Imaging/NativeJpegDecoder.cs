@@ -26,7 +26,8 @@ internal static class NativeJpegDecoder
 
     /// <summary>
     /// Rows decoded between two looks at the cancellation token: a band of a 40 MP photo's full-width rows
-    /// is a few milliseconds of work, and its buffer (64 × 7 300 px × 4 bytes) under 2 MB.
+    /// is a few milliseconds of work, and its buffer (64 × 7 300 px × 4 bytes) under 2 MB; JPEG's 65 535 px
+    /// width limit keeps any band under 17 MB.
     /// </summary>
     internal const int BandRows = 64;
 
@@ -57,7 +58,7 @@ internal static class NativeJpegDecoder
         // Allocated through ImageSharp's allocator, whose limit follows the pixel limit.
         var image = new Image<Rgb24>(configuration, info.Width, info.Height);
         // Native memory for one band: rows of RGBA from libjpeg-turbo, converted to RGB band by band.
-        var band = (byte*)NativeMemory.Alloc((nuint)((long)info.RowBytes * BandRows));
+        var band = (byte*)NativeMemory.Alloc((nuint)((long)info.RowBytes * Math.Min(BandRows, info.Height)));
         try
         {
             for (var top = 0; top < info.Height; top += BandRows)
