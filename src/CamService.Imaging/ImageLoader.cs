@@ -82,7 +82,7 @@ public sealed class ImageLoader
     /// <param name="hint">How large the pixels must stay; null (or <see cref="DecodeHint.FullSize"/>) keeps every pixel.</param>
     /// <param name="cancellationToken">
     /// The request's deadline. It is checked before decoding starts and handed to the decoders: libjpeg-turbo's path
-    /// checks it between bands of rows (<see cref="NativeJpegDecoder"/>) and ImageSharp's JPEG decoder within its scan;
+    /// checks it between bands of rows (<see cref="NativeJpegDecoder"/>) and ImageSharp's JPEG decoder takes it into its scan decoder;
     /// ImageSharp 2.1's PNG and WebP decoders ignore it, so their time is bounded by the pixel limit and the body size.
     /// </param>
     /// <exception cref="UnsupportedImageException">Not JPEG, PNG or WebP.</exception>
