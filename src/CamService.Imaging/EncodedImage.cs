@@ -180,6 +180,21 @@ internal static class EncodedImage
             return "the file ends inside its header";
         }
         var declared = 8L + BinaryPrimitives.ReadUInt32LittleEndian(data[4..]);
-        return declared > data.Length ? $"the file has {data.Length:N0} of the {declared:N0} bytes its header declares" : null;
+        if (declared > data.Length)
+        {
+            return $"the file has {data.Length:N0} of the {declared:N0} bytes its header declares";
+        }
+        // Every chunk must fit in the file: ImageSharp 2.1.13 allocates a metadata chunk (XMP, EXIF, ICC) at its
+        // declared size before reading it, so a 4 kB file declaring a 2 GB chunk asked it for 2 GB (fuzz campaign).
+        for (long at = 12; at + 8 <= declared; )
+        {
+            var size = BinaryPrimitives.ReadUInt32LittleEndian(data[(int)(at + 4)..]);
+            at += 8 + size + (size & 1);
+            if (at > declared + 1)
+            {
+                return "a chunk declares more bytes than the file has";
+            }
+        }
+        return null;
     }
 }

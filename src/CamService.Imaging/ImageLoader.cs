@@ -26,6 +26,15 @@ public sealed class ImageLoader
     /// <summary>Floor for that limit: decoders' fixed working buffers do not shrink with a small pixel limit.</summary>
     const long MinAllocationLimitMegabytes = 64;
 
+    /// <summary>Why a header was refused.</summary>
+    internal const string HeaderUnreadable = "its header cannot be read.";
+
+    /// <summary>Why: the decoded image is not the size its header declared, to ImageSharp or to libjpeg-turbo.</summary>
+    internal const string HeadersDisagree = "its headers disagree about its size.";
+
+    /// <summary>Why a file was refused when a decoder failed on its data.</summary>
+    internal const string Damaged = "its data is damaged or not what its header declares.";
+
     readonly ImageLimits limits;
     readonly Configuration configuration;
 
@@ -49,7 +58,7 @@ public sealed class ImageLoader
         };
     }
 
-    /// <summary>Reads the whole stream (which need not be seekable), then loads it as <see cref="Load(ReadOnlyMemory{byte}, DecodeHint?)"/> does.</summary>
+    /// <summary>Reads the whole stream (which need not be seekable), then loads it as <see cref="Load(ReadOnlyMemory{byte}, DecodeHint?, CancellationToken)"/> does.</summary>
     public LoadedImage Load(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -71,10 +80,16 @@ public sealed class ImageLoader
     /// </summary>
     /// <param name="bytes">The uploaded file.</param>
     /// <param name="hint">How large the pixels must stay; null (or <see cref="DecodeHint.FullSize"/>) keeps every pixel.</param>
+    /// <param name="cancellationToken">
+    /// The request's deadline. It is checked before decoding starts and handed to the decoders: libjpeg-turbo's path
+    /// checks it between bands of rows (<see cref="NativeJpegDecoder"/>) and ImageSharp's JPEG decoder takes it into its scan decoder;
+    /// ImageSharp 2.1's PNG and WebP decoders ignore it, so their time is bounded by the pixel limit and the body size.
+    /// </param>
     /// <exception cref="UnsupportedImageException">Not JPEG, PNG or WebP.</exception>
     /// <exception cref="ImageTooLargeException">The header declares more than <see cref="ImageLimits.MaxPixels"/>; nothing is decoded.</exception>
-    /// <exception cref="CorruptImageException">A supported format that cannot be decoded.</exception>
-    public LoadedImage Load(ReadOnlyMemory<byte> bytes, DecodeHint? hint = null)
+    /// <exception cref="CorruptImageException">A supported format that cannot be decoded: whatever a decoder throws on it but the two below.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled: the request's time ran out, not the file's fault.</exception>
+    public LoadedImage Load(ReadOnlyMemory<byte> bytes, DecodeHint? hint = null, CancellationToken cancellationToken = default)
     {
         var data = bytes.Span;
         // ImageSharp 2.1 identifies only streams; this one reads the caller's array without a copy.
@@ -87,16 +102,21 @@ public sealed class ImageLoader
             throw new UnsupportedImageException(EncodedImage.Describe(data));
         }
         var name = FormatName(format);
+        var decoder = configuration.ImageFormatsManager.FindDecoder(format);
 
         IImageInfo info;
         try
         {
-            info = Image.Identify(configuration, stream)
-                ?? throw new CorruptImageException(name, "its header cannot be read.");
+            info = ((IImageInfoDetector)decoder).Identify(configuration, stream, cancellationToken)
+                ?? throw new CorruptImageException(name, HeaderUnreadable);
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
-            throw new CorruptImageException(name, Reason(e), e);
+            throw Corrupt(name, e);
+        }
+        if (info.Width < 1 || info.Height < 1)
+        {
+            throw new CorruptImageException(name, "its header declares no pixels.");
         }
         if ((long)info.Width * info.Height > limits.MaxPixels)
         {
@@ -107,13 +127,19 @@ public sealed class ImageLoader
             throw new CorruptImageException(name, truncation + ".");
         }
 
+        if (name == "png" && PngDataCheck.Problem(data) is { } shortfall)
+        {
+            throw new CorruptImageException(name, shortfall + ".");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
         Image<Rgb24>? image = null;
         try
         {
             var orientation = ReadOrientation(info.Metadata.ExifProfile);
             if (name == "jpeg" && limits.NativeJpeg)
             {
-                image = NativeJpegDecoder.Decode(data, hint ?? DecodeHint.FullSize, configuration);
+                image = NativeJpegDecoder.Decode(data, new Size(info.Width, info.Height), hint ?? DecodeHint.FullSize, configuration, cancellationToken);
                 if (orientation is > 1 and <= 8)
                 {
                     // The native decoder leaves the pixels as stored; AutoOrient reads the tag from the image.
@@ -124,7 +150,11 @@ public sealed class ImageLoader
             else
             {
                 stream.Position = 0;
-                image = Image.Load<Rgb24>(configuration, stream);
+                image = decoder.Decode<Rgb24>(configuration, stream, cancellationToken);
+                if (image.Width != info.Width || image.Height != info.Height)
+                {
+                    throw new CorruptImageException(name, HeadersDisagree);
+                }
             }
             // Rotate/flip the pixels once here so that everything downstream (model input, geometry,
             // heatmap) works in the upright frame a person sees; AutoOrient also resets the tag to 1.
@@ -135,7 +165,12 @@ public sealed class ImageLoader
         catch (Exception e) when (IsDecodeFailure(e))
         {
             image?.Dispose();
-            throw new CorruptImageException(name, Reason(e), e);
+            throw Corrupt(name, e);
+        }
+        catch
+        {
+            image?.Dispose();
+            throw;
         }
     }
 
@@ -151,16 +186,26 @@ public sealed class ImageLoader
     };
 
     /// <summary>
-    /// What decoders throw on malformed data. Besides ImageSharp's own exceptions, zlib's InvalidDataException
-    /// (PNG bodies) and the index/argument errors a decoder hits when a header lies about sizes.
+    /// Whether an exception from a decoder means the file is bad. Decoders are parsers of hostile bytes, and
+    /// what they throw on them is open-ended: ImageSharp's own exceptions, zlib's, index and argument errors
+    /// where a header lies about sizes, and its own bugs (ImageSharp 2.1.13 throws NullReferenceException
+    /// identifying some damaged WebP and JPEG files). All of those say "this file cannot be decoded", so all
+    /// are a 422 — an OutOfMemoryException too: pixel buffers come from an allocator whose limit follows the
+    /// pixel limit, so a decoder that runs out of memory was asked for a size the file declared (an array
+    /// beyond .NET's largest, say). Cancellation is not about the file (the request's deadline passed) and
+    /// keeps its meaning; our own refusals pass through as they are.
     /// </summary>
-    static bool IsDecodeFailure(Exception e) => e is ImageFormatException or InvalidDataException or EndOfStreamException
-        or NotSupportedException or IndexOutOfRangeException or ArgumentException or InvalidMemoryOperationException;
+    static bool IsDecodeFailure(Exception e) =>
+        e is not (OperationCanceledException or CorruptImageException or ImageTooLargeException or UnsupportedImageException);
 
-    static string Reason(Exception e) => e switch
+    /// <summary>
+    /// A fixed reason for the client: what is wrong, never the decoder's own words (its messages name internal
+    /// types, offsets and sizes). The decoder's exception travels as the inner exception, for the log.
+    /// </summary>
+    static CorruptImageException Corrupt(string format, Exception e) => new(format, e switch
     {
-        NotSupportedException => $"it uses a variant we cannot decode ({e.Message.TrimEnd('.')}).",
-        InvalidMemoryOperationException => "it declares buffers larger than the allocator allows.",
-        _ => e.Message.TrimEnd('.') + ".",
-    };
+        InvalidMemoryOperationException or OutOfMemoryException => "it declares buffers larger than the service allows.",
+        NotSupportedException => "it uses a variant of the format this service does not decode.",
+        _ => Damaged,
+    }, e);
 }

@@ -13,45 +13,78 @@ namespace CamService.Imaging;
 /// <see cref="ImageLoader"/> has already identified, checked against the pixel limit and found complete
 /// reaches it. The pixels come back in the file's own orientation.
 /// </summary>
+/// <remarks>
+/// Native code parses the upload here, so nothing is sized from its parse alone: libjpeg-turbo's header must
+/// declare the very size ImageSharp identified (and checked against <see cref="ImageLimits.MaxPixels"/>) before
+/// any pixel memory exists. It then decodes a band of <see cref="BandRows"/> rows at a time into one band-sized
+/// native buffer, and checks the request's cancellation between bands, so a deadline stops it within a band.
+/// </remarks>
 internal static class NativeJpegDecoder
 {
     /// <summary>libjpeg-turbo's scales: n/8 for n = 1 … 8.</summary>
     const int Eighths = 8;
 
-    public static unsafe Image<Rgb24> Decode(ReadOnlySpan<byte> file, DecodeHint hint, Configuration configuration)
+    /// <summary>
+    /// Rows decoded between two looks at the cancellation token: a band of a 40 MP photo's full-width rows
+    /// is a few milliseconds of work, and its buffer (64 × 7 300 px × 4 bytes) under 2 MB; JPEG's 65 535 px
+    /// width limit keeps any band under 17 MB.
+    /// </summary>
+    internal const int BandRows = 64;
+
+    /// <param name="file">The JPEG file.</param>
+    /// <param name="identified">The stored size ImageSharp read from the header (already within the pixel limit).</param>
+    /// <param name="hint">How large the pixels must stay.</param>
+    /// <param name="configuration">Where the image's memory comes from.</param>
+    /// <param name="cancellationToken">Stops the decode between bands.</param>
+    public static unsafe Image<Rgb24> Decode(ReadOnlySpan<byte> file, Size identified, DecodeHint hint, Configuration configuration,
+        CancellationToken cancellationToken)
     {
         using var data = SKData.CreateCopy(file);
-        using var codec = SKCodec.Create(data) ?? throw new CorruptImageException("jpeg", "libjpeg-turbo cannot read its header.");
+        using var codec = SKCodec.Create(data) ?? throw new CorruptImageException("jpeg", ImageLoader.HeaderUnreadable);
+        if (codec.Info.Width != identified.Width || codec.Info.Height != identified.Height)
+        {
+            throw new CorruptImageException("jpeg", ImageLoader.HeadersDisagree);
+        }
         var size = Scaled(codec, hint);
+        if (size.Width < 1 || size.Height < 1 || size.Width > identified.Width || size.Height > identified.Height)
+        {
+            throw new CorruptImageException("jpeg", ImageLoader.HeadersDisagree);
+        }
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        // Native memory: a 12 MP RGBA buffer is 48 MB, which the managed heap would keep in its large-object heap.
-        var pixels = (byte*)NativeMemory.Alloc((nuint)info.BytesSize64);
+        if (codec.StartScanlineDecode(info) != SKCodecResult.Success)
+        {
+            throw new CorruptImageException("jpeg", ImageLoader.Damaged);
+        }
+        // Allocated through ImageSharp's allocator, whose limit follows the pixel limit.
+        var image = new Image<Rgb24>(configuration, info.Width, info.Height);
+        // Native memory for one band: rows of RGBA from libjpeg-turbo, converted to RGB band by band.
+        var band = (byte*)NativeMemory.Alloc((nuint)((long)info.RowBytes * Math.Min(BandRows, info.Height)));
         try
         {
-            var result = codec.GetPixels(info, (IntPtr)pixels);
-            if (result != SKCodecResult.Success)
+            for (var top = 0; top < info.Height; top += BandRows)
             {
-                throw new CorruptImageException("jpeg", $"libjpeg-turbo could not decode it ({result}).");
-            }
-            var image = new Image<Rgb24>(configuration, info.Width, info.Height);
-            try
-            {
-                for (var y = 0; y < info.Height; y++)
+                cancellationToken.ThrowIfCancellationRequested();
+                var rows = Math.Min(BandRows, info.Height - top);
+                if (codec.GetScanlines((IntPtr)band, rows, info.RowBytes) != rows)
                 {
-                    var row = new ReadOnlySpan<Rgba32>(pixels + (long)y * info.RowBytes, info.Width);
-                    PixelOperations<Rgba32>.Instance.ToRgb24(configuration, row, image.DangerousGetPixelRowMemory(y).Span);
+                    throw new CorruptImageException("jpeg", ImageLoader.Damaged);
                 }
-                return image;
+                for (var y = 0; y < rows; y++)
+                {
+                    var row = new ReadOnlySpan<Rgba32>(band + (long)y * info.RowBytes, info.Width);
+                    PixelOperations<Rgba32>.Instance.ToRgb24(configuration, row, image.DangerousGetPixelRowMemory(top + y).Span);
+                }
             }
-            catch
-            {
-                image.Dispose();
-                throw;
-            }
+            return image;
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
         }
         finally
         {
-            NativeMemory.Free(pixels);
+            NativeMemory.Free(band);
         }
     }
 

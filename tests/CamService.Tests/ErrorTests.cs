@@ -1,6 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using CamService.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
+using Serilog.Events;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Bmp;
 using SixLabors.ImageSharp.Formats.Gif;
@@ -125,6 +130,107 @@ public sealed class ErrorTests(CamServiceFactory factory) : IClassFixture<CamSer
         // Keep the header (so it is recognised) and break the body.
         var corrupt = bytes[..(bytes.Length / 3)].Concat(Enumerable.Repeat((byte)0x5A, 64)).ToArray();
         await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(corrupt, fields: ("models", "colour32"))), 422);
+    }
+
+    [Fact]
+    public async Task HugeUnknownFieldName_IsEchoedCut_InPrintableCharacters()
+    {
+        var client = await factory.ReadyClientAsync();
+        var name = "field\u0001" + new string('x', 100_000);
+        var json = JsonSerializer.Serialize(new Dictionary<string, string> { ["image"] = Convert.ToBase64String(TestImages.RedTopLeftPng()), [name] = "1" });
+
+        var problem = await Api.ProblemAsync(await client.PostAsync("/cam", new StringContent(json, Encoding.UTF8, "application/json")), 400);
+
+        var key = Assert.Single(problem.GetProperty("errors").EnumerateObject()).Name;
+        Assert.Equal("field?" + new string('x', 58) + "…", key);
+        Assert.True(problem.GetProperty("detail").GetString()!.Length < 1000, "the detail repeats the name cut");
+        Assert.Contains(key, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LongUnknownMultipartField_IsEchoedCut()
+    {
+        var client = await factory.ReadyClientAsync();
+        var name = new string('y', 1500);
+
+        var problem = await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: [("models", "colour32"), (name, "1")])), 400);
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty(new string('y', 64) + "…", out _), problem.ToString());
+        Assert.DoesNotContain(name, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MalformedJson_IsAnsweredInFixedWords_WithoutTheParsersMessage()
+    {
+        var client = await factory.ReadyClientAsync();
+
+        var problem = await Api.ProblemAsync(await client.PostAsync("/cam", new StringContent("{\"image\": tru", Encoding.UTF8, "application/json")), 400);
+
+        var detail = problem.GetProperty("detail").GetString();
+        Assert.StartsWith("The body is not valid JSON", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("'", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MalformedMultipart_IsAnsweredInFixedWords_WithoutTheParsersMessage()
+    {
+        var client = await factory.ReadyClientAsync();
+        // A part with headers but no Content-Disposition: the form reader refuses it.
+        var body = new ByteArrayContent(Encoding.ASCII.GetBytes("--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n"));
+        body.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=b");
+
+        var problem = await Api.ProblemAsync(await client.PostAsync("/cam", body), 400);
+
+        Assert.Equal("The multipart/form-data body cannot be read.", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task NoProblem_NamesAFolderOfTheServer()
+    {
+        var client = await factory.ReadyClientAsync();
+
+        var failed = await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "broken"))), 503);
+        var models = await client.GetStringAsync("/models");
+
+        Assert.Contains("broken.onnx", failed.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        foreach (var text in new[] { failed.ToString(), models })
+        {
+            Assert.DoesNotContain(factory.ModelsDirectory, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Path.GetTempPath(), text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task EveryProblem_CarriesTheTraceId_UnderWhichTheLogHasTheCause()
+    {
+        var sink = new CollectingSink();
+        using var logged = factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(sink)));
+        await logged.Services.GetRequiredService<Models.ModelRegistry>().Loaded.WaitAsync(TimeSpan.FromMinutes(5));
+        var client = logged.CreateClient();
+        var png = TestImages.RedTopLeftPng(64);
+        var requests = new (HttpContent Body, int Status)[]
+        {
+            (new StringContent("{\"image\": tru", Encoding.UTF8, "application/json"), 400),
+            (Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "vgg99")), 404),
+            (Api.Form(Encoding.UTF8.GetBytes("not a picture"), fields: ("models", "colour32")), 415),
+            (Api.Form(png[..(png.Length / 2)], fields: ("models", "colour32")), 422),
+        };
+
+        foreach (var (body, status) in requests)
+        {
+            var problem = await Api.ProblemAsync(await client.PostAsync("/cam", body), status);
+            var traceId = problem.GetProperty("traceId").GetString();
+            Assert.False(string.IsNullOrEmpty(traceId));
+            var events = sink.Events.Where(e => e.Properties.TryGetValue("TraceId", out var id) && id is ScalarValue { Value: string s } && s == traceId).ToList();
+            var cause = Assert.Single(events);
+            Assert.Equal(problem.GetProperty("detail").GetString(), (cause.Properties["Detail"] as ScalarValue)?.Value);
+            if (status == 400)
+            {
+                // How the body failed to parse stays here, not in the answer.
+                Assert.IsType<JsonException>(cause.Exception, exactMatch: false);
+            }
+        }
     }
 
     [Fact]

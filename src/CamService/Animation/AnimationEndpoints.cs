@@ -72,7 +72,7 @@ public static class AnimationEndpoints
 
         // On compute threads and cores of their own, as POST /cam works (see CamEndpoints).
         using var job = cores.BeginJob();
-        using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, CamExplainer.DecodeHintFor(camRequest, models)), cancellationToken);
+        using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, CamExplainer.DecodeHintFor(camRequest, models), cancellationToken), cancellationToken);
         var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
         var frameSize = AnimationFrame.Size(size.Width, size.Height, FrameCaption.LineCount);
         var pixels = (long)frameSize.Width * frameSize.Height * frameCount;

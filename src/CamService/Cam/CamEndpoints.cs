@@ -88,7 +88,7 @@ public static class CamEndpoints
         // refusals under load and deadline timers would wait behind them.
         using var job = cores.BeginJob();
         var hint = CamExplainer.DecodeHintFor(camRequest, models);
-        using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, hint), cancellationToken);
+        using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, hint, cancellationToken), cancellationToken);
         timing.Lap("decode");
         var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
         explainer.CheckPictures(camRequest, models.Count, size);

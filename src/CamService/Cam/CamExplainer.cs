@@ -42,7 +42,7 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
             return ready.Count > 0
                 ? ready
                 : throw new RequestException(StatusCodes.Status503ServiceUnavailable, "No model is ready",
-                    registry.Entries.Count == 0 ? $"No models were found in {registry.Directory}." : "No model has finished loading successfully; see /health/ready.");
+                    registry.Entries.Count == 0 ? "No models were found in the models folder (Models:Directory)." : "No model has finished loading successfully; see /health/ready.");
         }
         return ids.Select(id =>
         {
@@ -58,6 +58,15 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
     /// </summary>
     public void Check(CamRequest request, IReadOnlyList<ModelEntry> models)
     {
+        // A list of only commas ("models=,") is present but names nothing (fuzz campaign: these were 500s).
+        if (models.Count == 0)
+        {
+            throw RequestException.BadField("models", "'models' names no model; leave it out to use every ready model.");
+        }
+        if (request.Targets.Count == 0)
+        {
+            throw RequestException.BadField("target", "'target' names no class; leave it out for each model's top-1.");
+        }
         if (request.Agreement && models.Count < 2)
         {
             throw RequestException.BadField("agreement",

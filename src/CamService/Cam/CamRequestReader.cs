@@ -133,9 +133,10 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         {
             throw TooLarge(limit);
         }
-        catch (InvalidDataException e)
+        // A body that ends inside a part (IOException) or a boundary parameter the reader refuses (InvalidOperationException): fuzz campaign.
+        catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException)
         {
-            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", $"The multipart body cannot be read: {e.Message}");
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The multipart/form-data body cannot be read.", inner: e);
         }
         if (image is null)
         {
@@ -182,7 +183,13 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         }
         catch (JsonException e)
         {
-            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", $"The body is not valid JSON: {e.Message}");
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request",
+                e.LineNumber is { } line ? $"The body is not valid JSON (line {line + 1}, byte {e.BytePositionInLine + 1})." : "The body is not valid JSON.", inner: e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A string that is not valid UTF-8: the reader checks only the structure (fuzz campaign).
+            throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The body is not valid JSON: a string is not valid UTF-8.", inner: e);
         }
         if (decoded is { } bytes)
         {

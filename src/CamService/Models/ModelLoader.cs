@@ -59,8 +59,8 @@ public sealed class ModelLoader(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            entry.MarkFailed(e.Message);
-            logger.LogError("Model {Model} failed to load: {Reason}", entry.Id, e.Message);
+            entry.MarkFailed(ModelFailure.Describe(e));
+            logger.LogError(e, "Model {Model} failed to load from {Path}: {Reason}", entry.Id, entry.Path, e.Message);
         }
     }
 

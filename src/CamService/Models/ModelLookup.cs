@@ -8,7 +8,7 @@ public static class ModelLookup
 {
     public static ModelEntry Known(this ModelRegistry registry, string id) =>
         registry.Find(id) ?? throw new RequestException(StatusCodes.Status404NotFound, "Unknown model",
-            $"There is no model '{id}'. Models: {string.Join(", ", registry.Entries.Select(e => e.Id))}.");
+            $"There is no model '{RequestException.EchoedName(id)}'. Models: {string.Join(", ", registry.Entries.Select(e => e.Id))}.");
 
     public static CamReadyModel Ready(this ModelEntry entry) =>
         entry.Model ?? throw new RequestException(StatusCodes.Status503ServiceUnavailable, "Model not ready",

@@ -6,7 +6,9 @@ namespace CamService.Problems;
 
 /// <summary>
 /// Turns the exceptions that mean "bad input" into application/problem+json 4xx answers in one
-/// place; anything else is a 500 problem whose details stay in the log.
+/// place; anything else is a 500 problem whose details stay in the log. An answer says what is wrong
+/// in fixed words; how it went wrong (a parser's or decoder's own exception) goes to the log only,
+/// under the trace id the answer carries.
 /// </summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -18,9 +20,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             ImageTooLargeException e => Problem(StatusCodes.Status413PayloadTooLarge, "Image too large", e.Message),
             UnsupportedImageException e => Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported image", e.Message),
             CorruptImageException e => Problem(StatusCodes.Status422UnprocessableEntity, "Corrupt image", e.Message),
-            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e =>
-                Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", e.Message),
-            BadHttpRequestException e => Problem(e.StatusCode, "Bad request", e.Message),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", "The request body is larger than the service accepts."),
+            BadHttpRequestException e => Problem(e.StatusCode, "Bad request", "The request body cannot be read."),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested =>
                 Problem(499, "Client closed request", "The request was cancelled."),
             _ => null,
@@ -33,7 +35,14 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         }
         else if (problem.Status >= 500 || problem.Status == 499)
         {
-            logger.LogWarning("{Status} on {Method} {Path}: {Detail}", problem.Status, context.Request.Method, context.Request.Path, problem.Detail);
+            logger.LogWarning(exception.InnerException, "{Status} on {Method} {Path} ({TraceId}): {Detail}",
+                problem.Status, context.Request.Method, context.Request.Path, context.TraceIdentifier, problem.Detail);
+        }
+        else
+        {
+            // The cause a client is not told (a decoder's or parser's exception) is the inner exception, when there is one.
+            logger.LogInformation(exception is BadHttpRequestException ? exception : exception.InnerException, "{Status} on {Method} {Path} ({TraceId}): {Detail}",
+                problem.Status, context.Request.Method, context.Request.Path, context.TraceIdentifier, problem.Detail);
         }
         context.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
