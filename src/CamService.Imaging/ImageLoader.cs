@@ -58,6 +58,12 @@ public sealed class ImageLoader
         };
     }
 
+    /// <summary>
+    /// Hands back to the system the pixel buffers this loader's pool keeps for the next image (up to
+    /// <see cref="ImageLimits.MaxPoolMegabytes"/>): what a process holds once every image is done, less its caches.
+    /// </summary>
+    public void ReleaseRetainedMemory() => configuration.MemoryAllocator.ReleaseRetainedResources();
+
     /// <summary>Reads the whole stream (which need not be seekable), then loads it as <see cref="Load(ReadOnlyMemory{byte}, DecodeHint?, CancellationToken)"/> does.</summary>
     public LoadedImage Load(Stream stream)
     {

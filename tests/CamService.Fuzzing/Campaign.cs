@@ -8,7 +8,7 @@ public sealed record Finding(string Target, long Index, string What);
 public sealed record TargetReport(string Target, long Inputs, IReadOnlyDictionary<string, long> Outcomes, long Findings, IReadOnlyList<Finding> Examples, TimeSpan Elapsed);
 
 /// <summary>
-/// The campaign's figures. Resident memory is measured after a full garbage collection at the end of each round: after
+/// The campaign's figures. Resident memory is measured at the end of each round, caches emptied (<see cref="Campaign"/>): after
 /// the first, after the warm-up (a tenth of the rounds; the start the end is compared with), the largest, and the last.
 /// </summary>
 public sealed record CampaignReport(int Seed, IReadOnlyList<TargetReport> Targets, long RssFirstBytes, long RssStartBytes, long RssEndBytes, long RssMaxBytes, TimeSpan Elapsed)
@@ -117,8 +117,19 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
         }
     }
 
-    static long ResidentBytes()
+    /// <summary>
+    /// What the process holds once the round's inputs are done: after a full collection that compacts the large-object
+    /// heap, with ImageSharp's pools of pixel buffers emptied (the loaders' and the renderer's, each bounded by its
+    /// configuration), so that what grows from round to round is what a leak would hold, not a cache filling up.
+    /// </summary>
+    long ResidentBytes()
     {
+        foreach (var target in targets)
+        {
+            target.ReleaseRetainedMemory();
+        }
+        SixLabors.ImageSharp.Configuration.Default.MemoryAllocator.ReleaseRetainedResources();
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();

@@ -32,6 +32,8 @@ public sealed class DecoderTarget : FuzzTarget
 
     public override string Name { get; }
 
+    public override void ReleaseRetainedMemory() => loader.ReleaseRetainedMemory();
+
     /// <summary>Every decoder the service registers: JPEG through both of its decoders, PNG and WebP.</summary>
     public static IReadOnlyList<DecoderTarget> All(SeedImages images) =>
     [

@@ -10,7 +10,7 @@ public sealed class FuzzFixture : IDisposable
     {
         Images = SeedImages.Create();
         client = host.ReadyClient();
-        Targets = [.. DecoderTarget.All(Images), .. RequestTarget.All(client, Images)];
+        Targets = [.. DecoderTarget.All(Images), .. RequestTarget.All(host, client, Images)];
     }
 
     public SeedImages Images { get; }

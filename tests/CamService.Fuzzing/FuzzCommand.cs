@@ -37,7 +37,7 @@ public static class FuzzCommand
         var images = SeedImages.Create();
         using var host = new FuzzHost();
         using var client = host.ReadyClient();
-        var targets = DecoderTarget.All(images).Concat<FuzzTarget>(RequestTarget.All(client, images))
+        var targets = DecoderTarget.All(images).Concat<FuzzTarget>(RequestTarget.All(host, client, images))
             .Where(t => only is null || only.Split(',').Contains(t.Name)).ToList();
 
         if (reproduce is not null)

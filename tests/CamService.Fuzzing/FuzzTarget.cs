@@ -19,6 +19,11 @@ public abstract class FuzzTarget
 
     public abstract FuzzOutcome Run(byte[] input);
 
+    /// <summary>Empties the pools of pixel buffers the target's decoding keeps for its next input, before memory is measured.</summary>
+    public virtual void ReleaseRetainedMemory()
+    {
+    }
+
     /// <summary>Input <paramref name="index"/> of a campaign with <paramref name="seed"/>: the same bytes on every machine and run.</summary>
     public byte[] Input(int seed, long index, List<string>? log = null) => Input(Mutator.For(seed, Name, index), log);
 }

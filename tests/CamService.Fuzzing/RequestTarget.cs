@@ -1,4 +1,6 @@
 using System.Text.Json;
+using CamService.Imaging;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CamService.Fuzzing;
 
@@ -7,18 +9,25 @@ namespace CamService.Fuzzing;
 /// input must be answered 200, or 4xx as application/problem+json carrying a traceId. A 5xx, another 4xx body,
 /// or an exception out of the pipeline is a finding.
 /// </summary>
-public sealed class RequestTarget(string name, FuzzFormat format, HttpClient client, SeedImages images) : FuzzTarget
+public sealed class RequestTarget(string name, FuzzFormat format, HttpClient client, ImageLoader serviceLoader, SeedImages images) : FuzzTarget
 {
     /// <summary>The images requests carry: the smaller half of the seeds, so that an accepted request stays cheap.</summary>
     readonly IReadOnlyList<byte[]> seeds = images.All.Take(images.All.Count / 2).ToList();
 
     public override string Name { get; } = name;
 
-    public static IReadOnlyList<RequestTarget> All(HttpClient client, SeedImages images) =>
-    [
-        new("multipart", FuzzFormat.Multipart, client, images),
-        new("json", FuzzFormat.Json, client, images),
-    ];
+    /// <summary>Both readers of <paramref name="host"/>'s POST /cam, sent through <paramref name="client"/>.</summary>
+    public static IReadOnlyList<RequestTarget> All(FuzzHost host, HttpClient client, SeedImages images)
+    {
+        var loader = host.Services.GetRequiredService<ImageLoader>();
+        return
+        [
+            new("multipart", FuzzFormat.Multipart, client, loader, images),
+            new("json", FuzzFormat.Json, client, loader, images),
+        ];
+    }
+
+    public override void ReleaseRetainedMemory() => serviceLoader.ReleaseRetainedMemory();
 
     public override byte[] Input(Random random, List<string>? log = null) => RequestInputs.Create(random, format, seeds, log);
 

@@ -96,9 +96,10 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
                 {
                     throw new RequestException(StatusCodes.Status413PayloadTooLarge, "Request too large", $"The form has more than {MaxParts} parts.");
                 }
+                // Every part of a form names its field, as ASP.NET Core's form reader requires.
                 if (section.GetContentDispositionHeader() is not { } disposition || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
-                    continue;
+                    throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The multipart/form-data body cannot be read.");
                 }
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
                 if (disposition.IsFileDisposition())
@@ -133,8 +134,9 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         {
             throw TooLarge(limit);
         }
-        // A body that ends inside a part (IOException) or a boundary parameter the reader refuses (InvalidOperationException): fuzz campaign.
-        catch (Exception e) when (e is InvalidDataException or IOException or InvalidOperationException)
+        // A body that ends inside a part (IOException) or a boundary parameter the reader refuses (InvalidOperationException): fuzz
+        // campaign. Not Kestrel's own refusals (a body too slow or too large), which are IOExceptions too and keep their status.
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException and not BadHttpRequestException)
         {
             throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The multipart/form-data body cannot be read.", inner: e);
         }
@@ -221,12 +223,11 @@ public sealed class CamRequestReader(IOptions<CamOptions> options, CamMethods me
         ReadOnlyMemory<byte>? image = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            var name = reader.GetString()!;
             if (reader.ValueSpan.Length > MaxFieldNameLength)
             {
-                throw new RequestException(StatusCodes.Status400BadRequest, "Invalid request",
-                    $"A field name is longer than {MaxFieldNameLength} bytes. Fields: {string.Join(", ", Fields)}.");
+                throw RequestException.BadField(name, $"Unknown field '{name}' (a field name is longer than {MaxFieldNameLength} bytes). Fields: {string.Join(", ", Fields)}.");
             }
-            var name = reader.GetString()!;
             reader.Read();
             // The image is bounded by the body limit alone; the last one sent counts, as for any field.
             var isImage = name.Equals("image", StringComparison.OrdinalIgnoreCase);
