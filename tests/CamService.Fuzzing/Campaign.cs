@@ -103,7 +103,7 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
             }
             rssMax = Math.Max(rssMax, rss);
             rssEnd = rss;
-            progress?.WriteLine($"{end - firstIndex,9:N0} inputs per target, {clock.Elapsed.TotalSeconds,7:F0} s, RSS {rss / 1048576.0,6:F0} MiB, findings {findings.Values.Sum()}");
+            progress?.WriteLine($"{end - firstIndex,9:N0} inputs per target, {clock.Elapsed.TotalSeconds,7:F0} s, RSS {rss / 1048576.0,6:F0} MiB (managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0:F0}, committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:F0}), findings {findings.Values.Sum()}");
         }
         return new CampaignReport(seed, [.. targets.Select(t => new TargetReport(t.Name, inputs, outcomes[t.Name], findings[t.Name], examples[t.Name], elapsed[t.Name]))],
             rssFirst, rssStart, rssEnd, rssMax, clock.Elapsed);
@@ -120,7 +120,8 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
     /// <summary>
     /// What the process holds once the round's inputs are done: after a full collection that compacts the large-object
     /// heap, with ImageSharp's pools of pixel buffers emptied (the loaders' and the renderer's, each bounded by its
-    /// configuration), so that what grows from round to round is what a leak would hold, not a cache filling up.
+    /// configuration) and the native heap trimmed, so that what grows from round to round is what a leak would hold,
+    /// not a cache filling up or memory freed but kept by an allocator.
     /// </summary>
     long ResidentBytes()
     {
@@ -133,9 +134,17 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+        // Native memory the decoders (libjpeg-turbo, ONNX Runtime) freed stays with glibc's allocator until trimmed.
+        if (OperatingSystem.IsLinux())
+        {
+            MallocTrim(0);
+        }
         using var process = Process.GetCurrentProcess();
         return process.WorkingSet64;
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+    static extern int MallocTrim(nuint pad);
 
     sealed record InFlight(string Target, long Index, long Started);
 }
