@@ -22,7 +22,7 @@ public static class MetricsExtensions
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("camservice"))
             .WithMetrics(metrics => metrics
-                .AddMeter(CamMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.RateLimiting")
+                .AddMeter(CamMetrics.MeterName, "Microsoft.AspNetCore.Hosting")
                 .AddView("http.server.request.duration", new ExplicitBucketHistogramConfiguration { Boundaries = CamMetrics.LatencyBuckets })
                 .AddPrometheusExporter());
         return services;
