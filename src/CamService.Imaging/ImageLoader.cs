@@ -98,36 +98,8 @@ public sealed class ImageLoader
     public LoadedImage Load(ReadOnlyMemory<byte> bytes, DecodeHint? hint = null, CancellationToken cancellationToken = default)
     {
         var data = bytes.Span;
-        // ImageSharp 2.1 identifies only streams; this one reads the caller's array without a copy.
-        using var stream = MemoryMarshal.TryGetArray(bytes, out var array)
-            ? new MemoryStream(array.Array!, array.Offset, array.Count, writable: false)
-            : new MemoryStream(bytes.ToArray(), writable: false);
-        var format = Image.DetectFormat(configuration, data);
-        if (format is null)
-        {
-            throw new UnsupportedImageException(EncodedImage.Describe(data));
-        }
-        var name = FormatName(format);
-        var decoder = configuration.ImageFormatsManager.FindDecoder(format);
-
-        IImageInfo info;
-        try
-        {
-            info = ((IImageInfoDetector)decoder).Identify(configuration, stream, cancellationToken)
-                ?? throw new CorruptImageException(name, HeaderUnreadable);
-        }
-        catch (Exception e) when (IsDecodeFailure(e))
-        {
-            throw Corrupt(name, e);
-        }
-        if (info.Width < 1 || info.Height < 1)
-        {
-            throw new CorruptImageException(name, "its header declares no pixels.");
-        }
-        if ((long)info.Width * info.Height > limits.MaxPixels)
-        {
-            throw new ImageTooLargeException(info.Width, info.Height, limits.MaxPixels);
-        }
+        using var stream = ReadOnlyStream(bytes);
+        var (name, decoder, info) = Identify(data, stream, cancellationToken);
         if (EncodedImage.FindTruncation(data, name) is { } truncation)
         {
             throw new CorruptImageException(name, truncation + ".");
@@ -178,6 +150,61 @@ public sealed class ImageLoader
             image?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// What the header alone declares, checked as <see cref="Load(ReadOnlyMemory{byte}, DecodeHint?, CancellationToken)"/>
+    /// checks it — a supported format, a readable header, at most <see cref="ImageLimits.MaxPixels"/> — and nothing decoded:
+    /// the check an upload passes before it may wait for an explanation slot, so a file refused by its header costs no slot.
+    /// </summary>
+    /// <returns>The upright size: the header's, turned where the EXIF orientation turns the image.</returns>
+    /// <exception cref="UnsupportedImageException">Not JPEG, PNG or WebP.</exception>
+    /// <exception cref="ImageTooLargeException">The header declares more than <see cref="ImageLimits.MaxPixels"/>.</exception>
+    /// <exception cref="CorruptImageException">The header cannot be read or declares no pixels.</exception>
+    public Size ReadHeader(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        using var stream = ReadOnlyStream(bytes);
+        var (_, _, info) = Identify(bytes.Span, stream, cancellationToken);
+        return ReadOrientation(info.Metadata.ExifProfile) is >= 5 and <= 8
+            ? new Size(info.Height, info.Width)
+            : new Size(info.Width, info.Height);
+    }
+
+    /// <summary>ImageSharp 2.1 identifies only streams; this one reads the caller's array without a copy.</summary>
+    static MemoryStream ReadOnlyStream(ReadOnlyMemory<byte> bytes) => MemoryMarshal.TryGetArray(bytes, out var array)
+        ? new MemoryStream(array.Array!, array.Offset, array.Count, writable: false)
+        : new MemoryStream(bytes.ToArray(), writable: false);
+
+    /// <summary>The format, its decoder and the header's declarations, refused unless supported, readable and within the pixel limit.</summary>
+    (string Name, IImageDecoder Decoder, IImageInfo Info) Identify(ReadOnlySpan<byte> data, Stream stream, CancellationToken cancellationToken)
+    {
+        var format = Image.DetectFormat(configuration, data);
+        if (format is null)
+        {
+            throw new UnsupportedImageException(EncodedImage.Describe(data));
+        }
+        var name = FormatName(format);
+        var decoder = configuration.ImageFormatsManager.FindDecoder(format);
+
+        IImageInfo info;
+        try
+        {
+            info = ((IImageInfoDetector)decoder).Identify(configuration, stream, cancellationToken)
+                ?? throw new CorruptImageException(name, HeaderUnreadable);
+        }
+        catch (Exception e) when (IsDecodeFailure(e))
+        {
+            throw Corrupt(name, e);
+        }
+        if (info.Width < 1 || info.Height < 1)
+        {
+            throw new CorruptImageException(name, "its header declares no pixels.");
+        }
+        if ((long)info.Width * info.Height > limits.MaxPixels)
+        {
+            throw new ImageTooLargeException(info.Width, info.Height, limits.MaxPixels);
+        }
+        return (name, decoder, info);
     }
 
     static ushort? ReadOrientation(ExifProfile? exif) =>

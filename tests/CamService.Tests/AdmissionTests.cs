@@ -100,6 +100,32 @@ public sealed class AdmissionTests
     }
 
     [Fact]
+    public async Task AFileItsHeaderRefuses_IsAnsweredWithoutASlot()
+    {
+        using var factory = new ConfiguredFactory(new() { ["Cam:MaxConcurrentRequests"] = "1", ["Cam:QueueLimit"] = "0", ["Cam:MaxPixels"] = "1000" });
+        var client = await factory.ReadyClientAsync();
+        var admission = factory.Services.GetRequiredService<ExplainAdmission>();
+
+        // Every slot taken: a request that needed one would be refused with 503.
+        using (await admission.EnterAsync(CancellationToken.None))
+        {
+            // Over the pixel limit by its header alone, not an image format, a header that cannot be read.
+            var png = TestImages.RedTopLeftPng(64);
+            var damaged = png[..20];
+            foreach (var (path, bytes, status) in new[]
+                     {
+                         ("/cam", png, 413), ("/cam/animation", png, 413),
+                         ("/cam", "GIF89a not really"u8.ToArray(), 415), ("/cam", damaged, 422),
+                     })
+            {
+                await Api.ProblemAsync(await client.PostAsync(path, Api.Form(bytes, fields: ("models", "colour32"))), status);
+            }
+            Assert.Equal(1, admission.Running);
+            await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(28), fields: ("models", "colour32"))), 503);
+        }
+    }
+
+    [Fact]
     public async Task ByDefault_OneSlotPerCore_AndNoQueue()
     {
         // The test factory gives every host a queue; this one has the service's default.

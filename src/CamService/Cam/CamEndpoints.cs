@@ -78,7 +78,9 @@ public static class CamEndpoints
             camRequest = camRequest with { Outputs = ResultParts.Overlay, Format = pictureFormat };
         }
 
-        // Read and checked: only now does the request take an explanation slot (or wait for one).
+        // The image's header too (format, readable, within Cam:MaxPixels): a file it refuses never waits for a slot.
+        loader.ReadHeader(camRequest.Image, cancellationToken);
+        // Read and checked, header included: only now does the request take an explanation slot (or wait for one).
         using var slot = await admission.EnterAsync(cancellationToken);
         timing.Lap("queue");
 
