@@ -197,7 +197,7 @@ Console.WriteLine(Invariant($"| POST /cam/animation (GIF, {ids.Length} frames) |
 Console.WriteLine();
 Console.WriteLine(Invariant($"animation / cam: {animationMedian / camMedian:F2} (median of each); the last animation's Server-Timing: {animationTiming}"));
 
-// 3. The example, as the closing note and the README show it.
+// 3. The example, as docs/performance.md shows it.
 using (var form = new MultipartFormDataContent())
 {
     var file = new ByteArrayContent(await File.ReadAllBytesAsync(example));

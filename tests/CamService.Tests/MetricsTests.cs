@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CamService.Tests;
 
 /// <summary>
-/// GET /metrics after real traffic: the series the README lists, with the counts the traffic made (all
+/// GET /metrics after real traffic: the series docs/api.md lists, with the counts the traffic made (all
 /// but the admission queue's, which is there only once a request has queued).
 /// </summary>
 /// <remarks>

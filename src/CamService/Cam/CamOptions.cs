@@ -22,9 +22,9 @@ public sealed class CamOptions : IValidatableObject
     public int MaxTopK { get; set; } = 1000;
 
     /// <summary>
-    /// Largest number of maps one request may ask for: models × methods × targets (default 64: three models by
-    /// all eight methods for two classes is 48). Each map is one more picture to draw and send — at 1280 px an
-    /// overlay is about 0.16 MB of JPEG — and a many-forwards method's map holds its cores for seconds; beyond, 400.
+    /// Largest number of maps one request may ask for: models × methods × targets; beyond, 400. Each map is one
+    /// more picture to draw and send, and a many-forwards method's map holds its cores for seconds. The default, 64,
+    /// leaves room for three models by all eight methods for two classes (48).
     /// </summary>
     [Range(1, 10_000)]
     public int MaxMapsPerRequest { get; set; } = 64;
@@ -32,9 +32,10 @@ public sealed class CamOptions : IValidatableObject
     /// <summary>
     /// Score-CAM's channels with a forward pass each when a request does not say (scoreCamChannels): those
     /// most activated; 0 = all, the method as published (the engine's and the CLI's default). The service
-    /// takes the 256 most activated: all of resnet50's 2048 cost 52 s on 2 cores, past the request deadline,
-    /// and 256 cost 6 s with a map that correlates at 0.99 with the full one there and at 0.9996 on
-    /// densenet121 (bench/methods.sh; the README gives the figures and where the shortcut fails).
+    /// takes the 256 most activated because all channels of a large model outlast the request's deadline on a
+    /// small machine, and 256 keep the map where a top N keeps it at all: resnet50's 2048 take 48 s on 2 cores,
+    /// its top 256 take 6 s for a map that correlates at 0.99 with the full one (bench/methods.sh;
+    /// docs/performance.md has the figures, docs/methods-and-metrics.md where the shortcut fails).
     /// </summary>
     [Range(0, 1_000_000)]
     public int DefaultScoreCamChannels { get; set; } = 256;
@@ -48,17 +49,16 @@ public sealed class CamOptions : IValidatableObject
 
     /// <summary>
     /// Explanations worked on at once; 0 (default) means one per core. Their decoding, model runs and
-    /// drawing wait for cores (Inference:Cores), so more at once only adds waiting: with two per core,
-    /// 4 clients on 2 cores got 9.8 requests/s at a p50 of 372 ms, with one per core 11.0 at 178 ms
-    /// (bench/load.sh).
+    /// drawing wait for cores (Inference:Cores), so more at once only adds waiting and lowers throughput
+    /// (bench/load.sh with --Cam:MaxConcurrentRequests; docs/performance.md).
     /// </summary>
     [Range(0, 4096)]
     public int MaxConcurrentRequests { get; set; }
 
     /// <summary>
-    /// Explanations that wait for a free slot (default none); beyond, 503 at once. Each run already
-    /// uses every core, so a queued request only waits: with 128 clients on 2 cores, the admitted
-    /// p99 was 0.42–0.52 s with no queue and 0.61–0.64 s with a queue of one (bench/load.sh).
+    /// Explanations that wait for a free slot (default none); beyond, 503 at once. Each explanation already
+    /// keeps the cores busy, so a queued request only waits and raises the admitted requests' latency, while
+    /// a refusal lets the client try another instance (bench/load.sh with --Cam:QueueLimit; docs/performance.md).
     /// </summary>
     [Range(0, 100_000)]
     public int QueueLimit { get; set; }
@@ -76,7 +76,8 @@ public sealed class CamOptions : IValidatableObject
 
     /// <summary>
     /// The long side of the rendered pictures when a request does not say (maxSize); 0 means the image's own
-    /// size. Default 1280: a 12 MP photo's three overlays at full size were 55 MB of JSON and most of the time.
+    /// size. Default 1280, about a screen's width: pictures at a phone photo's full size would make most of the
+    /// answer's bytes and of its time, for detail no page shows.
     /// </summary>
     [Range(0, 100_000)]
     public int DefaultMaxSize { get; set; } = 1280;
@@ -93,11 +94,12 @@ public sealed class CamOptions : IValidatableObject
     /// <summary>
     /// Most pixels one request of POST /cam draws at the rendered size: every map's heatmap and overlay (as outputs
     /// asks), and for agreement, per method and target, every model's map projected and the consensus and disagreement
-    /// drawn from them; beyond, 400 naming the fields that shrink it. Default 32 M: 13 maps' heatmaps and overlays at 1280×960, 26 overlays, or two pictures at the
-    /// 4096 px ceiling. An answer holds at most about 4 bytes of JSON per pixel (a PNG of noise is 3 bytes per pixel,
-    /// base64 adds a third), and the pictures and the JSON are both held while it is written: with four clients at
-    /// once sending the worst requests this admits, the service stayed within 2.58 GB with the four default models
-    /// on 2 cores, under the pod's 3.22 GB (docs/memory.md, bench/pod-sizing.sh).
+    /// drawn from them; beyond, 400 naming the fields that shrink it. Default 32 M: 13 maps' heatmaps and overlays
+    /// at 1280×960, 26 overlays, or two pictures at the 4096 px ceiling. An answer holds at most about 4 bytes of JSON
+    /// per pixel (a PNG of noise is 3 bytes per pixel, base64 adds a third), and the pictures and the JSON are both
+    /// held while it is written, so the cap is what keeps the worst requests within the pod's memory: four at once
+    /// stay within 2.58 GB with the four default models on 2 cores, under the pod's 3.22 GB (bench/pod-sizing.sh;
+    /// docs/memory.md).
     /// </summary>
     [Range(1, long.MaxValue)]
     public long MaxOutputPixels { get; set; } = 32_000_000;
@@ -118,8 +120,9 @@ public sealed class CamOptions : IValidatableObject
 
     /// <summary>
     /// The overlay's encoding when a request does not say (format): auto (default), png, jpeg or webp.
-    /// auto encodes it like the upload: PNG for a PNG, JPEG for a JPEG or WebP photo — at 1280 px a photo's
-    /// overlay was 2.5 MB as PNG and 0.16 MB as JPEG, and 20 % faster to encode (bench/CamService.Imaging.Benchmarks).
+    /// auto encodes it like the upload: PNG for a PNG, JPEG for a JPEG or WebP photo, because a photo's overlay
+    /// is far smaller as JPEG and faster to encode — at 1280 px 0.16 MB against 2.5 MB as PNG
+    /// (bench/CamService.Imaging.Benchmarks; docs/performance.md).
     /// </summary>
     [RegularExpression("^(auto|png|jpeg|webp)$", ErrorMessage = "Cam:DefaultFormat is auto, png, jpeg or webp.")]
     public string DefaultFormat { get; set; } = "auto";
