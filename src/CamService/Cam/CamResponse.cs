@@ -69,7 +69,7 @@ public sealed record Timings(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Metrics = null);
 
 /// <summary>
-/// A map's faithfulness scores (see the README's "Faithfulness and agreement"); only the metrics asked for are present.
+/// A map's faithfulness scores (docs/methods-and-metrics.md); only the metrics asked for are present.
 /// </summary>
 /// <param name="AverageDrop">Average Drop (Chattopadhyay et al., arXiv 1710.11063): max(0, Y − O) / Y × 100, Y the target's probability on the image, O on the image times the normalised map (lower is better).</param>
 /// <param name="Increase">Increase in Confidence (the same paper): O &gt; Y.</param>
