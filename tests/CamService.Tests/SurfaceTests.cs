@@ -59,18 +59,29 @@ public sealed class SurfaceTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task AllowedHosts_RefusesOtherHostNames()
+    [Theory]
+    [InlineData("camservice.example", "camservice.example", true)]
+    [InlineData("camservice.example", "CamService.Example:8080", true)]
+    [InlineData("camservice.example", "other.example", false)]
+    [InlineData("camservice.example;*.cam.example", "eu.cam.example", true)]
+    [InlineData("camservice.example;*.cam.example", "cam.example.evil", false)]
+    [InlineData("*", "anything.example", true)]
+    public async Task AllowedHosts_RefusesOtherHostNames_WithAProblem(string allowed, string host, bool answered)
     {
-        using var factory = new ConfiguredFactory(new() { ["AllowedHosts"] = "camservice.example" });
-        var named = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://camservice.example") });
-        var other = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://other.example") });
+        using var factory = new ConfiguredFactory(new() { ["AllowedHosts"] = allowed });
+        var client = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri($"http://{host}") });
 
-        using var answered = await named.GetAsync("/health/live");
-        using var refused = await other.GetAsync("/health/live");
+        using var response = await client.GetAsync("/health/live");
 
-        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        if (answered)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return;
+        }
+        var problem = await Api.ProblemAsync(response, 400);
+        Assert.Equal("Unknown host", problem.GetProperty("title").GetString());
+        Assert.DoesNotContain("other.example", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
     }
 
     [Theory]

@@ -8,7 +8,7 @@ namespace CamService.Surface;
 /// <summary>
 /// What the service shows the open network beyond its endpoints: the secure headers on every answer, which
 /// proxies' forwarded headers count, and which other web origins' pages may call it (CORS and the cross-origin
-/// guard). Host names are filtered by ASP.NET Core itself, from AllowedHosts.
+/// guard), and which host names it answers for (AllowedHosts, <see cref="HostNameGuard"/>).
 /// </summary>
 public static class SurfaceExtensions
 {
@@ -40,6 +40,9 @@ public static class SurfaceExtensions
                 .WithExposedHeaders("Retry-After", "Server-Timing")
                 .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
         services.AddSingleton<CrossOriginGuard>();
+        services.AddSingleton<HostNameGuard>();
+        // ASP.NET Core's filter, from the same key, answers with no problem: the guard applies the rule instead.
+        services.PostConfigure<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>(options => options.AllowedHosts = ["*"]);
         return services;
     }
 
@@ -56,10 +59,14 @@ public static class SurfaceExtensions
         return app;
     }
 
-    /// <summary>The secure headers, then CORS for the allowed origins, then the refusal of every other origin's POSTs.</summary>
+    /// <summary>
+    /// The secure headers, then the refusal of unknown host names, then CORS for the allowed origins, then the refusal
+    /// of every other origin's POSTs.
+    /// </summary>
     public static WebApplication UseSurface(this WebApplication app)
     {
         app.Use(SecurityHeaders.AddAsync);
+        app.Use(app.Services.GetRequiredService<HostNameGuard>().InvokeAsync);
         app.UseCors();
         var guard = app.Services.GetRequiredService<CrossOriginGuard>();
         app.Use(guard.InvokeAsync);
