@@ -27,6 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     /usr/bin/python3 onnx/export.py "${missing[@]}" --out-dir "$models" --allow-random-fallback
 fi
 
+use_service_allocator
 urls="${CAMSERVICE_URLS:-http://localhost:8080}"
 step "Serving on $urls (the page at /, the API at /swagger)"
 exec dotnet src/CamService/bin/Release/net10.0/CamService.dll --urls "$urls" --Models:Directory="$PWD/$models" "$@"

@@ -5,7 +5,8 @@
 serve() {
   local port=$1 models=$2 dll=$3
   shift 3
-  dotnet "$dll" --urls "http://127.0.0.1:$port" \
+  # The allocator the service runs with everywhere (scripts/common.sh).
+  MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" dotnet "$dll" --urls "http://127.0.0.1:$port" \
     --Models:Directory="$PWD/$models" --Serilog:MinimumLevel:Default=Warning "$@" &
   service=$!
   trap 'kill $service 2>/dev/null || true' EXIT

@@ -2,6 +2,11 @@
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# glibc's allocator as the service runs everywhere (docker/Dockerfile sets the same): at most two arenas, not
+# eight per core. Native memory freed in one thread's arena cannot serve another thread, so with many arenas a
+# long-running process holds the fragments of each; docs/memory.md has the fuzz campaign's figures both ways.
+use_service_allocator() { export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"; }
+
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }

@@ -15,5 +15,7 @@ step "Building the fuzz campaign"
 dotnet build tests/CamService.Fuzzing -c Release -warnaserror --nologo -v quiet
 export CAMSERVICE_SAMPLES=${CAMSERVICE_SAMPLES:-$(scripts/fetch-sample-images.sh .cache/samples)}
 
+# The service's allocator: the campaign's memory figures are the service's.
+use_service_allocator
 step "Fuzzing"
 exec dotnet tests/CamService.Fuzzing/bin/Release/net10.0/CamService.Fuzzing.dll --findings artifacts/fuzz "$@"
