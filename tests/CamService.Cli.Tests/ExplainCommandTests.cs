@@ -5,13 +5,12 @@ using CamService.Imaging.Animation;
 using CamService.Inference.Faithfulness;
 using CamService.Inference.Methods;
 using CamService.Onnx.CamReady;
-using CamService.Onnx.Tests.Support;
 using CamService.Testing;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace CamService.Onnx.Tests.Cli;
+namespace CamService.Cli.Tests;
 
 /// <summary>camservice explain: images and folders in; overlays, grids and summaries out; failures and usage errors.</summary>
 public sealed class ExplainCommandTests
@@ -30,7 +29,7 @@ public sealed class ExplainCommandTests
         TestModels.WriteCamReady(models, "untrained", 32, weights: WeightsKind.Random);
         var output = directory.File("out");
 
-        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--method", "all", "--target", "top1,0,green",
+        var (code, log) = Programs.Cli("explain", photos, "--models", models, "--method", "all", "--target", "top1,0,green",
             "--out", output, "--topk", "3", "--grid-cell", "40", "--batch", "2");
 
         Assert.True(code == 0, log);
@@ -132,7 +131,7 @@ public sealed class ExplainCommandTests
 
         foreach (var batch in new[] { "1", "3" })
         {
-            var (code, log) = Repository.Cli("explain", photos, "--models", model, "--target", "top1,0", "--out", directory.File($"batch{batch}"), "--batch", batch);
+            var (code, log) = Programs.Cli("explain", photos, "--models", model, "--target", "top1,0", "--out", directory.File($"batch{batch}"), "--batch", batch);
             Assert.True(code == 0, log);
         }
 
@@ -162,8 +161,8 @@ public sealed class ExplainCommandTests
         WritePng(Folder(directory, "photos/out/overlays/a"), "colour.gradcam.top1.png", TestImages.RedPatch(32, 32, new Rectangle(0, 0, 8, 8)));
         var model = TestModels.WriteCamReady(directory.Path, "colour", 16);
 
-        var (flatCode, flatLog) = Repository.Cli("explain", photos, "--models", model, "--out", output);
-        var (code, log) = Repository.Cli("explain", photos, "--models", model, "--out", output, "--recursive");
+        var (flatCode, flatLog) = Programs.Cli("explain", photos, "--models", model, "--out", output);
+        var (code, log) = Programs.Cli("explain", photos, "--models", model, "--out", output, "--recursive");
 
         Assert.True(flatCode == 0, flatLog);
         Assert.Contains("1 overlays of 1 of 1 images", flatLog);
@@ -185,7 +184,7 @@ public sealed class ExplainCommandTests
         var model = TestModels.WriteCamReady(directory.Path, "colour", 16);
         var output = directory.File("out");
 
-        var (code, log) = Repository.Cli("explain", photos, "--models", model, "--out", output, "--grid-cell", "32", "--format", "jpeg", "--max-size", "16");
+        var (code, log) = Programs.Cli("explain", photos, "--models", model, "--out", output, "--grid-cell", "32", "--format", "jpeg", "--max-size", "16");
 
         Assert.True(code == 1, log);
         Assert.Contains("skipped " + Path.Combine(photos, "truncated.png") + ": The PNG image cannot be decoded", log);
@@ -216,7 +215,7 @@ public sealed class ExplainCommandTests
         TestModels.WriteCamReady(models, "nan", 16, logitScale: float.NaN);
         var output = directory.File("out");
 
-        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--out", output, "--batch", "2");
+        var (code, log) = Programs.Cli("explain", photos, "--models", models, "--out", output, "--batch", "2");
 
         Assert.True(code == 1, log);
         Assert.Contains($"skipped {Path.Combine(photos, "a.png")} with nan: Model 'nan' produced NaN in its logits", log);
@@ -258,7 +257,7 @@ public sealed class ExplainCommandTests
             arguments.AddRange(mistake.Split(' '));
         }
 
-        var (code, log) = Repository.Cli([.. arguments]);
+        var (code, log) = Programs.Cli([.. arguments]);
 
         Assert.True(code == 2, log);
         Assert.Contains(message, log);
@@ -273,7 +272,7 @@ public sealed class ExplainCommandTests
         File.WriteAllBytes(image, TestImages.RedTopLeftPng());
         var model = TestModels.WriteBroken(directory.Path, "broken");
 
-        var (code, log) = Repository.Cli("explain", image, "--models", model, "--out", directory.File("out"));
+        var (code, log) = Programs.Cli("explain", image, "--models", model, "--out", directory.File("out"));
 
         Assert.True(code == 1, log);
         Assert.Contains($"error: Model {model}: ", log);
@@ -283,7 +282,7 @@ public sealed class ExplainCommandTests
     [Fact]
     public void Explain_IsListedInTheUsage()
     {
-        var (code, log) = Repository.Cli("--help");
+        var (code, log) = Programs.Cli("--help");
 
         Assert.True(code == 0, log);
         Assert.Contains("  explain <image|folder> ... --out DIR", log);
@@ -299,7 +298,7 @@ public sealed class ExplainCommandTests
         TestModels.WriteCamReady(models, "large", 32);
         var output = directory.File("out");
 
-        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--method", "gradcam,eigencam", "--target", "top1,1",
+        var (code, log) = Programs.Cli("explain", photos, "--models", models, "--method", "gradcam,eigencam", "--target", "top1,1",
             "--out", output, "--metrics", "--metric-steps", "4");
 
         Assert.True(code == 0, log);
@@ -342,7 +341,7 @@ public sealed class ExplainCommandTests
         File.WriteAllBytes(image, TestImages.RedTopLeftPng());
         var model = TestModels.WriteCamReady(directory.Path, "colour", 16);
 
-        var (code, log) = Repository.Cli("explain", image, "--models", model, "--out", directory.File("drop"), "--metrics=drop");
+        var (code, log) = Programs.Cli("explain", image, "--models", model, "--out", directory.File("drop"), "--metrics=drop");
         Assert.True(code == 0, log);
         var drop = Assert.Single(Explanations(directory.File("drop"))).Metrics!;
         Assert.NotNull(drop.AverageDrop);
@@ -350,7 +349,7 @@ public sealed class ExplainCommandTests
         Assert.Null(drop.InsertionCurve);
         Assert.Equal(1, drop.Forwards);
 
-        (code, log) = Repository.Cli("explain", image, "--models", model, "--out", directory.File("none"));
+        (code, log) = Programs.Cli("explain", image, "--models", model, "--out", directory.File("none"));
         Assert.True(code == 0, log);
         Assert.Null(Assert.Single(Explanations(directory.File("none"))).Metrics);
         var csv = Csv(File.ReadAllText(Path.Combine(directory.File("none"), "summary.csv")));
@@ -369,7 +368,7 @@ public sealed class ExplainCommandTests
         TestModels.WriteCamReady(models, "m32", 32, weights: WeightsKind.Random);
         var output = directory.File("out");
 
-        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--method", "gradcam,eigencam", "--target", "top1,0",
+        var (code, log) = Programs.Cli("explain", photos, "--models", models, "--method", "gradcam,eigencam", "--target", "top1,0",
             "--out", output, "--resize", "crop", "--batch", "2", "--agreement", "--agreement-top-percent", "30");
 
         Assert.True(code == 0, log);
@@ -415,7 +414,7 @@ public sealed class ExplainCommandTests
             }
         }
         // The same maps compared the same way give the same numbers: the first model against itself is all ones.
-        var (again, againLog) = Repository.Cli("explain", Path.Combine(photos, "a.png"), "--models", $"{models}/m16.onnx,{Copy(models, "m16", "twin")}",
+        var (again, againLog) = Programs.Cli("explain", Path.Combine(photos, "a.png"), "--models", $"{models}/m16.onnx,{Copy(models, "m16", "twin")}",
             "--method", "gradcam", "--out", directory.File("twins"), "--agreement");
         Assert.True(again == 0, againLog);
         var twins = Assert.Single(Summary.FromJson(File.ReadAllText(Path.Combine(directory.File("twins"), "summary.json"))).Agreements!);
@@ -434,7 +433,7 @@ public sealed class ExplainCommandTests
         var output = directory.File("out");
 
         // Batches of one: each caption's latency is then the summary's inferenceMs.
-        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--method", "gradcam,eigencam", "--target", "top1,green",
+        var (code, log) = Programs.Cli("explain", photos, "--models", models, "--method", "gradcam,eigencam", "--target", "top1,green",
             "--out", output, "--batch", "1", "--max-size", "48", "--gif", "--gif-size", "48", "--gif-frame-ms", "250");
 
         Assert.True(code == 0, log);
@@ -517,7 +516,7 @@ public sealed class ExplainCommandTests
         var output = directory.File("out");
         var models = string.Join(",", TinyTransformers.PlainPath("vit"), TinyTransformers.PlainPath("swin"), TinyTransformers.PlainPath("convnext"));
 
-        var (code, log) = Repository.Cli("explain", photos, "--models", models, "--method", "all", "--scorecam-channels", "4",
+        var (code, log) = Programs.Cli("explain", photos, "--models", models, "--method", "all", "--scorecam-channels", "4",
             "--agreement", "--gif", "--out", output);
 
         Assert.True(code == 0, log);
