@@ -1,3 +1,4 @@
+using CamService.Testing;
 using System.Numerics.Tensors;
 using CamService.Inference.Explanations;
 using CamService.Inference.Methods;

@@ -1,3 +1,4 @@
+using CamService.Testing;
 using System.Collections.Concurrent;
 using CamService.Inference.Explanations;
 using CamService.Inference.Methods;

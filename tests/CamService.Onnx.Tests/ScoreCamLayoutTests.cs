@@ -4,6 +4,7 @@ using CamService.Inference.Runtime;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Tests.CamReady;
 using CamService.Onnx.Tests.Support;
+using CamService.Testing;
 using static CamService.Onnx.Graph.Attributes;
 
 namespace CamService.Onnx.Tests;
@@ -33,7 +34,7 @@ public sealed class ScoreCamLayoutTests
     {
         using var nchwModel = Model(nhwc: false);
         using var nhwcModel = Model(nhwc: true);
-        var nchw = CamReadyBuilderTests.Image([1, 3, Height, Width], seed: 5);
+        var nchw = SmallClassifiers.RandomImage([1, 3, Height, Width], seed: 5);
         var nhwc = new float[nchw.Length];
         for (var c = 0; c < 3; c++)
         {

@@ -1,3 +1,4 @@
+using CamService.Testing;
 using System.Collections.Concurrent;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
@@ -32,7 +33,7 @@ public sealed class TorchExports : IDisposable
             Repository.Run(Repository.Python,
                 [Path.Combine(Repository.Root, "onnx", "export.py"), "resnet50", "efficientnet_b0", "densenet121",
                  "--weights", "random", "--seed", Seed.ToString(), "--out-dir", output],
-                new Dictionary<string, string> { ["CAMSERVICE_CLI"] = $"dotnet {Repository.CliDll}" });
+                new Dictionary<string, string> { ["CAMSERVICE_CLI"] = $"dotnet {Programs.CliDll}" });
             return output;
         });
     }

@@ -77,7 +77,7 @@ public sealed class TransformerTests
         var camReady = new CamReadyBuilder().Prepare(OnnxModelFile.Load(TinyTransformers.PlainPath(name))).Model;
         using var model = CamReadyModel.Create(camReady, new ExecutionSettings());
         Assert.Null(model.HeadUnavailable);
-        var images = CamReadyBuilderTests.Image([2, 3, TinyTransformers.Size, TinyTransformers.Size], seed: 5);
+        var images = SmallClassifiers.RandomImage([2, 3, TinyTransformers.Size, TinyTransformers.Size], seed: 5);
         var methods = CamMethods.Default.All.ToList();
 
         var explained = CamEngine.Explain(model, name, images, 2, [ExplanationTarget.TopOne, new ExplanationTarget(7, null)], methods,

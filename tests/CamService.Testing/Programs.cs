@@ -23,6 +23,16 @@ public static class Programs
         ? python
         : File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
+    /// <summary>The camservice command line tool as built beside the tests of a project that references it.</summary>
+    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "camservice.dll");
+
+    /// <summary>Runs the camservice command line tool (<see cref="CliDll"/>); its exit code and both streams.</summary>
+    public static (int ExitCode, string Output) Cli(params string[] arguments)
+    {
+        var run = Run("dotnet", arguments.Prepend(CliDll));
+        return (run.ExitCode, run.AllOutput);
+    }
+
     /// <summary>
     /// Runs a program in the repository root to completion, reading both streams as it writes them (a full
     /// pipe would stall it); a program still running after <paramref name="timeout"/> (default 30 minutes) is killed.

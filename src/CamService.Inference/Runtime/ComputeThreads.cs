@@ -10,10 +10,9 @@ namespace CamService.Inference.Runtime;
 /// and compute takes every cycle they leave: throughput is unchanged, the control plane stays fast.
 /// A thread inherits its creator's priority, so ONNX Runtime's pools are created from such a thread.
 /// <para>
-/// The threads live on: a run on a thread that ONNX Runtime has not seen before pays for its
-/// per-thread working buffers again (measured: densenet121 took 80 ms a request on fresh threads
-/// against 48 ms on a warm one). A thread is added only when every one is busy, so there are as many
-/// as the most work ever run at once — which <see cref="CoreScheduler"/> keeps to the cores.
+/// The threads live on: ONNX Runtime keeps working buffers per thread, so a run on a thread it has seen
+/// before skips allocating them again. A thread is added only when every one is busy, so there are as many
+/// as the most work ever run at once — which <see cref="CoreScheduler"/>, their owner, keeps to the cores.
 /// </para>
 /// <para>
 /// Results are handed back through one thread of normal priority: Linux threads inherit the nice value
@@ -21,19 +20,38 @@ namespace CamService.Inference.Runtime;
 /// create a thread-pool thread there, which would then serve requests at compute priority.
 /// </para>
 /// </summary>
-public static partial class ComputeThreads
+public sealed partial class ComputeThreads : IDisposable
 {
     /// <summary>The nice value of compute threads (request threads keep 0). Lowering one's own priority needs no privilege.</summary>
     public const int Nice = 10;
 
-    static readonly BlockingCollection<Action> Completions = StartCompletions();
-    static readonly Lock Gate = new();
-    static readonly Queue<Func<Action>> Work = new();
+    readonly BlockingCollection<Action> completions = new();
+    readonly Lock gate = new();
+    readonly Queue<Func<Action>> work = new();
     /// <summary>Idle threads, the most recently busy on top: it is woken first, with its caches and ONNX Runtime's buffers still warm.</summary>
-    static readonly Stack<SemaphoreSlim> Idle = new();
+    readonly Stack<SemaphoreSlim> idle = new();
+    int threads;
+    bool disposed;
+
+    /// <summary>
+    /// Starts the thread that completes the callers' tasks. It inherits the constructing thread's priority, so construct
+    /// this on a thread of normal priority, never on a compute thread.
+    /// </summary>
+    public ComputeThreads()
+    {
+        new Thread(() =>
+        {
+            foreach (var complete in completions.GetConsumingEnumerable())
+            {
+                complete();
+            }
+            completions.Dispose();
+        }) { IsBackground = true, Name = "compute completions" }.Start();
+    }
 
     /// <summary>Runs <paramref name="work"/> on a compute thread.</summary>
-    public static Task<T> Run<T>(Func<T> work, CancellationToken cancellationToken = default)
+    /// <exception cref="ObjectDisposedException">The threads were disposed.</exception>
+    public Task<T> Run<T>(Func<T> work, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -65,74 +83,110 @@ public static partial class ComputeThreads
     }
 
     /// <summary>Runs <paramref name="work"/> on a compute thread.</summary>
-    public static Task Run(Action work, CancellationToken cancellationToken = default) =>
+    /// <exception cref="ObjectDisposedException">The threads were disposed.</exception>
+    public Task Run(Action work, CancellationToken cancellationToken = default) =>
         Run(() =>
         {
             work();
             return true;
         }, cancellationToken);
 
-    static void Enqueue(Func<Action> work)
+    /// <summary>
+    /// Takes no more work; the work already queued still runs and completes its callers' tasks, then every thread ends.
+    /// </summary>
+    public void Dispose()
     {
-        lock (Gate)
+        lock (gate)
         {
-            Work.Enqueue(work);
+            if (disposed)
+            {
+                return;
+            }
+            disposed = true;
+            // Idle threads wake to find the queue empty and end; busy ones end once the queue is.
+            while (idle.TryPop(out var wake))
+            {
+                wake.Release();
+            }
+            if (threads == 0)
+            {
+                completions.CompleteAdding();
+            }
+        }
+    }
+
+    void Enqueue(Func<Action> next)
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            work.Enqueue(next);
             // The thread that went idle last takes it; with none idle, a new thread does.
-            if (Idle.TryPop(out var wake))
+            if (idle.TryPop(out var wake))
             {
                 wake.Release();
                 return;
             }
+            threads++;
         }
         new Thread(Loop) { IsBackground = true, Name = "compute" }.Start();
     }
 
-    /// <summary>The normal-priority thread that completes the callers' tasks; created by whoever first uses compute threads, which is not one.</summary>
-    static BlockingCollection<Action> StartCompletions()
-    {
-        var completions = new BlockingCollection<Action>();
-        new Thread(() =>
-        {
-            foreach (var complete in completions.GetConsumingEnumerable())
-            {
-                complete();
-            }
-        }) { IsBackground = true, Name = "compute completions" }.Start();
-        return completions;
-    }
-
-    static void Loop()
+    void Loop()
     {
         LowerCurrentThread();
         using var wake = new SemaphoreSlim(0);
         while (true)
         {
-            var work = NextOrIdle(wake);
-            while (work is not null)
+            var (next, end) = NextOrIdle(wake);
+            while (next is not null)
             {
-                var complete = work();
+                var complete = next();
                 // Idle again (or on to queued work) before the caller hears of the result: a caller that asks again at
-                // once then finds this thread, warm, instead of starting a new one (200 calls made one after another
-                // used 2 threads when the caller heard first, 1 now).
-                work = NextOrIdle(wake);
-                Completions.Add(complete);
+                // once then finds this thread, warm, instead of starting a new one.
+                (next, end) = NextOrIdle(wake);
+                completions.Add(complete);
+            }
+            if (end)
+            {
+                Ended();
+                return;
             }
             // Woken for work that another thread may have taken meanwhile: then it goes idle again.
             wake.Wait();
         }
     }
 
-    /// <summary>The next queued work, or none, the thread then on the idle stack to be woken with <paramref name="wake"/>.</summary>
-    static Func<Action>? NextOrIdle(SemaphoreSlim wake)
+    /// <summary>
+    /// The next queued work; or none, the thread then on the idle stack to be woken with <paramref name="wake"/>, or,
+    /// once disposed, to end.
+    /// </summary>
+    (Func<Action>? Work, bool End) NextOrIdle(SemaphoreSlim wake)
     {
-        lock (Gate)
+        lock (gate)
         {
-            if (Work.TryDequeue(out var work))
+            if (work.TryDequeue(out var next))
             {
-                return work;
+                return (next, false);
             }
-            Idle.Push(wake);
-            return null;
+            if (disposed)
+            {
+                return (null, true);
+            }
+            idle.Push(wake);
+            return (null, false);
+        }
+    }
+
+    /// <summary>A thread ends; the last one, after its final completion was added, lets the completing thread end too.</summary>
+    void Ended()
+    {
+        lock (gate)
+        {
+            if (--threads == 0)
+            {
+                completions.CompleteAdding();
+            }
         }
     }
 

@@ -4,11 +4,12 @@ namespace CamService.Inference.Runtime;
 /// Hands out the machine's cores to compute work so that the threads busy at any moment never
 /// outnumber them. A model run asks for its fastest thread count and, when other work is waiting or
 /// other jobs (requests) are under way, settles for its most efficient one: alone, a request gets the
-/// lowest latency; under load, the cores do the most work per second (measured on 2 cores: resnet50
-/// takes 44 ms on two threads but only 83 core-ms on one, against 88 on two). Waiters are served first
-/// come, first served, so a run that needs several cores is not starved by a stream of single-core work.
+/// lowest latency; under load, the cores do the most work per second, since a run's extra threads
+/// shorten it by less than they cost in core time. Waiters are served first come, first served, so a
+/// run that needs several cores is not starved by a stream of single-core work. The scheduler owns the
+/// <see cref="ComputeThreads"/> its work runs on and ends them when disposed.
 /// </summary>
-public sealed class CoreScheduler
+public sealed class CoreScheduler : IDisposable
 {
     readonly Lock gate = new();
     readonly LinkedList<Waiter> waiting = new();
@@ -23,6 +24,13 @@ public sealed class CoreScheduler
     }
 
     public int Cores { get; }
+
+    /// <summary>
+    /// The compute threads this scheduler's work runs on; work that runs outside the count of cores, such as loading
+    /// models at start-up, runs on them directly. Made with the scheduler, so construct it on a thread of normal
+    /// priority (see <see cref="ComputeThreads"/>'s constructor).
+    /// </summary>
+    public ComputeThreads Threads { get; } = new();
 
     /// <summary>Cores not handed out right now.</summary>
     public int Free
@@ -98,17 +106,20 @@ public sealed class CoreScheduler
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> on a compute thread (<see cref="ComputeThreads"/>) once it holds its
+    /// Runs <paramref name="work"/> on a compute thread (<see cref="Threads"/>) once it holds its
     /// cores (see <see cref="AcquireAsync"/>); the lease tells it how many threads it may use.
     /// </summary>
     public async Task<T> RunAsync<T>(int preferred, int underLoad, Func<CoreLease, T> work, CancellationToken cancellationToken = default)
     {
         using var lease = await AcquireAsync(preferred, underLoad, cancellationToken);
-        return await ComputeThreads.Run(() => work(lease), cancellationToken);
+        return await Threads.Run(() => work(lease), cancellationToken);
     }
 
     /// <summary>Runs single-threaded <paramref name="work"/>, such as decoding or drawing a picture, on a compute thread once a core is free.</summary>
     public Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken = default) => RunAsync(1, 1, _ => work(), cancellationToken);
+
+    /// <summary>Ends the compute threads once the work already queued on them has run (<see cref="ComputeThreads.Dispose"/>).</summary>
+    public void Dispose() => Threads.Dispose();
 
     void Cancel(Waiter waiter, CancellationToken cancellationToken)
     {
@@ -172,25 +183,4 @@ public sealed class CoreScheduler
 
         public TaskCompletionSource<CoreLease> Granted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
-}
-
-/// <summary>Cores held until disposed.</summary>
-public sealed class CoreLease : IDisposable
-{
-    CoreScheduler? owner;
-
-    internal CoreLease(CoreScheduler owner, int cores, bool underLoad)
-    {
-        this.owner = owner;
-        Cores = cores;
-        UnderLoad = underLoad;
-    }
-
-    /// <summary>How many cores this lease holds: as many threads as the work may use.</summary>
-    public int Cores { get; }
-
-    /// <summary>Whether these are the cores for under load: others were waiting, or the preferred number was not free.</summary>
-    public bool UnderLoad { get; }
-
-    public void Dispose() => Interlocked.Exchange(ref owner, null)?.Release(Cores);
 }

@@ -3,10 +3,9 @@ namespace CamService.Inference.Runtime;
 /// <summary>
 /// How one request's model runs share the cores: one after another, each at its fastest setting, or
 /// side by side, each at its most efficient one (<see cref="ServingThreads.UnderLoad"/>). Side by side
-/// wins where the fastest settings use their extra threads poorly. Measured on 2 cores: resnet50
-/// takes 44 ms on one thread and 25 on two, densenet121 33 and 29, efficientnet_b0 8 on one; one after
-/// another that is 62 ms, while resnet50 on one core beside densenet121 then efficientnet_b0 on the
-/// other ends after about 50.
+/// wins where the fastest settings use their extra threads poorly: a run that is barely faster on two
+/// cores than on one leaves the second core better used by another model's run. The plan compares both
+/// from the models' measured times (<see cref="For"/>).
 /// </summary>
 /// <param name="SideBySide">Whether the runs go side by side, each asking for its under-load cores.</param>
 /// <param name="Order">
@@ -18,10 +17,10 @@ namespace CamService.Inference.Runtime;
 public sealed record RunPlan(bool SideBySide, IReadOnlyList<int> Order, double EstimatedMs, double SequentialMs)
 {
     /// <summary>
-    /// How much slower a run is assumed to be while other runs share the machine (memory bandwidth, the
-    /// shared cache). Measured on 2 cores with bench/service.sh's (d): two single-threaded workers run
-    /// the three plain models 1.1× as fast as one worker at the fastest settings, against the 1.2–1.4×
-    /// their times alone predict. Side by side must beat one after another by this margin.
+    /// How much slower a run is assumed to be while other runs share the machine: they contend for memory
+    /// bandwidth and the shared cache, which times measured alone do not show. Side by side must beat one
+    /// after another by this margin; bench/service.sh's (d), two single-threaded workers against one at the
+    /// fastest settings, measures the slowdown it stands for.
     /// </summary>
     public const double SharedMachineSlowdown = 1.2;
 

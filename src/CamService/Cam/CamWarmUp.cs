@@ -16,7 +16,7 @@ namespace CamService.Cam;
 /// hundreds of milliseconds). Head-only and many-forwards methods are left out: they add model runs of
 /// their own, and a model without a head would fail the warm-up of the others.
 /// </summary>
-public sealed class CamWarmUp(ModelRegistry registry, CamMethods methods, ImageLoader loader, CamMetrics metrics, ILogger<CamWarmUp> logger) : BackgroundService
+public sealed class CamWarmUp(ModelRegistry registry, CamMethods methods, ImageLoader loader, CamMetrics metrics, CoreScheduler cores, ILogger<CamWarmUp> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,7 +25,7 @@ public sealed class CamWarmUp(ModelRegistry registry, CamMethods methods, ImageL
         var onePass = methods.All.Where(m => m.Cost == CostClass.OnePass).ToList();
         try
         {
-            await ComputeThreads.Run(() =>
+            await cores.Threads.Run(() =>
             {
                 using var image = loader.Load(photo);
                 foreach (var entry in registry.Ready)

@@ -17,6 +17,7 @@ public sealed class ModelLoader(
     ModelPreparer preparer,
     ExecutionSettings settings,
     ThreadSelection threadSelection,
+    CoreScheduler cores,
     IOptions<ModelsOptions> options,
     ILogger<ModelLoader> logger) : BackgroundService
 {
@@ -35,7 +36,7 @@ public sealed class ModelLoader(
             }
             // At compute priority: a model's own ONNX Runtime pool (without the shared one) is
             // created here and inherits it, and loading must not slow the requests being served.
-            await ComputeThreads.Run(() => Load(entry), stoppingToken);
+            await cores.Threads.Run(() => Load(entry), stoppingToken);
         }
         registry.MarkLoaded();
     }

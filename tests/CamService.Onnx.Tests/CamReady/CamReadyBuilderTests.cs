@@ -6,17 +6,17 @@ using CamService.Onnx.Graph;
 using CamService.Onnx.Model;
 using CamService.Onnx.Tests.Gradients;
 using CamService.Onnx.Tests.Support;
+using CamService.Testing;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using static CamService.Onnx.Graph.Attributes;
+using static CamService.Testing.SmallClassifiers;
 
 namespace CamService.Onnx.Tests.CamReady;
 
 /// <summary>What <see cref="CamReadyBuilder.Prepare"/> does with whole models: heads, formats, opsets, names and errors.</summary>
 public sealed class CamReadyBuilderTests
 {
-    const int Height = 6;
-    const int Width = 5;
     static readonly long[] ImageShape = [2, 3, Height, Width];
 
     /// <summary>[N = 2, T = 3]; negative means the image's top-1 class.</summary>
@@ -29,7 +29,7 @@ public sealed class CamReadyBuilderTests
     {
         var g = new TestGraph();
         var x = new FeatureMap(g.Input("x", ImageShape), 3, Height, Width);
-        var scores = GradientCases.PooledHead(g, g.Node("Tanh", [x]), x.K);
+        var scores = PooledHead(g, g.Node("Tanh", [x]), x.K);
         var plain = g.Output(g.Node(softmax, [scores], Int("axis", 1))).Build();
 
         var result = new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = x });
@@ -46,7 +46,7 @@ public sealed class CamReadyBuilderTests
         var g = new TestGraph(opset: 9, irVersion: 3) { InitializersAsInputs = true };
         var image = g.Input("data", ImageShape);
         var features = g.Node("Relu", [g.Node("Conv", [image, g.Random([4, 3, 3, 3]), g.Random([4])], Ints("pads", [1, 1, 1, 1]))]);
-        var classifier = g.Node("Conv", [g.Node("GlobalAveragePool", [features]), g.Random([GradientCases.Classes, 4, 1, 1]), g.Random([GradientCases.Classes])]);
+        var classifier = g.Node("Conv", [g.Node("GlobalAveragePool", [features]), g.Random([Classes, 4, 1, 1]), g.Random([Classes])]);
         var scores = g.Node("Flatten", [classifier]);
         var plain = g.Output(g.Node("Softmax", [scores])).Build();
         Assert.Contains(plain.Graph.Input, i => i.Name == plain.Graph.Initializer[0].Name);
@@ -56,7 +56,7 @@ public sealed class CamReadyBuilderTests
         Assert.Equal(features, result.Target.Tensor);
         using (var model = CamReadyModel.Create(result.Model, new ExecutionSettings()))
         {
-            var images = Image(ImageShape, seed: 3);
+            var images = RandomImage(ImageShape, seed: 3);
             using var outputs = model.Run(images, 2, Targets, 3);
             Assert.Equal([4, Height, Width], [outputs.Channels, outputs.Height, outputs.Width]);
             var expected = Ort.Run(plain, [(image, images, ImageShape)], scores)[0];
@@ -80,7 +80,7 @@ public sealed class CamReadyBuilderTests
                 g.Node("Slice", [x, g.Ints(0), g.Ints(1), g.Ints(0)])]),
             _ => g.Node(opType, [x]),
         };
-        var plain = g.Output(GradientCases.PooledHead(g, unsupported, x.K)).Build();
+        var plain = g.Output(PooledHead(g, unsupported, x.K)).Build();
 
         var error = Assert.Throws<GradientException>(() => new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = x }));
 
@@ -116,7 +116,7 @@ public sealed class CamReadyBuilderTests
             // Weights computed from the target itself (dynamic convolution).
             _ => g.Node("Conv", [x, g.Node("Mul", [g.Random([4, 4, 1, 1]), g.Node("ReduceMean", [x], Ints("axes", [0, 1, 2, 3]))])]),
         };
-        var plain = g.Output(GradientCases.PooledHead(g, y, 4)).Build();
+        var plain = g.Output(PooledHead(g, y, 4)).Build();
 
         var error = Assert.Throws<GradientException>(() => new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = x }));
 
@@ -140,8 +140,8 @@ public sealed class CamReadyBuilderTests
         var x = new FeatureMap(g.Input("x", [2, 4, Height, Width]), 4, Height, Width);
         var pooled = g.Node("Flatten", [g.Node("GlobalAveragePool", [x])]);
         var scores = gemm
-            ? GradientCases.Classifier(g, pooled, 4)
-            : g.Node("Add", [g.Node("MatMul", [pooled, g.Random([4, GradientCases.Classes])]), g.Random([GradientCases.Classes])]);
+            ? Classifier(g, pooled, 4)
+            : g.Node("Add", [g.Node("MatMul", [pooled, g.Random([4, Classes])]), g.Random([Classes])]);
         var plain = g.Output(scores).Build();
 
         var model = new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = x }).Model;
@@ -152,7 +152,7 @@ public sealed class CamReadyBuilderTests
         Assert.DoesNotContain("OneHot", added);
         Assert.Empty(added.Intersect(["Shape", "Size", "Expand", "Concat", "Cast"]));
         long[] shape = [2, 4, Height, Width];
-        var comparison = FiniteDifferences.Compare(plain, model, x, scores, Image(shape, seed: 3), shape,
+        var comparison = FiniteDifferences.Compare(plain, model, x, scores, RandomImage(shape, seed: 3), shape,
             [GradientRuleTests.Targets[0], GradientRuleTests.Targets[1]], GradientRuleTests.Step);
         Assert.True(comparison.GradientError <= GradientRuleTests.Tolerance, $"gradient error {comparison.GradientError:E2} at {comparison.Worst}");
     }
@@ -163,7 +163,7 @@ public sealed class CamReadyBuilderTests
         var g = new TestGraph();
         var x = g.Input("x", [2, 4, Height, Width]);
         var sideBranch = g.Node("Tanh", [x]);
-        var scores = GradientCases.PooledHead(g, g.Node("Sigmoid", [x]), 4);
+        var scores = PooledHead(g, g.Node("Sigmoid", [x]), 4);
         var plain = g.Output(scores).Output(sideBranch).Build();
 
         var error = Assert.Throws<GradientException>(() => new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = sideBranch }));
@@ -176,7 +176,7 @@ public sealed class CamReadyBuilderTests
         var g = new TestGraph();
         var x = new FeatureMap(g.Input("x", [2, 4, Height, Width]), 4, Height, Width);
         var features = g.Node("Flatten", [g.Node("GlobalAveragePool", [x])]);
-        var plain = g.Output(GradientCases.Classifier(g, features, 4)).Build();
+        var plain = g.Output(Classifier(g, features, 4)).Build();
 
         var error = Assert.Throws<CamReadyException>(() => new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = features }));
         Assert.Contains($"The target layer '{features}' has shape [2, 4]; a NCHW feature map is 4-D.", error.Message);
@@ -193,7 +193,7 @@ public sealed class CamReadyBuilderTests
 
         var result = new CamReadyBuilder().Prepare(OnnxModelFile.Load(path));
 
-        var images = Image(ImageShape, seed: 5);
+        var images = RandomImage(ImageShape, seed: 5);
         var logits = Ort.Run(result.Model, [(image, images, ImageShape), (CamReadyContract.Targets, Targets, [2, 3])], CamReadyContract.Logits)[0];
         var expected = Ort.Run(plain, [(image, images, ImageShape)], scores)[0];
         Compare.Close(logits.Values, expected.Values, 1e-6, "logits of the model read from external data");
@@ -216,7 +216,7 @@ public sealed class CamReadyBuilderTests
         var silu = g.Node("Mul", [normalized, g.Node("Sigmoid", [normalized])]);
         var branches = g.Node("Concat", [silu, g.Node("Tanh", [silu])], Int("axis", 1));
         var excited = g.Node("Mul", [branches, g.Node("Sigmoid", [g.Node("GlobalAveragePool", [branches])])]);
-        var scores = GradientCases.PooledHead(g, excited, 8);
+        var scores = PooledHead(g, excited, 8);
         var plain = g.Output(g.Node("Softmax", [scores], Int("axis", 1))).Build();
 
         var result = new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = x });
@@ -234,7 +234,7 @@ public sealed class CamReadyBuilderTests
         var x = g.Input("x", [2, 4, Height, Width]);
         var nhwc = g.Node("Transpose", [x], Ints("perm", [0, 2, 3, 1]));
         var pooled = g.Node("ReduceMean", [nhwc], Ints("axes", [1, 2]), Int("keepdims", 0));
-        var scores = g.Node("Add", [g.Node("MatMul", [pooled, g.Random([4, GradientCases.Classes])]), g.Random([GradientCases.Classes])]);
+        var scores = g.Node("Add", [g.Node("MatMul", [pooled, g.Random([4, Classes])]), g.Random([Classes])]);
         var plain = g.Output(scores).Build();
 
         var options = named ? new PrepareOptions { TargetLayer = nhwc, TargetLayout = TensorLayout.Nhwc } : null;
@@ -247,25 +247,10 @@ public sealed class CamReadyBuilderTests
         AssertMatchesFiniteDifferences(plain, result, x, scores);
     }
 
-    /// <summary>
-    /// A TensorFlow-style export up to its scores: an NHWC image [2, 6, 5, 3] transposed for a convolution, its
-    /// features transposed back to NHWC (4 channels), then a mean over height and width and a dense layer.
-    /// </summary>
-    internal static (TestGraph Graph, string Features, string Scores) NhwcTensorFlowStyle(int classes)
-    {
-        var g = new TestGraph(opset: 13);
-        var image = g.Input("image", [2, Height, Width, 3]);
-        var nchw = g.Node("Transpose", [image], Ints("perm", [0, 3, 1, 2]));
-        var conv = g.Node("Conv", [nchw, g.Random([4, 3, 3, 3]), g.Random([4])], Ints("pads", [1, 1, 1, 1]));
-        var features = g.Node("Transpose", [g.Node("Tanh", [conv])], Ints("perm", [0, 2, 3, 1]));
-        var pooled = g.Node("ReduceMean", [features], Ints("axes", [1, 2]), Int("keepdims", 0));
-        return (g, features, g.Node("Add", [g.Node("MatMul", [pooled, g.Random([4, classes])]), g.Random([classes])]));
-    }
-
     [Fact]
     public void Prepare_NhwcImageInput_TensorFlowExport()
     {
-        var (g, features, scores) = NhwcTensorFlowStyle(GradientCases.Classes);
+        var (g, features, scores) = NhwcTensorFlowStyle(Classes);
         var plain = g.Output(g.Node("Softmax", [scores])).Build();
 
         var result = new CamReadyBuilder().Prepare(plain);
@@ -274,7 +259,7 @@ public sealed class CamReadyBuilderTests
         Assert.Equal((features, TensorLayout.Nhwc), (result.Target.Tensor, result.Target.Layout));
         using (var model = CamReadyModel.Create(result.Model, new ExecutionSettings()))
         {
-            using var outputs = model.Run(Image([2, Height, Width, 3], seed: 9), 2, Targets, 3);
+            using var outputs = model.Run(RandomImage([2, Height, Width, 3], seed: 9), 2, Targets, 3);
             Assert.Equal([4, Height, Width], [outputs.Channels, outputs.Height, outputs.Width]);
         }
         AssertVerifies(result.Model);
@@ -288,7 +273,7 @@ public sealed class CamReadyBuilderTests
         var image = g.Input("image", ImageShape);
         var stem = g.Node("Tanh", [g.Node("Conv", [image, g.Random([4, 3, 3, 3])], Ints("pads", [1, 1, 1, 1]))]);
         var block = g.Node("Tanh", [g.Node("Conv", [stem, g.Random([4, 4, 3, 3])], Ints("pads", [1, 1, 1, 1]))]);
-        var scores = GradientCases.PooledHead(g, g.Node("Add", [block, stem]), 4);
+        var scores = PooledHead(g, g.Node("Add", [block, stem]), 4);
         var plain = g.Output(scores).Build();
 
         var result = new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = block });
@@ -302,9 +287,9 @@ public sealed class CamReadyBuilderTests
     {
         var g = new TestGraph();
         var x = g.Input("x", [2, 4, Height, Width]);
-        var auxiliary = GradientCases.PooledHead(g, x, 4);
+        var auxiliary = PooledHead(g, x, 4);
         var features = g.Node("Tanh", [x]);
-        var main = GradientCases.PooledHead(g, features, 4);
+        var main = PooledHead(g, features, 4);
         var plain = g.Output(auxiliary).Output(main).Build();
 
         var result = new CamReadyBuilder().Prepare(plain, new PrepareOptions { Output = main });
@@ -325,7 +310,7 @@ public sealed class CamReadyBuilderTests
         var g = new TestGraph();
         var x = g.Input("x", [2, 4, Height, Width]);
         var features = g.Node("Tanh", [x]);
-        var scores = GradientCases.PooledHead(g, features, 4);
+        var scores = PooledHead(g, features, 4);
         var plain = g.Output(scores).Build();
         // The scores, the target layer or the image input itself named like a contract tensor.
         var renamed = reserved switch
@@ -344,7 +329,7 @@ public sealed class CamReadyBuilderTests
         Assert.Contains(result.Model.Graph.Input, i => i.Name == input);
         Assert.Equal([input, CamReadyContract.Targets], result.Model.Graph.Input.Select(i => i.Name));
         Assert.Equal(CamReadyContract.ReservedNames.Skip(1), result.Model.Graph.Output.Select(o => o.Name));
-        var images = Image([2, 4, Height, Width], seed: 11);
+        var images = RandomImage([2, 4, Height, Width], seed: 11);
         var logits = Ort.Run(result.Model, [(input, images, [2, 4, Height, Width]), (CamReadyContract.Targets, Targets, [2, 3])],
             CamReadyContract.Logits)[0];
         var expected = Ort.Run(plain, [(Named(x), images, [2, 4, Height, Width])], Named(scores))[0];
@@ -363,7 +348,7 @@ public sealed class CamReadyBuilderTests
         var g = new TestGraph();
         var x = g.Input("x", [2, 4, -1, -1]);
         var conv = g.Node("Conv", [x, g.Random([4, 4, 3, 3])], Ints("pads", [1, 1, 1, 1]), Ints("strides", [2, 2]));
-        var scores = GradientCases.PooledHead(g, conv, 4);
+        var scores = PooledHead(g, conv, 4);
         var plain = g.Output(scores).Build();
         CamModelInfo.Set(plain, MetadataKeys.InputSize, "7,8");
 
@@ -374,11 +359,11 @@ public sealed class CamReadyBuilderTests
         Assert.Equal([0, 4, 7, 8], dims.Select(d => d.DimValue));
         Assert.Equal([4, 7, 8], result.Info.ActivationShape!);
         long[] shape = [2, 4, 7, 8];
-        var comparison = FiniteDifferences.Compare(plain, result.Model, x, scores, Image(shape, seed: 7), shape, GradientRuleTests.Targets[..2], GradientRuleTests.Step);
+        var comparison = FiniteDifferences.Compare(plain, result.Model, x, scores, RandomImage(shape, seed: 7), shape, GradientRuleTests.Targets[..2], GradientRuleTests.Step);
         Assert.True(comparison.GradientError <= GradientRuleTests.Tolerance, $"gradient error {comparison.GradientError:E2} at {comparison.Worst}");
 
         var otherSize = Assert.Throws<OnnxRuntimeException>(() =>
-            Ort.Run(result.Model, [(x, Image([2, 4, 8, 8], seed: 1), [2, 4, 8, 8]), (CamReadyContract.Targets, Targets, [2, 3])], CamReadyContract.Gradients));
+            Ort.Run(result.Model, [(x, RandomImage([2, 4, 8, 8], seed: 1), [2, 4, 8, 8]), (CamReadyContract.Targets, Targets, [2, 3])], CamReadyContract.Gradients));
         Assert.Contains("invalid dimensions", otherSize.Message);
     }
 
@@ -436,31 +421,10 @@ public sealed class CamReadyBuilderTests
         Assert.Equal((Height, Width, 1f / 255f), (info.Preprocessing!.Height, info.Preprocessing.Width, info.Preprocessing.PixelScale));
     }
 
-    /// <summary>image [2, 3, H, W] → Conv 3x3 → Tanh → GlobalAveragePool → Flatten → Gemm → Softmax.</summary>
-    internal static (ModelProto Model, string Image, string Scores) SmallClassifier()
-    {
-        var g = new TestGraph();
-        var image = g.Input("image", ImageShape);
-        var features = g.Node("Tanh", [g.Node("Conv", [image, g.Random([4, 3, 3, 3]), g.Random([4])], Ints("pads", [1, 1, 1, 1]))]);
-        var scores = GradientCases.PooledHead(g, features, 4);
-        return (g.Output(g.Node("Softmax", [scores], Int("axis", 1))).Build(), image, scores);
-    }
-
-    internal static float[] Image(long[] shape, int seed)
-    {
-        var random = new Random(seed);
-        var values = new float[shape.Aggregate((a, b) => a * b)];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = 2 * random.NextSingle() - 1;
-        }
-        return values;
-    }
-
     static void AssertMatchesFiniteDifferences(ModelProto plain, CamReadyResult result, string x, string scores)
     {
         var shape = plain.Graph.Input.Single(i => i.Name == x).Type.TensorType.Shape.Dim.Select((d, i) => i == 0 ? 2 : d.DimValue).ToArray();
-        var comparison = FiniteDifferences.Compare(plain, result.Model, x, scores, Image(shape, seed: 7), shape, GradientRuleTests.Targets[..2], GradientRuleTests.Step);
+        var comparison = FiniteDifferences.Compare(plain, result.Model, x, scores, RandomImage(shape, seed: 7), shape, GradientRuleTests.Targets[..2], GradientRuleTests.Step);
         Assert.True(comparison.LogitsError < 1e-5, $"logits differ from the plain model's scores by {comparison.LogitsError:E2}");
         Assert.True(comparison.ActivationsError == 0, $"activations differ from x by {comparison.ActivationsError:E2}");
         Assert.True(comparison.GradientError <= GradientRuleTests.Tolerance,

@@ -1,6 +1,7 @@
 using CamService.Onnx.Graph;
-using CamService.Onnx.Tests.Support;
+using CamService.Testing;
 using static CamService.Onnx.Graph.Attributes;
+using static CamService.Testing.SmallClassifiers;
 using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace CamService.Onnx.Tests.Gradients;
@@ -47,7 +48,7 @@ public sealed record InputValues(string Description, Func<int, Random, float[]> 
 
 /// <summary>
 /// One finite-difference case: x [N, K, H, W] is (or directly feeds) the operator under test,
-/// followed by a head that ends in [N, <see cref="GradientCases.Classes"/>] scores.
+/// followed by a head that ends in [N, <see cref="SmallClassifiers.Classes"/>] scores.
 /// </summary>
 /// <param name="Op">The operator under test; it must be on the gradient path.</param>
 /// <param name="Variant">What this case exercises of it.</param>
@@ -67,8 +68,6 @@ public sealed record GradientCase(string Op, string Variant, Func<TestGraph, Fea
 /// </summary>
 public static class GradientCases
 {
-    public const int Classes = 5;
-
     /// <summary>K of x: even, for two convolution groups, and neither 1 nor 3, so x is never mistaken for an image's colours.</summary>
     public const int Channels = 4;
 
@@ -598,18 +597,6 @@ public static class GradientCases
         var weights = g.Node("Softmax", [g.Node("Mul", [scores, g.Scalar(1 / MathF.Sqrt(channels))])], Int("axis", -1));
         return g.Node("Add", [tokens, Project(g.Node("MatMul", [weights, values]))]);
     }
-
-    /// <summary>GlobalAveragePool, Flatten and Gemm: the classifier of most CNNs.</summary>
-    public static string PooledHead(TestGraph g, string features, long channels) =>
-        Classifier(g, g.Node("Flatten", [g.Node("GlobalAveragePool", [features])]), channels);
-
-    /// <summary>Flatten and Gemm: every position has a weight of its own, so a misplaced gradient shows.</summary>
-    public static string FlatHead(TestGraph g, string features, long count) =>
-        Classifier(g, g.Node("Flatten", [features], Int("axis", 1)), count);
-
-    /// <summary>Gemm from [N, <paramref name="count"/>] features to [N, <see cref="Classes"/>] scores.</summary>
-    public static string Classifier(TestGraph g, string features, long count) =>
-        g.Node("Gemm", [features, g.Random([Classes, count]), g.Random([Classes])], Int("transB", 1));
 
     /// <summary>The output size of a window along one axis.</summary>
     static int Out(int size, int kernel, int stride, int pads, int dilation = 1) =>

@@ -1,6 +1,7 @@
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Gradients;
 using CamService.Onnx.Tests.Support;
+using CamService.Testing;
 
 namespace CamService.Onnx.Tests.Gradients;
 

@@ -3,6 +3,7 @@ using CamService.Inference.Verification;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Tests.Gradients;
 using CamService.Onnx.Tests.Support;
+using CamService.Testing;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using static CamService.Onnx.Graph.Attributes;
@@ -51,7 +52,7 @@ public sealed class GarbageCollectionTests
         UnderCollections(() =>
         {
             using var outputs = model.Run(images, 1, new long[] { -1 }, 1);
-            Assert.Equal(GradientCases.Classes, outputs.Classes);
+            Assert.Equal(SmallClassifiers.Classes, outputs.Classes);
         });
     }
 
@@ -92,6 +93,6 @@ public sealed class GarbageCollectionTests
         var image = g.Input("image", 1, 3, Size, Size);
         var first = g.Node("Tanh", [g.Node("Conv", [image, g.Random([32, 3, 3, 3], -0.3f, 0.3f), g.Random([32])], Ints("pads", [1, 1, 1, 1]))]);
         var second = g.Node("Tanh", [g.Node("Conv", [first, g.Random([32, 32, 3, 3], -0.1f, 0.1f), g.Random([32])], Ints("pads", [1, 1, 1, 1]))]);
-        return g.Output(GradientCases.PooledHead(g, second, 32)).Build();
+        return g.Output(SmallClassifiers.PooledHead(g, second, 32)).Build();
     }
 }

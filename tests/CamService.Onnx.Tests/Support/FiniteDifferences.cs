@@ -1,4 +1,5 @@
 using CamService.Onnx.CamReady;
+using CamService.Testing;
 using Onnx;
 
 namespace CamService.Onnx.Tests.Support;
@@ -88,8 +89,8 @@ public static class FiniteDifferences
         }
 
         return new GradientComparison(
-            Support.Compare.RelativeMaxError(logits.Values, expectedScores.Values),
-            Support.Compare.RelativeMaxError(activations.Values, x),
+            CamService.Testing.Compare.RelativeMaxError(logits.Values, expectedScores.Values),
+            CamService.Testing.Compare.RelativeMaxError(activations.Values, x),
             worst, smallestScale, where);
     }
 }

@@ -4,8 +4,10 @@ using CamService.Onnx.Graph;
 using CamService.Onnx.Tests.CamReady;
 using CamService.Onnx.Tests.Gradients;
 using CamService.Onnx.Tests.Support;
+using CamService.Testing;
 using Onnx;
 using static CamService.Onnx.Graph.Attributes;
+using static CamService.Testing.SmallClassifiers;
 using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace CamService.Onnx.Tests.Verification;
@@ -50,7 +52,7 @@ public sealed class GradientVerifierTests
         var x = new FeatureMap(g.Input("x", [2, 8, 6, 6]), 8, 6, 6);
         var hidden = g.Node("Relu", [g.Node("Gemm", [g.Node("Flatten", [x]), g.Random([1024, 8 * 36]), g.Random([1024])], Int("transB", 1))]);
         hidden = g.Node("Relu", [g.Node("Gemm", [hidden, g.Random([1024, 1024], -0.1f, 0.1f), g.Random([1024])], Int("transB", 1))]);
-        var scores = g.Node("Gemm", [hidden, g.Random([GradientCases.Classes, 1024], -0.1f, 0.1f), g.Random([GradientCases.Classes])], Int("transB", 1));
+        var scores = g.Node("Gemm", [hidden, g.Random([Classes, 1024], -0.1f, 0.1f), g.Random([Classes])], Int("transB", 1));
         var model = new CamReadyBuilder().Prepare(g.Output(scores).Build(), new PrepareOptions { TargetLayer = x }).Model;
 
         var reports = Enumerable.Range(0, 5).Select(seed => GradientVerifier.Verify(model, new VerifyOptions { Seed = seed, ImageSize = 6 })).ToList();
@@ -70,8 +72,8 @@ public sealed class GradientVerifierTests
         var g = new TestGraph();
         var image = g.Input("image", [2, 3, 6, 6]);
         var tiny = g.Node("Mul", [g.Node("Conv", [image, g.Random([8, 3, 3, 3])], Ints("pads", [1, 1, 1, 1])), g.Scalar(1e-12f)]);
-        var scores = g.Node("Gemm", [g.Node("Flatten", [g.Node("GlobalAveragePool", [tiny])]), g.Random([GradientCases.Classes, 8], -1e9f, 1e9f),
-            g.Random([GradientCases.Classes])], Int("transB", 1));
+        var scores = g.Node("Gemm", [g.Node("Flatten", [g.Node("GlobalAveragePool", [tiny])]), g.Random([Classes, 8], -1e9f, 1e9f),
+            g.Random([Classes])], Int("transB", 1));
         var model = new CamReadyBuilder().Prepare(g.Output(scores).Build(), new PrepareOptions { TargetLayer = tiny }).Model;
 
         var report = GradientVerifier.Verify(model, new VerifyOptions { ImageSize = 6 });
@@ -82,23 +84,6 @@ public sealed class GradientVerifierTests
         Assert.False(wrong.Passed);
     }
 
-    /// <summary>Makes the <c>gradients</c> output <paramref name="factor"/> times the true gradients.</summary>
-    internal static ModelProto ScaleGradients(ModelProto camReady, float factor)
-    {
-        var model = camReady.Clone();
-        var producer = model.Graph.Node.Single(n => n.Output.Contains(CamReadyContract.Gradients));
-        producer.Output[producer.Output.IndexOf(CamReadyContract.Gradients)] = "gradients_unscaled";
-        model.Graph.Initializer.Add(Tensors.Floating("gradients_factor", DataType.Float, [], [factor]));
-        model.Graph.Node.Add(new NodeProto
-        {
-            OpType = "Mul",
-            Name = "scale_gradients",
-            Input = { "gradients_unscaled", "gradients_factor" },
-            Output = { CamReadyContract.Gradients },
-        });
-        return model;
-    }
-
     /// <summary>image → Conv → Tanh → (Conv → Tanh) + skip → GlobalAveragePool → Gemm → Softmax.</summary>
     static ModelProto ResidualClassifier()
     {
@@ -106,7 +91,7 @@ public sealed class GradientVerifierTests
         var image = g.Input("image", [2, 3, 6, 5]);
         var stem = g.Node("Tanh", [g.Node("Conv", [image, g.Random([4, 3, 3, 3])], Ints("pads", [1, 1, 1, 1]))]);
         var block = g.Node("Tanh", [g.Node("Conv", [stem, g.Random([4, 4, 3, 3])], Ints("pads", [1, 1, 1, 1]))]);
-        var scores = GradientCases.PooledHead(g, g.Node("Add", [block, stem]), 4);
+        var scores = PooledHead(g, g.Node("Add", [block, stem]), 4);
         return g.Output(g.Node("Softmax", [scores], Int("axis", 1))).Build();
     }
 }

@@ -1,18 +1,17 @@
 using CamService.Inference.Runtime;
 
-namespace CamService.Onnx.Tests.Runtime;
+namespace CamService.Inference.Tests.Runtime;
 
 /// <summary>
 /// The cores are handed out so that the threads busy at once never outnumber them: a run alone gets
 /// its fastest thread count, a run that others wait behind its cheapest, first come first served.
 /// </summary>
-[Collection(ComputeThreadsTests.Collection)]
 public sealed class CoreSchedulerTests
 {
     [Fact]
     public async Task Alone_ARunGetsItsPreferredCores()
     {
-        var scheduler = new CoreScheduler(4);
+        using var scheduler = new CoreScheduler(4);
 
         using var lease = await scheduler.AcquireAsync(preferred: 3, underLoad: 1);
 
@@ -24,7 +23,7 @@ public sealed class CoreSchedulerTests
     [Fact]
     public async Task NotEnoughFree_ARunSettlesForItsUnderLoadCores_AtOnce()
     {
-        var scheduler = new CoreScheduler(2);
+        using var scheduler = new CoreScheduler(2);
         using var first = await scheduler.AcquireAsync(1, 1);
 
         using var second = await scheduler.AcquireAsync(preferred: 2, underLoad: 1);
@@ -37,7 +36,7 @@ public sealed class CoreSchedulerTests
     [Fact]
     public async Task AnotherJobUnderWay_ARunSettlesForItsUnderLoadCores_EvenWithCoresFree()
     {
-        var scheduler = new CoreScheduler(2);
+        using var scheduler = new CoreScheduler(2);
         using (scheduler.BeginJob())
         {
             using var alone = await scheduler.AcquireAsync(preferred: 2, underLoad: 1);
@@ -55,7 +54,7 @@ public sealed class CoreSchedulerTests
     [Fact]
     public async Task Waiters_AreServedInOrder_WithTheirUnderLoadCores()
     {
-        var scheduler = new CoreScheduler(2);
+        using var scheduler = new CoreScheduler(2);
         var first = await scheduler.AcquireAsync(2, 1);
         var big = scheduler.AcquireAsync(preferred: 2, underLoad: 2).AsTask();
         var small = scheduler.AcquireAsync(preferred: 2, underLoad: 1).AsTask();
@@ -77,7 +76,7 @@ public sealed class CoreSchedulerTests
     [Fact]
     public async Task Cancelled_AWaiterLeavesTheQueue_AndThoseBehindItMoveUp()
     {
-        var scheduler = new CoreScheduler(2);
+        using var scheduler = new CoreScheduler(2);
         var holder = await scheduler.AcquireAsync(1, 1);
         using var cancel = new CancellationTokenSource();
         var blocked = scheduler.AcquireAsync(2, 2, cancel.Token).AsTask();
@@ -96,7 +95,7 @@ public sealed class CoreSchedulerTests
     [Fact]
     public async Task PreferenceAndUnderLoad_AreCappedAtTheCores_AndZeroMeansAll()
     {
-        var scheduler = new CoreScheduler(2);
+        using var scheduler = new CoreScheduler(2);
 
         using (var lease = await scheduler.AcquireAsync(8, 8))
         {
@@ -113,7 +112,7 @@ public sealed class CoreSchedulerTests
     public async Task ManyAtOnce_NeverMoreCoresBusyThanThereAre_AndAllAreReturned()
     {
         const int cores = 3;
-        var scheduler = new CoreScheduler(cores);
+        using var scheduler = new CoreScheduler(cores);
         var busy = 0;
         var peak = 0;
         var random = new Random(7);
@@ -136,6 +135,18 @@ public sealed class CoreSchedulerTests
         Assert.InRange(peak, 1, cores);
         Assert.Equal(cores, scheduler.Free);
         Assert.Equal(0, scheduler.Waiting);
+    }
+
+    [Fact]
+    public async Task Disposed_TheComputeThreadsItOwnsEnd()
+    {
+        var scheduler = new CoreScheduler(2);
+        var thread = await scheduler.RunAsync(() => Thread.CurrentThread);
+
+        scheduler.Dispose();
+
+        Assert.True(thread.Join(TimeSpan.FromSeconds(30)), "the scheduler's compute thread is still running");
+        Assert.Throws<ObjectDisposedException>(() => { _ = scheduler.Threads.Run(() => 0); });
     }
 
     static void InterlockedMax(ref int target, int value)

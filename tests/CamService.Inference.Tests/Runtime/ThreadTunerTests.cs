@@ -1,11 +1,10 @@
 using CamService.Inference.Runtime;
 using CamService.Onnx.CamReady;
-using CamService.Onnx.Tests.Gradients;
-using CamService.Onnx.Tests.Support;
+using CamService.Testing;
 using Google.Protobuf;
 using static CamService.Onnx.Graph.Attributes;
 
-namespace CamService.Onnx.Tests.Runtime;
+namespace CamService.Inference.Tests.Runtime;
 
 /// <summary>Thread settings are chosen by timing the model: which ones are tried, and how the winner is picked.</summary>
 public sealed class ThreadTunerTests
@@ -196,6 +195,6 @@ public sealed class ThreadTunerTests
         var g = new TestGraph();
         var image = g.Input("image", 1, 3, 16, 16);
         var features = g.Node("Relu", [g.Node("Conv", [image, g.Random([8, 3, 3, 3], -0.3f, 0.3f), g.Random([8])], Ints("pads", [1, 1, 1, 1]))]);
-        return g.Output(GradientCases.PooledHead(g, features, 8)).Build();
+        return g.Output(SmallClassifiers.PooledHead(g, features, 8)).Build();
     }
 }

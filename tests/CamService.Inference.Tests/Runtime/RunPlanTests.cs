@@ -1,6 +1,6 @@
 using CamService.Inference.Runtime;
 
-namespace CamService.Onnx.Tests.Runtime;
+namespace CamService.Inference.Tests.Runtime;
 
 /// <summary>A request's model runs go one after another at their fastest settings, or side by side at their cheapest, whichever the measured times say ends first.</summary>
 public sealed class RunPlanTests

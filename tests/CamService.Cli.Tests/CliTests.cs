@@ -1,11 +1,8 @@
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Model;
-using CamService.Onnx.Tests.CamReady;
-using CamService.Onnx.Tests.Support;
-using CamService.Onnx.Tests.Verification;
 using CamService.Testing;
 
-namespace CamService.Onnx.Tests.Cli;
+namespace CamService.Cli.Tests;
 
 /// <summary>The camservice command line: exit codes and messages of prepare, verify, tune, benchmark and key.</summary>
 public sealed class CliTests
@@ -14,14 +11,14 @@ public sealed class CliTests
     public void PrepareThenVerify_CorrectModel_ExitsZero()
     {
         using var directory = new TemporaryDirectory();
-        var (plain, _, _) = CamReadyBuilderTests.SmallClassifier();
+        var (plain, _, _) = SmallClassifiers.SmallClassifier();
         OnnxModelFile.Save(plain, directory.File("plain.onnx"));
 
-        var (prepareCode, prepareOutput) = Repository.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"));
+        var (prepareCode, prepareOutput) = Programs.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"));
         Assert.True(prepareCode == 0, prepareOutput);
         Assert.Contains("CAM-ready model written", prepareOutput);
 
-        var (verifyCode, verifyOutput) = Repository.Cli("verify", directory.File("cam.onnx"));
+        var (verifyCode, verifyOutput) = Programs.Cli("verify", directory.File("cam.onnx"));
         Assert.True(verifyCode == 0, verifyOutput);
         Assert.Contains("PASS", verifyOutput);
     }
@@ -30,11 +27,11 @@ public sealed class CliTests
     public void Verify_GradientsScaledByTenPercent_ExitsNonZero()
     {
         using var directory = new TemporaryDirectory();
-        var (plain, _, _) = CamReadyBuilderTests.SmallClassifier();
-        var model = GradientVerifierTests.ScaleGradients(new CamReadyBuilder().Prepare(plain).Model, 1.1f);
+        var (plain, _, _) = SmallClassifiers.SmallClassifier();
+        var model = SmallClassifiers.ScaleGradients(new CamReadyBuilder().Prepare(plain).Model, 1.1f);
         OnnxModelFile.Save(model, directory.File("wrong.onnx"));
 
-        var (code, output) = Repository.Cli("verify", directory.File("wrong.onnx"));
+        var (code, output) = Programs.Cli("verify", directory.File("wrong.onnx"));
 
         // 3 is the verdict "gradients are wrong", unlike 1 (an error) or 2 (a usage mistake).
         Assert.True(code == 3, output);
@@ -45,10 +42,10 @@ public sealed class CliTests
     public void Prepare_UnknownTargetLayer_PrintsAClearErrorAndExitsNonZero()
     {
         using var directory = new TemporaryDirectory();
-        var (plain, _, _) = CamReadyBuilderTests.SmallClassifier();
+        var (plain, _, _) = SmallClassifiers.SmallClassifier();
         OnnxModelFile.Save(plain, directory.File("plain.onnx"));
 
-        var (code, output) = Repository.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"), "--target-layer", "no_such_layer");
+        var (code, output) = Programs.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"), "--target-layer", "no_such_layer");
 
         Assert.True(code != 0, output);
         Assert.Contains("error: The model has no tensor named 'no_such_layer'.", output);
@@ -59,11 +56,11 @@ public sealed class CliTests
     public void Prepare_TargetLayout_IsReadInAnyCase_AndAnUnknownOneIsAUsageMistake()
     {
         using var directory = new TemporaryDirectory();
-        var (plain, _, _) = CamReadyBuilderTests.SmallClassifier();
+        var (plain, _, _) = SmallClassifiers.SmallClassifier();
         OnnxModelFile.Save(plain, directory.File("plain.onnx"));
 
-        var (wrongCode, wrongOutput) = Repository.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"), "--target-layout", "CHW");
-        var (code, output) = Repository.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"), "--target-layout", "nchw");
+        var (wrongCode, wrongOutput) = Programs.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"), "--target-layout", "CHW");
+        var (code, output) = Programs.Cli("prepare", directory.File("plain.onnx"), directory.File("cam.onnx"), "--target-layout", "nchw");
 
         Assert.True(wrongCode == 2, wrongOutput);
         Assert.Contains("--target-layout is NCHW, NHWC or TOKENS.", wrongOutput);
@@ -77,10 +74,10 @@ public sealed class CliTests
         using var directory = new TemporaryDirectory();
         var plain = TinyTransformers.PlainPath("vit");
 
-        var (inferredCode, inferred) = Repository.Cli("prepare", plain, directory.File("inferred.onnx"));
-        var (namedCode, named) = Repository.Cli("prepare", plain, directory.File("named.onnx"), "--grid", "2x8");
-        var (tooBigCode, tooBig) = Repository.Cli("prepare", plain, directory.File("big.onnx"), "--grid", "5x5");
-        var (wrongCode, wrong) = Repository.Cli("prepare", plain, directory.File("wrong.onnx"), "--grid", "four");
+        var (inferredCode, inferred) = Programs.Cli("prepare", plain, directory.File("inferred.onnx"));
+        var (namedCode, named) = Programs.Cli("prepare", plain, directory.File("named.onnx"), "--grid", "2x8");
+        var (tooBigCode, tooBig) = Programs.Cli("prepare", plain, directory.File("big.onnx"), "--grid", "5x5");
+        var (wrongCode, wrong) = Programs.Cli("prepare", plain, directory.File("wrong.onnx"), "--grid", "four");
 
         Assert.True(inferredCode == 0, inferred);
         Assert.Contains("activations   [N, 32, 4, 4] (a 4×4 grid of tokens after 1 extra)", inferred);
@@ -97,10 +94,10 @@ public sealed class CliTests
     public void Tune_TimesEveryThreadSetting_AndNamesTheChoices()
     {
         using var directory = new TemporaryDirectory();
-        var (plain, _, _) = CamReadyBuilderTests.SmallClassifier();
+        var (plain, _, _) = SmallClassifiers.SmallClassifier();
         OnnxModelFile.Save(new CamReadyBuilder().Prepare(plain).Model, directory.File("cam.onnx"));
 
-        var (code, output) = Repository.Cli("tune", directory.File("cam.onnx"), "--max-threads", "2", "--runs", "4");
+        var (code, output) = Programs.Cli("tune", directory.File("cam.onnx"), "--max-threads", "2", "--runs", "4");
 
         Assert.True(code == 0, output);
         Assert.Contains("(CAM-ready), batch 1", output);
@@ -115,11 +112,11 @@ public sealed class CliTests
     public void Benchmark_ComparesAgainstThePlainModelsFastestSetting()
     {
         using var directory = new TemporaryDirectory();
-        var (plain, _, _) = CamReadyBuilderTests.SmallClassifier();
+        var (plain, _, _) = SmallClassifiers.SmallClassifier();
         OnnxModelFile.Save(plain, directory.File("plain.onnx"));
         OnnxModelFile.Save(new CamReadyBuilder().Prepare(plain).Model, directory.File("cam.onnx"));
 
-        var (code, output) = Repository.Cli("benchmark", directory.File("plain.onnx"), directory.File("cam.onnx"), "--max-threads", "2", "--runs", "6");
+        var (code, output) = Programs.Cli("benchmark", directory.File("plain.onnx"), directory.File("cam.onnx"), "--max-threads", "2", "--runs", "6");
 
         Assert.True(code == 0, output);
         Assert.Contains("Thread settings tried on each model: 1 thread; 2 threads; 2 threads, spinning.", output);
@@ -130,8 +127,8 @@ public sealed class CliTests
     [Fact]
     public void Key_PrintsANewKeyAndTheSha256TheServiceIsConfiguredWith()
     {
-        var (code, output) = Repository.Cli("key", "batch-job");
-        var (again, secondOutput) = Repository.Cli("key", "batch-job");
+        var (code, output) = Programs.Cli("key", "batch-job");
+        var (again, secondOutput) = Programs.Cli("key", "batch-job");
 
         Assert.True(code == 0 && again == 0, output + secondOutput);
         var key = System.Text.RegularExpressions.Regex.Match(output, @"(?m)^key\s+(cs_[A-Za-z0-9_-]{43})$").Groups[1].Value;
@@ -141,7 +138,7 @@ public sealed class CliTests
         Assert.Contains($"--from-literal=batch-job={hash}", output);
         Assert.DoesNotContain(key, secondOutput);
 
-        var (badCode, badOutput) = Repository.Cli("key", "not a name");
+        var (badCode, badOutput) = Programs.Cli("key", "not a name");
         Assert.Equal(2, badCode);
         Assert.Contains("is not 1 to 64 letters", badOutput);
     }

@@ -3,7 +3,7 @@ using Google.Protobuf;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 
-namespace CamService.Onnx.Tests.Support;
+namespace CamService.Testing;
 
 /// <summary>
 /// Builds small ONNX models in C#: inputs with a free batch dimension, seeded random initializers

@@ -3,9 +3,9 @@ using CamService.Cli.Commands;
 using CamService.Cli.Explain;
 using CamService.Inference.Explanations;
 using CamService.Inference.Methods;
-using CamService.Onnx.Tests.Support;
+using CamService.Testing;
 
-namespace CamService.Onnx.Tests.Cli;
+namespace CamService.Cli.Tests;
 
 /// <summary>The pieces of camservice explain that need no model: finding inputs, parsing lists, progress.</summary>
 public sealed class ExplainPartsTests

@@ -2,24 +2,20 @@ using CamService.Inference.Explanations;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
 using CamService.Onnx.CamReady;
-using CamService.Onnx.Tests.CamReady;
-using CamService.Onnx.Tests.Gradients;
-using CamService.Onnx.Tests.Support;
+using CamService.Testing;
 using static CamService.Onnx.Graph.Attributes;
+using static CamService.Testing.SmallClassifiers;
 
-namespace CamService.Onnx.Tests.Runtime;
+namespace CamService.Inference.Tests.Runtime;
 
 /// <summary>The head alone (target layer → logits): its session, its linearity, and models that cannot have one.</summary>
 public sealed class HeadSessionTests
 {
-    const int Height = 6;
-    const int Width = 5;
-
     /// <summary>The head evaluated on the activations of a run gives that run's logits.</summary>
     static void AssertHeadGivesTheLogits(CamReadyModel model, long[] imageShape)
     {
         var batch = (int)imageShape[0];
-        using var outputs = model.Run(CamReadyBuilderTests.Image(imageShape, seed: 3), batch, Enumerable.Repeat(-1L, batch).ToArray(), 1);
+        using var outputs = model.Run(RandomImage(imageShape, seed: 3), batch, Enumerable.Repeat(-1L, batch).ToArray(), 1);
         var logits = new float[outputs.Logits.Length];
 
         model.EvaluateHead(outputs.Activations.ToArray(), batch, logits, CancellationToken.None);
@@ -31,7 +27,7 @@ public sealed class HeadSessionTests
     [Fact]
     public void NhwcTarget_HeadTakesTheActivationsLayout()
     {
-        var (g, _, scores) = CamReadyBuilderTests.NhwcTensorFlowStyle(classes: 5);
+        var (g, _, scores) = NhwcTensorFlowStyle(classes: 5);
         var plain = g.Output(scores).Build();
         using var model = CamReadyModel.Create(new CamReadyBuilder().Prepare(plain).Model, new ExecutionSettings());
 
@@ -43,9 +39,9 @@ public sealed class HeadSessionTests
     public void NonLinearHead_IsEvaluated_ButNotLinear()
     {
         var g = new TestGraph();
-        var x = new FeatureMap(g.Input("x", [2, 3, Height, Width]), 3, Height, Width);
+        var x = g.Input("x", [2, 3, Height, Width]);
         var features = g.Node("Tanh", [g.Node("Conv", [x, g.Random([4, 3, 3, 3])], Ints("pads", [1, 1, 1, 1]))]);
-        var plain = g.Output(g.Node("Tanh", [GradientCases.PooledHead(g, features, 4)])).Build();
+        var plain = g.Output(g.Node("Tanh", [PooledHead(g, features, 4)])).Build();
         using var model = CamReadyModel.Create(new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = features }).Model, new ExecutionSettings());
 
         Assert.False(model.HeadIsLinear);
@@ -81,13 +77,13 @@ public sealed class HeadSessionTests
         var image = g.Input("image", [2, 3, Height, Width]);
         var stem = g.Node("Tanh", [g.Node("Conv", [image, g.Random([4, 3, 3, 3])], Ints("pads", [1, 1, 1, 1]))]);
         var block = g.Node("Tanh", [g.Node("Conv", [stem, g.Random([4, 4, 3, 3])], Ints("pads", [1, 1, 1, 1]))]);
-        var plain = g.Output(GradientCases.PooledHead(g, g.Node("Add", [block, stem]), 4)).Build();
+        var plain = g.Output(PooledHead(g, g.Node("Add", [block, stem]), 4)).Build();
         var camReady = new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = block }).Model;
         using var model = CamReadyModel.Create(camReady, new ExecutionSettings());
 
         Assert.Null(model.HeadUnavailable);
         Assert.False(model.HeadIsLinear);
-        var images = CamReadyBuilderTests.Image([2, 3, Height, Width], seed: 4);
+        var images = RandomImage([2, 3, Height, Width], seed: 4);
         using var outputs = model.Run(images, 2, new long[] { -1, -1 }, 1, headInputs: true);
         for (var n = 0; n < 2; n++)
         {
@@ -125,7 +121,7 @@ public sealed class HeadSessionTests
         var image = g.Input("image", [1, 3, Height, Width]);
         var stem = g.Node("Tanh", [g.Node("Conv", [image, g.Random([4, 3, 3, 3])], Ints("pads", [1, 1, 1, 1]))]);
         var block = g.Node("Tanh", [g.Node("Conv", [stem, g.Random([4, 4, 3, 3])], Ints("pads", [1, 1, 1, 1]))]);
-        var plain = g.Output(GradientCases.PooledHead(g, g.Node("Add", [block, stem]), 4)).Build();
+        var plain = g.Output(PooledHead(g, g.Node("Add", [block, stem]), 4)).Build();
         var camReady = new CamReadyBuilder().Prepare(plain, new PrepareOptions { TargetLayer = block }).Model;
         var outputs = camReady.Graph.Output.Where(o => o.Name == stem).ToList();
         Assert.Single(outputs);
@@ -136,7 +132,7 @@ public sealed class HeadSessionTests
         Assert.Contains(stem, model.HeadUnavailable);
         Assert.Contains(warnings, w => w.Contains(stem));
         Assert.Throws<NotSupportedException>(() => model.EvaluateHead(new float[4 * Height * Width], 1, new float[5], CancellationToken.None));
-        var images = CamReadyBuilderTests.Image([1, 3, Height, Width], seed: 4);
+        var images = RandomImage([1, 3, Height, Width], seed: 4);
         Assert.Single(CamEngine.Explain(model, "residual", images, 1, ExplanationTarget.TopOneOnly, [new GradCam()]));
         var refused = Assert.Throws<MethodUnavailableException>(() =>
             CamEngine.Explain(model, "residual", images, 1, ExplanationTarget.TopOneOnly, [new GradCam(), new AblationCam()]));

@@ -1,6 +1,6 @@
 using CamService.Inference.Verification;
 
-namespace CamService.Onnx.Tests.Support;
+namespace CamService.Testing;
 
 /// <summary>Numeric comparisons with messages that say where two tensors differ.</summary>
 public static class Compare
