@@ -103,7 +103,7 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
             }
             rssMax = Math.Max(rssMax, rss);
             rssEnd = rss;
-            progress?.WriteLine($"{end - firstIndex,9:N0} inputs per target, {clock.Elapsed.TotalSeconds,7:F0} s, RSS {rss / 1048576.0,6:F0} MiB (managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0:F0}, committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:F0}{Breakdown()}), findings {findings.Values.Sum()}");
+            progress?.WriteLine($"{end - firstIndex,9:N0} inputs per target, {clock.Elapsed.TotalSeconds,7:F0} s, RSS {rss / 1048576.0,6:F0} MiB ({Managed()}{Breakdown()}), findings {findings.Values.Sum()}");
         }
         return new CampaignReport(seed, [.. targets.Select(t => new TargetReport(t.Name, inputs, outcomes[t.Name], findings[t.Name], examples[t.Name], elapsed[t.Name]))],
             rssFirst, rssStart, rssEnd, rssMax, clock.Elapsed);
@@ -142,6 +142,14 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
         }
         using var process = Process.GetCurrentProcess();
         return process.WorkingSet64;
+    }
+
+    /// <summary>The managed heap after the collection: its size, the large-object heap's share, the free space pinned objects keep, and how many.</summary>
+    static string Managed()
+    {
+        var info = GC.GetGCMemoryInfo(GCKind.Any);
+        return $"managed heap {info.HeapSizeBytes >> 20} (large objects {info.GenerationInfo[3].SizeAfterBytes >> 20}, fragmented {info.FragmentedBytes >> 20}) MiB, " +
+               $"{info.PinnedObjectsCount} pinned";
     }
 
     /// <summary>
