@@ -109,7 +109,14 @@ public sealed class ImageLoader
         }
         var name = FormatName(format);
         var decoder = configuration.ImageFormatsManager.FindDecoder(format);
+        var info = Identify(decoder, stream, data, name, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Decode(decoder, stream, data, name, info, hint, cancellationToken);
+    }
 
+    /// <summary>The header, checked before any pixel is decoded: it declares pixels, not too many, and the file holds them whole.</summary>
+    IImageInfo Identify(IImageDecoder decoder, MemoryStream stream, ReadOnlySpan<byte> data, string name, CancellationToken cancellationToken)
+    {
         IImageInfo info;
         try
         {
@@ -137,8 +144,13 @@ public sealed class ImageLoader
         {
             throw new CorruptImageException(name, shortfall + ".");
         }
+        return info;
+    }
 
-        cancellationToken.ThrowIfCancellationRequested();
+    /// <summary>The pixels, upright, by the native JPEG decoder where it serves, else by ImageSharp.</summary>
+    LoadedImage Decode(IImageDecoder decoder, MemoryStream stream, ReadOnlySpan<byte> data, string name, IImageInfo info, DecodeHint? hint,
+        CancellationToken cancellationToken)
+    {
         Image<Rgb24>? image = null;
         try
         {
