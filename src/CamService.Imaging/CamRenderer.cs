@@ -85,7 +85,7 @@ public static class CamRenderer
         alphas.Fill(byte.MaxValue);
         alphas[Transparent] = 0;
         Span<Rgb24> colours = stackalloc Rgb24[Levels + 1];
-        Palette(colormap).CopyTo(colours);
+        MapPalette.Of(colormap).CopyTo(colours);
         colours[Transparent] = default;
 
         using var png = PngWriter.Indexed(width, height, colours, alphas, ordered: true);
@@ -100,7 +100,7 @@ public static class CamRenderer
                 for (var x = 0; x < values.Length; x++)
                 {
                     var value = values[x];
-                    indices[x] = float.IsNaN(value) ? (byte)Transparent : (byte)Index(value);
+                    indices[x] = float.IsNaN(value) ? (byte)Transparent : (byte)MapPalette.Index(value);
                 }
                 png.WriteRow(indices);
             }
@@ -148,7 +148,7 @@ public static class CamRenderer
     static byte[] Overlay<TRows>(Image<Rgb24> image, TRows rows, Colormap colormap, float alpha, OverlayFormat format, int quality) where TRows : IMapRows, allows ref struct
     {
         Span<int> weighted = stackalloc int[3 * Levels];
-        var pixelWeight = BlendTable(colormap, alpha, weighted);
+        var pixelWeight = MapPalette.BlendTable(colormap, alpha, weighted);
         if (format != OverlayFormat.Png && quality is < 1 or > 100)
         {
             throw new ArgumentOutOfRangeException(nameof(quality), quality, "Quality must be from 1 to 100.");
@@ -166,7 +166,7 @@ public static class CamRenderer
                 var target = MemoryMarshal.Cast<byte, Rgb24>(row.AsSpan(0, width * 3));
                 for (var y = 0; y < height; y++)
                 {
-                    Blend(image.DangerousGetPixelRowMemory(y).Span, rows.Row(y, scratch.AsSpan(0, width)), weighted, pixelWeight, target);
+                    MapPalette.Blend(image.DangerousGetPixelRowMemory(y).Span, rows.Row(y, scratch.AsSpan(0, width)), weighted, pixelWeight, target);
                     png.WriteRow(row.AsSpan(0, width * 3));
                 }
             }
@@ -218,7 +218,7 @@ public static class CamRenderer
             throw new ArgumentException($"The target is {target.Width}×{target.Height}, smaller than the image's {image.Width}×{image.Height}.", nameof(target));
         }
         Span<int> weighted = stackalloc int[3 * Levels];
-        var pixelWeight = BlendTable(colormap, alpha, weighted);
+        var pixelWeight = MapPalette.BlendTable(colormap, alpha, weighted);
         DrawOverlay(image, rows, weighted, pixelWeight, target);
     }
 
@@ -232,53 +232,13 @@ public static class CamRenderer
         {
             for (var y = 0; y < image.Height; y++)
             {
-                Blend(image.DangerousGetPixelRowMemory(y).Span, rows.Row(y, scratch.AsSpan(0, width)), weighted, pixelWeight,
+                MapPalette.Blend(image.DangerousGetPixelRowMemory(y).Span, rows.Row(y, scratch.AsSpan(0, width)), weighted, pixelWeight,
                     target.DangerousGetPixelRowMemory(y).Span[..width]);
             }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(scratch);
-        }
-    }
-
-    /// <summary>
-    /// Fixed point in 1/256ths: each colormap entry's colour times alpha (and the rounding half) into
-    /// <paramref name="weighted"/>, computed once rather than per pixel; returns the photo's weight.
-    /// </summary>
-    static int BlendTable(Colormap colormap, float alpha, Span<int> weighted)
-    {
-        if (!(alpha >= 0 && alpha <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "Alpha must be between 0 and 1.");
-        }
-        var colourWeight = (int)MathF.Round(alpha * 256);
-        var table = Palette(colormap);
-        for (var i = 0; i < table.Length; i++)
-        {
-            weighted[3 * i] = table[i].R * colourWeight + 128;
-            weighted[3 * i + 1] = table[i].G * colourWeight + 128;
-            weighted[3 * i + 2] = table[i].B * colourWeight + 128;
-        }
-        return 256 - colourWeight;
-    }
-
-    static void Blend(ReadOnlySpan<Rgb24> source, ReadOnlySpan<float> values, ReadOnlySpan<int> weighted, int pixelWeight, Span<Rgb24> target)
-    {
-        for (var x = 0; x < values.Length; x++)
-        {
-            var value = values[x];
-            var pixel = source[x];
-            if (float.IsNaN(value))
-            {
-                target[x] = pixel;
-                continue;
-            }
-            var entry = 3 * Index(value);
-            target[x] = new Rgb24(
-                (byte)((pixel.R * pixelWeight + weighted[entry]) >> 8),
-                (byte)((pixel.G * pixelWeight + weighted[entry + 1]) >> 8),
-                (byte)((pixel.B * pixelWeight + weighted[entry + 2]) >> 8));
         }
     }
 
@@ -289,34 +249,16 @@ public static class CamRenderer
         {
             throw new ArgumentOutOfRangeException(nameof(value), value, "A colormap has no colour for NaN.");
         }
-        return Palette(colormap)[Index(value)];
+        return MapPalette.Of(colormap)[MapPalette.Index(value)];
     }
 
     /// <summary>
     /// Colours a map is drawn with: 255 evenly spaced samples of the colormap, so that a heatmap PNG's
     /// palette keeps one entry free for transparency.
     /// </summary>
-    public const int Levels = 255;
+    public const int Levels = MapPalette.Levels;
 
     const int Transparent = Levels;
-
-    static readonly Rgb24[][] Palettes = Enum.GetValues<Colormap>().Select(SamplePalette).ToArray();
-
-    static ReadOnlySpan<Rgb24> Palette(Colormap colormap) => Palettes[(int)colormap];
-
-    static Rgb24[] SamplePalette(Colormap colormap)
-    {
-        var table = ColormapTables.Get(colormap);
-        var palette = new Rgb24[Levels];
-        for (var i = 0; i < Levels; i++)
-        {
-            palette[i] = table[(int)Math.Round(i * (table.Length - 1) / (double)(Levels - 1))];
-        }
-        return palette;
-    }
-
-    /// <summary>Nearest palette entry; values outside [0, 1] are clamped (the caller has ruled out NaN).</summary>
-    static int Index(float value) => (int)(Math.Clamp(value, 0f, 1f) * (Levels - 1) + 0.5f);
 
     static void CheckSize(ReadOnlySpan<float> projected, int width, int height)
     {
@@ -335,5 +277,4 @@ public static class CamRenderer
             throw new ArgumentException($"The projection is {projection.Width}×{projection.Height}, not the image's {width}×{height}.", nameof(projection));
         }
     }
-
 }

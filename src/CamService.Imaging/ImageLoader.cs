@@ -100,17 +100,28 @@ public sealed class ImageLoader
         var data = bytes.Span;
         using var stream = ReadOnlyStream(bytes);
         var (name, decoder, info) = Identify(data, stream, cancellationToken);
+        CheckWhole(data, name);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Decode(decoder, stream, data, name, info, hint, cancellationToken);
+    }
+
+    /// <summary>The file holds the pixels its header declares: not truncated, and a PNG's image data long enough.</summary>
+    static void CheckWhole(ReadOnlySpan<byte> data, string name)
+    {
         if (EncodedImage.FindTruncation(data, name) is { } truncation)
         {
             throw new CorruptImageException(name, truncation + ".");
         }
-
         if (name == "png" && PngDataCheck.Problem(data) is { } shortfall)
         {
             throw new CorruptImageException(name, shortfall + ".");
         }
+    }
 
-        cancellationToken.ThrowIfCancellationRequested();
+    /// <summary>The pixels, upright, by the native JPEG decoder where it serves, else by ImageSharp.</summary>
+    LoadedImage Decode(IImageDecoder decoder, Stream stream, ReadOnlySpan<byte> data, string name, IImageInfo info, DecodeHint? hint,
+        CancellationToken cancellationToken)
+    {
         Image<Rgb24>? image = null;
         try
         {

@@ -33,7 +33,9 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
         foreach (Match stage in Stage().Matches(Dockerfile))
         {
             var from = stage.Groups["from"].Value;
-            Assert.True(stages.Contains(from) || defaults.ContainsKey(from.TrimStart('$', '{').TrimEnd('}')),
+            // A stage picked by the device is an earlier stage for every device.
+            var earlier = Devices.All(device => stages.Contains(from.Replace("${DEVICE}", device, StringComparison.Ordinal)));
+            Assert.True(earlier || defaults.ContainsKey(from.TrimStart('$', '{').TrimEnd('}')),
                 $"Stage {stage.Groups["name"].Value} starts from {from}, neither an earlier stage nor a base-image argument.");
             stages.Add(stage.Groups["name"].Value);
         }
@@ -42,19 +44,48 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
     [Theory]
     [InlineData("cpu", "${ASPNET_IMAGE}")]
     [InlineData("cuda", "${CUDA_IMAGE}")]
-    public void RuntimeStages_RunAsTheNumericNonRootUser_WithNeitherSdkNorPyTorch(string name, string baseImage)
+    public void RuntimeImage_OfEitherDevice_RunsAsTheNumericNonRootUser_WithNeitherSdkNorPyTorch(string device, string baseImage)
     {
-        var stage = StageText(name);
+        var deviceBase = StageText($"base-{device}");
+        var runtime = StageText("runtime");
 
-        Assert.StartsWith($"FROM {baseImage} AS {name}", stage);
+        Assert.StartsWith($"FROM {baseImage} AS base-{device}", deviceBase);
+        Assert.StartsWith("FROM base-${DEVICE} AS runtime", runtime);
+        Assert.Matches($@"(?m)^FROM service-\$\{{DEVICE\}} AS {RuntimeService}\s*$", Dockerfile);
+        Assert.Matches($@"(?m)^    Inference__Device={device}$|^ENV Inference__Device={device}$", deviceBase);
         // Numeric, so Kubernetes can check runAsNonRoot; the ASP.NET Core images define APP_UID.
-        Assert.Matches(@"(?m)^USER \$APP_UID$", stage);
-        Assert.Matches(@"(?m)^HEALTHCHECK ", stage);
+        Assert.Matches(@"(?m)^USER \$APP_UID$", runtime);
+        Assert.Matches(@"(?m)^HEALTHCHECK ", runtime);
         // The service checks its own health: nothing in the final image fetches URLs for an intruder.
-        var instructions = string.Join('\n', stage.Split('\n').Where(line => !line.TrimStart().StartsWith('#')));
+        var stages = deviceBase + runtime;
+        var instructions = string.Join('\n', stages.Split('\n').Where(line => !line.TrimStart().StartsWith('#')));
         Assert.DoesNotMatch(@"\b(curl|wget|apt-get)\b", instructions);
-        Assert.All(Regex.Matches(stage, @"--from=(?<stage>[\w-]+)").Select(m => m.Groups["stage"].Value),
+        Assert.All(Regex.Matches(stages, @"--from=(?<stage>[\w-]+)").Select(m => m.Groups["stage"].Value),
             from => Assert.Contains(from, RuntimeSources));
+    }
+
+    [Fact]
+    public void RuntimeImages_CannotDrift_WhatTheyShareIsWrittenOnce()
+    {
+        // One runtime stage for both devices: the settings, port, user, health check and entry point are its lines alone.
+        foreach (var instruction in new[] { "WORKDIR /app", "EXPOSE ", "USER ", "HEALTHCHECK ", "ENTRYPOINT ", "COPY --from=models " })
+        {
+            Assert.True(Regex.Count(Dockerfile, $"(?m)^{Regex.Escape(instruction)}") == 1, $"'{instruction}' is written more than once.");
+            Assert.Contains($"\n{instruction}", StageText("runtime"));
+        }
+        foreach (var setting in new[] { "ASPNETCORE_HTTP_PORTS=", "Models__Directory=", "Models__CacheDirectory=", "Inference__Device=" })
+        {
+            Assert.True(setting == "Inference__Device=" ? Regex.Count(Dockerfile, setting) == Devices.Length : Regex.Count(Dockerfile, setting) == 1,
+                $"'{setting}' is set in more places than the runtime stage (or one per device).");
+        }
+        // A device's base holds only what differs by device: no user switch, port, health check or entry point of its own.
+        foreach (var device in Devices)
+        {
+            Assert.DoesNotMatch(@"(?m)^(USER|EXPOSE|HEALTHCHECK|ENTRYPOINT|WORKDIR|CMD) ", StageText($"base-{device}"));
+        }
+        Assert.Equal(Devices, Stage().Matches(Dockerfile).Select(m => m.Groups["name"].Value).Where(n => n.StartsWith("base-")).Select(n => n[5..]));
+        Assert.Equal(Devices, Stage().Matches(Dockerfile).Select(m => m.Groups["name"].Value).Where(n => n.StartsWith("service-")).Select(n => n[8..]));
+        Assert.Matches(@"(?m)^ARG DEVICE=cpu$", Dockerfile);
     }
 
     [Fact]
@@ -104,10 +135,13 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
     {
         var stages = Stage().Matches(Dockerfile).Select(m => m.Groups["name"].Value).ToHashSet();
         var targets = ComposeTarget().Matches(Compose).Select(m => m.Groups["name"].Value).ToList();
+        var devices = ComposeDevice().Matches(Compose).Select(m => m.Groups["device"].Value).ToList();
 
-        Assert.Equal(["cpu", "cuda"], targets.Order());
+        Assert.Equal(["runtime", "runtime"], targets);
         Assert.All(targets, target => Assert.Contains(target, stages));
-        Assert.EndsWith("AS cpu", Stage().Matches(Dockerfile).Last().Value.TrimEnd());
+        Assert.Equal(Devices, devices.Order());
+        // The default target (the last stage) is the runtime, on the CPU unless DEVICE says otherwise.
+        Assert.EndsWith("AS runtime", Stage().Matches(Dockerfile).Last().Value.TrimEnd());
         Assert.Contains("-p:OnnxRuntimeFlavor=cuda", Dockerfile);
     }
 
@@ -172,8 +206,14 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
         Assert.Contains("  camservice-cuda:", config);
     }
 
+    /// <summary>The devices an image is built for (DEVICE), each with a base-* and a service-* stage.</summary>
+    static readonly string[] Devices = ["cpu", "cuda"];
+
+    /// <summary>The stage of the published service for the DEVICE built, as the runtime stage copies it.</summary>
+    const string RuntimeService = "service";
+
     /// <summary>The stages a runtime stage may copy from: the published service, the models, the .NET runtime.</summary>
-    static readonly string[] RuntimeSources = ["service-cpu", "service-cuda", "models", "aspnet"];
+    static readonly string[] RuntimeSources = [RuntimeService, "models", "base-cpu"];
 
     /// <summary>A stage's instructions: from its FROM line to the next stage's.</summary>
     static string StageText(string name)
@@ -206,4 +246,7 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
 
     [GeneratedRegex(@"(?m)^\s+target: (?<name>[\w-]+)\s*$")]
     private static partial Regex ComposeTarget();
+
+    [GeneratedRegex(@"(?m)^\s+DEVICE: (?<device>[\w-]+)\s*$")]
+    private static partial Regex ComposeDevice();
 }

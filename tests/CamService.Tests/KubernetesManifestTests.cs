@@ -294,7 +294,7 @@ public sealed partial class KubernetesManifestTests
         if (gpu)
         {
             Assert.Equal("false", m.Setting("Inference__AllowCpuFallback"));
-            Assert.Matches(@"(?m)^FROM \S+ AS cuda\s*$", File.ReadAllText(RepositoryFolder.PathOf("docker", "Dockerfile")));
+            Assert.Matches(@"(?m)^FROM \S+ AS base-cuda\s*$", File.ReadAllText(RepositoryFolder.PathOf("docker", "Dockerfile")));
         }
     }
 

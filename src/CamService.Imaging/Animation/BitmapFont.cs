@@ -102,6 +102,7 @@ public static class BitmapFont
         }
     }
 
+    // Long because: a font's table, 95 glyphs of one line each, read as a whole.
     /// <summary>Seven rows per glyph from ' ' to '~', each row's five pixels in its low bits, the leftmost in bit 4.</summary>
     static ReadOnlySpan<byte> Glyphs =>
     [

@@ -64,6 +64,14 @@ public static class FaithfulnessEvaluator
         }
 
         // Each perturbed image is filled when its batch comes, so memory is one batch whatever the steps.
+        var jobs = Jobs(metrics, steps);
+        var results = Run(model, image, layout, map, order, blurred, jobs, steps, target, options.BatchSize, cancellationToken);
+        return Scores(results, metrics, probability, steps, clock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>The perturbed images to score, in the order their results are read: the drop's, deletion's points, insertion's.</summary>
+    static List<(FaithfulnessMetrics Metric, int Point)> Jobs(FaithfulnessMetrics metrics, int steps)
+    {
         var jobs = new List<(FaithfulnessMetrics Metric, int Point)>();
         if (metrics.HasFlag(FaithfulnessMetrics.Drop))
         {
@@ -78,8 +86,15 @@ public static class FaithfulnessEvaluator
             jobs.AddRange(Enumerable.Range(0, steps).Select(i => (FaithfulnessMetrics.Insertion, i)));
         }
 
+        return jobs;
+    }
+
+    /// <summary>The target's probability for each job's image, made and run a batch at a time.</summary>
+    static float[] Run(ICamModel model, ReadOnlySpan<float> image, ImageLayout layout, float[] map, int[] order, float[]? blurred,
+        List<(FaithfulnessMetrics Metric, int Point)> jobs, int steps, int target, int batchSize, CancellationToken cancellationToken)
+    {
         var results = new float[jobs.Count];
-        var batch = Math.Clamp(options.BatchSize, 1, Math.Max(1, jobs.Count));
+        var batch = Math.Clamp(batchSize, 1, Math.Max(1, jobs.Count));
         var classes = model.Classes;
         var images = ArrayPool<float>.Shared.Rent(batch * layout.Length);
         var logits = ArrayPool<float>.Shared.Rent(batch * classes);
@@ -122,6 +137,11 @@ public static class FaithfulnessEvaluator
             ArrayPool<float>.Shared.Return(logits);
         }
 
+        return results;
+    }
+
+    static FaithfulnessScores Scores(float[] results, FaithfulnessMetrics metrics, float probability, int steps, double milliseconds)
+    {
         double? drop = null;
         bool? increase = null;
         float[]? deletion = null, insertion = null;
@@ -143,7 +163,7 @@ public static class FaithfulnessEvaluator
             insertion = [.. results.AsSpan(next, steps), probability];
         }
         return new FaithfulnessScores(drop, increase, deletion is null ? null : Area(deletion), insertion is null ? null : Area(insertion),
-            deletion, insertion, jobs.Count, clock.Elapsed.TotalMilliseconds);
+            deletion, insertion, results.Length, milliseconds);
     }
 
     /// <summary>Area under a curve sampled at x = 0, 1/n, …, 1 by the trapezoid rule.</summary>

@@ -59,15 +59,7 @@ public sealed class EigenCam : CamMethod
 
             Centre(input, centred, byChannel);
             var (rows, length) = positions <= channels ? (positions, channels) : (channels, positions);
-            var matrix = positions <= channels ? centred : byChannel;
-            for (var a = 0; a < rows; a++)
-            {
-                var row = matrix.Slice(a * length, length);
-                for (var b = a; b < rows; b++)
-                {
-                    gram[a * rows + b] = gram[b * rows + a] = TensorPrimitives.Dot(row, matrix.Slice(b * length, length));
-                }
-            }
+            Gram(positions <= channels ? centred : byChannel, rows, length, gram);
 
             var eigenvalue = LeadingEigenvector(gram, size, vector, next);
             if (eigenvalue <= 0)
@@ -76,25 +68,7 @@ public sealed class EigenCam : CamMethod
                 map.Clear();
                 return;
             }
-            for (var p = 0; p < positions; p++)
-            {
-                var row = centred.Slice(p * channels, channels);
-                channelSum[p] = TensorPrimitives.Sum(row);
-                if (positions <= channels)
-                {
-                    // X·v = σ·u, u the positions' eigenvector.
-                    projection[p] = Math.Sqrt(eigenvalue) * vector[p];
-                }
-                else
-                {
-                    var sum = 0.0;
-                    for (var k = 0; k < channels; k++)
-                    {
-                        sum += row[k] * vector[k];
-                    }
-                    projection[p] = sum;
-                }
-            }
+            Project(centred, positions, channels, eigenvalue, vector, projection, channelSum);
             var sign = TensorPrimitives.Dot((ReadOnlySpan<double>)projection, channelSum) < 0 ? -1 : 1;
             for (var p = 0; p < positions; p++)
             {
@@ -105,6 +79,44 @@ public sealed class EigenCam : CamMethod
         {
             ArrayPool<float>.Shared.Return(centredRented);
             ArrayPool<double>.Shared.Return(gramRented);
+        }
+    }
+
+    /// <summary>The Gram matrix of <paramref name="matrix"/>'s <paramref name="rows"/> rows: each entry a dot of two rows.</summary>
+    static void Gram(ReadOnlySpan<float> matrix, int rows, int length, Span<double> gram)
+    {
+        for (var a = 0; a < rows; a++)
+        {
+            var row = matrix.Slice(a * length, length);
+            for (var b = a; b < rows; b++)
+            {
+                gram[a * rows + b] = gram[b * rows + a] = TensorPrimitives.Dot(row, matrix.Slice(b * length, length));
+            }
+        }
+    }
+
+    /// <summary>Each position's projection X·v on the component, and its channel sum (which the component's sign follows).</summary>
+    static void Project(ReadOnlySpan<float> centred, int positions, int channels, double eigenvalue, ReadOnlySpan<double> vector,
+        Span<double> projection, Span<double> channelSum)
+    {
+        for (var p = 0; p < positions; p++)
+        {
+            var row = centred.Slice(p * channels, channels);
+            channelSum[p] = TensorPrimitives.Sum(row);
+            if (positions <= channels)
+            {
+                // X·v = σ·u, u the positions' eigenvector.
+                projection[p] = Math.Sqrt(eigenvalue) * vector[p];
+            }
+            else
+            {
+                var sum = 0.0;
+                for (var k = 0; k < channels; k++)
+                {
+                    sum += row[k] * vector[k];
+                }
+                projection[p] = sum;
+            }
         }
     }
 
@@ -179,13 +191,7 @@ public sealed class EigenCam : CamMethod
             {
                 break;
             }
-            for (var p = 0; p < size; p++)
-            {
-                for (var q = p; q < size; q++)
-                {
-                    squared[p * size + q] = squared[q * size + p] = TensorPrimitives.Dot(power.AsSpan(p * size, size), power.AsSpan(q * size, size));
-                }
-            }
+            Square(power, size, squared);
             (power, squared) = (squared, power);
         }
 
@@ -195,5 +201,17 @@ public sealed class EigenCam : CamMethod
             next[p] = TensorPrimitives.Dot(gram.Slice(p * size, size), vector);
         }
         return TensorPrimitives.Dot((ReadOnlySpan<double>)next, vector);
+    }
+
+    /// <summary>The square of a symmetric <paramref name="size"/>² matrix: its rows are its columns, so each entry is a dot of two rows.</summary>
+    static void Square(double[] power, int size, double[] squared)
+    {
+        for (var p = 0; p < size; p++)
+        {
+            for (var q = p; q < size; q++)
+            {
+                squared[p * size + q] = squared[q * size + p] = TensorPrimitives.Dot(power.AsSpan(p * size, size), power.AsSpan(q * size, size));
+            }
+        }
     }
 }

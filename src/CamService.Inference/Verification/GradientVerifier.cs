@@ -65,16 +65,8 @@ public static class GradientVerifier
         var settings = new ExecutionSettings { Optimization = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpThreads = 1 };
         using var fullSession = SessionFactory.Create(full.ToByteArray(), settings).Session;
 
-        var inputs = new List<(string Name, OrtValue Value)>();
-        var imageInput = full.Graph.Input.First(i => i.Name != CamReadyContract.Targets && full.Graph.Initializer.All(t => t.Name != i.Name));
-        var imageShape = imageInput.Type.TensorType.Shape.Dim
-            .Select((d, i) => d.HasDimValue && d.DimValue > 0 ? d.DimValue : i == 0 ? options.Batch : options.ImageSize).ToArray();
+        var (imageInput, imageShape, image) = RandomImage(full, options, random);
         var batch = (int)imageShape[0];
-        var image = new float[imageShape.Aggregate(1L, (a, b) => a * b)];
-        for (var i = 0; i < image.Length; i++)
-        {
-            image[i] = (float)Gaussian(random);
-        }
         var classes = fullSession.OutputMetadata[CamReadyContract.Logits].Dimensions[1];
         if (classes <= 0)
         {
@@ -91,17 +83,7 @@ public static class GradientVerifier
         using var imageValue = OrtValue.CreateTensorValueFromMemory(image, imageShape);
         using var targetsValue = OrtValue.CreateTensorValueFromMemory(targets, [batch, 2]);
         using var run = fullSession.RunWithOwnOptions([imageInput.Name, CamReadyContract.Targets], [imageValue, targetsValue], outputNames);
-
-        var logits = run[0].GetTensorDataAsSpan<float>().ToArray();
-        var activations = run[1].GetTensorDataAsSpan<float>().ToArray();
-        var activationShape = run[1].GetTensorTypeAndShape().Shape;
-        var gradients = run[2].GetTensorDataAsSpan<float>().ToArray();
-        var chosen = new long[batch * 2];
-        for (var n = 0; n < batch; n++)
-        {
-            chosen[2 * n] = ArgMax(logits.AsSpan(n * classes, classes));
-            chosen[2 * n + 1] = targets[2 * n + 1];
-        }
+        var baseline = Baseline.Of(run, targets, batch, classes);
 
         // The head: activations plus side inputs, all typed from the run.
         var types = new Dictionary<string, (DataType, long[])>();
@@ -112,51 +94,97 @@ public static class GradientVerifier
         }
         using var evaluator = HeadEvaluator.Create(head, types, run, firstSide: 3, settings);
 
-        var perImage = activations.Length / batch;
-        var rms = Math.Sqrt(activations.Select(a => (double)a * a).Average());
+        var rms = Math.Sqrt(baseline.Activations.Select(a => (double)a * a).Average());
         var checks = new List<DirectionalCheck>();
         for (var d = 0; d < options.Directions; d++)
         {
-            var direction = new float[activations.Length];
+            var direction = new float[baseline.Activations.Length];
             for (var i = 0; i < direction.Length; i++)
             {
                 direction[i] = (float)Gaussian(random);
             }
-            var analytics = Enumerable.Range(0, batch * 2)
-                .Select(slot => Dot(gradients.AsSpan(slot * perImage, perImage), direction.AsSpan(slot / 2 * perImage, perImage)))
-                .ToArray();
-            var steps = Steps(options.Step, rms, evaluator.IsDouble).Append(RoundingSafeStep(logits, analytics, evaluator.IsDouble));
-            var estimates = steps.Select(step =>
-            {
-                var plus = evaluator.Scores(activations, direction, step, activationShape);
-                var minus = evaluator.Scores(activations, direction, -step, activationShape);
-                return (Step: step, Plus: plus, Minus: minus);
-            }).ToList();
+            checks.AddRange(CheckDirection(baseline, evaluator, direction, d, options.Step, rms));
+        }
+        return Score(checks, options.Tolerance, evaluator.IsDouble);
+    }
 
+    /// <summary>The image input, its shape (free batch and size from the options) and a Gaussian image for it.</summary>
+    static (ValueInfoProto Input, long[] Shape, float[] Image) RandomImage(ModelProto full, VerifyOptions options, Random random)
+    {
+        var imageInput = full.Graph.Input.First(i => i.Name != CamReadyContract.Targets && full.Graph.Initializer.All(t => t.Name != i.Name));
+        var imageShape = imageInput.Type.TensorType.Shape.Dim
+            .Select((d, i) => d.HasDimValue && d.DimValue > 0 ? d.DimValue : i == 0 ? options.Batch : options.ImageSize).ToArray();
+        var image = new float[imageShape.Aggregate(1L, (a, b) => a * b)];
+        for (var i = 0; i < image.Length; i++)
+        {
+            image[i] = (float)Gaussian(random);
+        }
+        return (imageInput, imageShape, image);
+    }
+
+    /// <summary>The model's run on the image: its logits, activations and gradients, and the classes each gradient is of.</summary>
+    sealed record Baseline(float[] Logits, float[] Activations, long[] ActivationShape, float[] Gradients, long[] Chosen, int Batch, int Classes)
+    {
+        public static Baseline Of(IDisposableReadOnlyCollection<OrtValue> run, long[] targets, int batch, int classes)
+        {
+            var logits = run[0].GetTensorDataAsSpan<float>().ToArray();
+            var chosen = new long[batch * 2];
             for (var n = 0; n < batch; n++)
             {
-                for (var t = 0; t < 2; t++)
-                {
-                    var c = chosen[2 * n + t];
-                    var analytic = analytics[2 * n + t];
-                    var numeric = estimates
-                        .Select(e => (e.Plus[n * classes + c] - e.Minus[n * classes + c]) / (2 * e.Step))
-                        .MinBy(estimate => Math.Abs(estimate - analytic));
-                    checks.Add(new DirectionalCheck(n, c, d, analytic, numeric, 0));
-                }
+                chosen[2 * n] = ArgMax(logits.AsSpan(n * classes, classes));
+                chosen[2 * n + 1] = targets[2 * n + 1];
+            }
+            return new Baseline(logits, run[1].GetTensorDataAsSpan<float>().ToArray(), run[1].GetTensorTypeAndShape().Shape,
+                run[2].GetTensorDataAsSpan<float>().ToArray(), chosen, batch, classes);
+        }
+    }
+
+    /// <summary>Each image's two targets along one direction: the gradient's derivative, and the finite difference nearest it.</summary>
+    static IEnumerable<DirectionalCheck> CheckDirection(Baseline baseline, HeadEvaluator evaluator, float[] direction, int d, double step, double rms)
+    {
+        var (batch, classes) = (baseline.Batch, baseline.Classes);
+        var perImage = baseline.Activations.Length / batch;
+        var analytics = Enumerable.Range(0, batch * 2)
+            .Select(slot => Dot(baseline.Gradients.AsSpan(slot * perImage, perImage), direction.AsSpan(slot / 2 * perImage, perImage)))
+            .ToArray();
+        var steps = Steps(step, rms, evaluator.IsDouble).Append(RoundingSafeStep(baseline.Logits, analytics, evaluator.IsDouble));
+        var estimates = steps.Select(h =>
+        {
+            var plus = evaluator.Scores(baseline.Activations, direction, h, baseline.ActivationShape);
+            var minus = evaluator.Scores(baseline.Activations, direction, -h, baseline.ActivationShape);
+            return (Step: h, Plus: plus, Minus: minus);
+        }).ToList();
+
+        var checks = new List<DirectionalCheck>();
+        for (var n = 0; n < batch; n++)
+        {
+            for (var t = 0; t < 2; t++)
+            {
+                var c = baseline.Chosen[2 * n + t];
+                var analytic = analytics[2 * n + t];
+                var numeric = estimates
+                    .Select(e => (e.Plus[n * classes + c] - e.Minus[n * classes + c]) / (2 * e.Step))
+                    .MinBy(estimate => Math.Abs(estimate - analytic));
+                checks.Add(new DirectionalCheck(n, c, d, analytic, numeric, 0));
             }
         }
+        return checks;
+    }
 
-        // Relative to the check's own size, floored at a tenth of the typical size: float32 rounding
-        // leaves the finite differences off by a few 1e-4 of the typical size, so a direction whose
-        // derivative happens to be near zero would fail a correct model against a lower floor (it did
-        // at 1e-2, for the default seed). A wrong gradient still shows in the typical directions.
+    /// <summary>
+    /// Relative to the check's own size, floored at a tenth of the typical size: float32 rounding
+    /// leaves the finite differences off by a few 1e-4 of the typical size, so a direction whose
+    /// derivative happens to be near zero would fail a correct model against a lower floor (it did
+    /// at 1e-2, for the default seed). A wrong gradient still shows in the typical directions.
+    /// </summary>
+    static VerificationReport Score(List<DirectionalCheck> checks, double tolerance, bool isDouble)
+    {
         var typical = checks.Select(c => Math.Abs(c.Analytic)).Order().ElementAt(checks.Count / 2);
         var scored = checks.Select(c => c with
         {
             RelativeError = Math.Abs(c.Analytic - c.Numeric) / Math.Max(Math.Max(Math.Abs(c.Analytic), Math.Abs(c.Numeric)), Math.Max(typical * 0.1, 1e-12)),
         }).ToList();
-        return new VerificationReport(scored, options.Tolerance, evaluator.IsDouble);
+        return new VerificationReport(scored, tolerance, isDouble);
     }
 
     /// <summary>

@@ -5,67 +5,6 @@ using Onnx;
 
 namespace CamService.Onnx.CamReady;
 
-/// <summary>Choices for <see cref="CamReadyBuilder.Prepare"/>; anything left null comes from the model.</summary>
-public sealed record PrepareOptions
-{
-    /// <summary>The target tensor's name; found automatically when null.</summary>
-    public string? TargetLayer { get; init; }
-
-    /// <summary>The layout of a named target layer; when null, a 3-D tensor is a token sequence and a 4-D one NCHW.</summary>
-    public TensorLayout? TargetLayout { get; init; }
-
-    /// <summary>The grid a token sequence folds into (rows, columns); inferred from the token count and the image's aspect when null.</summary>
-    public (int Height, int Width)? Grid { get; init; }
-
-    /// <summary>The classifier output to explain; the first graph output when null.</summary>
-    public string? Output { get; init; }
-
-    public IReadOnlyList<string>? Labels { get; init; }
-
-    /// <summary>A labels file to name in the metadata instead of inlining labels.</summary>
-    public string? LabelsFile { get; init; }
-
-    public float[]? Mean { get; init; }
-
-    public float[]? Std { get; init; }
-
-    public WeightsKind? Weights { get; init; }
-}
-
-/// <summary>What a plain model's CAM-ready version would be built from.</summary>
-/// <param name="Image">The image input.</param>
-/// <param name="Output">The classifier output explained.</param>
-/// <param name="Scores">The scores tensor (a final Softmax stepped over), as named in the working copy.</param>
-/// <param name="SourceScores">The scores tensor's name in the source graph.</param>
-/// <param name="Target">The target layer, as named in the working copy.</param>
-/// <param name="SourceTarget">The target layer's name in the source graph.</param>
-/// <param name="Folding">How the target becomes the [N, K, h, w] activations.</param>
-/// <param name="Path">The nodes between target and scores.</param>
-/// <param name="Shapes">Probed shapes of the tensors on the path (batch 2).</param>
-/// <param name="StructuralValues">Probed values of the path's computed structural inputs (a Slice's starts from a Shape).</param>
-/// <param name="NumClasses">C.</param>
-/// <param name="GigaMacs">Multiply–accumulates per image in convolutions and matrix products, in billions.</param>
-public sealed record CamReadyAnalysis(
-    ImageInput Image,
-    string Output,
-    string Scores,
-    string SourceScores,
-    TargetLayer Target,
-    string SourceTarget,
-    TargetFolding Folding,
-    GradientPath Path,
-    IReadOnlyDictionary<string, long[]> Shapes,
-    IReadOnlyDictionary<string, long[]> StructuralValues,
-    int NumClasses,
-    double GigaMacs);
-
-/// <summary>A CAM-ready model and what was learnt while building it (classes and activation shape are in <see cref="Info"/>).</summary>
-public sealed record CamReadyResult(
-    ModelProto Model,
-    CamModelInfo Info,
-    TargetLayer Target,
-    IReadOnlyList<NodeProto> Path);
-
 /// <summary>
 /// Makes a plain ONNX classifier CAM-ready: finds the scores and the target layer, appends the
 /// gradient of the requested scores with respect to the target layer, and exposes logits,

@@ -34,8 +34,22 @@ public sealed class HeadExtractor
         }
         Scores = logits.Input[0];
 
-        var dependsOnTarget = new HashSet<string> { Target };
-        var queue = new Queue<string>([Target]);
+        var head = HeadNodes(graph, Downstream(graph, Target), Target, Scores);
+        nodes = graph.Graph.Node.Where(head.Contains).ToList();
+
+        var produced = new HashSet<string>(nodes.SelectMany(n => n.Output));
+        var backbone = nodes.SelectMany(n => n.Input)
+            .Where(i => i.Length > 0 && i != Target && !produced.Contains(i) && graph.Initializer(i) is null)
+            .Distinct();
+        // A token sequence's extra tokens are not in the activations: the head takes them from the unchanged target.
+        SideInputs = (Folding.ExtraTokens > 0 ? backbone.Prepend(Target) : backbone).ToList();
+    }
+
+    /// <summary>The tensors computed from <paramref name="target"/>, itself included.</summary>
+    static HashSet<string> Downstream(GraphIndex graph, string target)
+    {
+        var dependsOnTarget = new HashSet<string> { target };
+        var queue = new Queue<string>([target]);
         while (queue.Count > 0)
         {
             foreach (var (node, _) in graph.Consumers(queue.Dequeue()))
@@ -46,15 +60,20 @@ public sealed class HeadExtractor
                 }
             }
         }
+        return dependsOnTarget;
+    }
 
+    /// <summary>The nodes between the target and the scores: those computing from the target, and the constants they read.</summary>
+    static HashSet<NodeProto> HeadNodes(GraphIndex graph, HashSet<string> dependsOnTarget, string target, string scores)
+    {
         var head = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         var constants = new Dictionary<string, bool>();
-        var pending = new Stack<string>([Scores]);
+        var pending = new Stack<string>([scores]);
         var visited = new HashSet<string>();
         while (pending.Count > 0)
         {
             var tensor = pending.Pop();
-            if (!visited.Add(tensor) || tensor == Target || graph.Producer(tensor) is not { } producer)
+            if (!visited.Add(tensor) || tensor == target || graph.Producer(tensor) is not { } producer)
             {
                 continue;
             }
@@ -67,14 +86,7 @@ public sealed class HeadExtractor
                 }
             }
         }
-        nodes = graph.Graph.Node.Where(head.Contains).ToList();
-
-        var produced = new HashSet<string>(nodes.SelectMany(n => n.Output));
-        var backbone = nodes.SelectMany(n => n.Input)
-            .Where(i => i.Length > 0 && i != Target && !produced.Contains(i) && graph.Initializer(i) is null)
-            .Distinct();
-        // A token sequence's extra tokens are not in the activations: the head takes them from the unchanged target.
-        SideInputs = (Folding.ExtraTokens > 0 ? backbone.Prepend(Target) : backbone).ToList();
+        return head;
     }
 
     /// <summary>Whether a tensor is an initializer or computed from constants alone; memoised in <paramref name="known"/>.</summary>

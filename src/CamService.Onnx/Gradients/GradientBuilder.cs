@@ -76,9 +76,22 @@ public sealed class GradientBuilder(GradientRules rules)
     /// </summary>
     public GradientPath FindPath(GraphIndex graph, string target, string scores)
     {
-        // Forward: every tensor a gradient can flow into from the target.
+        var (tracked, seen) = Forward(graph, target);
+        if (!tracked.Contains(scores))
+        {
+            throw new GradientException(
+                $"The scores '{scores}' do not depend on the target layer '{target}' through differentiable operators.");
+        }
+        var onPath = Backward(graph, target, scores, tracked, seen);
+        var nodes = graph.TopologicalOrder().Where(onPath.Contains).ToList();
+        CheckRules(nodes, tracked);
+        return new GradientPath(target, scores, nodes, tracked);
+    }
+
+    /// <summary>Forward: every tensor a gradient can flow into from the target, and the nodes it flows through.</summary>
+    (HashSet<string> Tracked, HashSet<NodeProto> Seen) Forward(GraphIndex graph, string target)
+    {
         var tracked = new HashSet<string> { target };
-        var reached = new List<NodeProto>();
         var seen = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         var queue = new Queue<string>([target]);
         while (queue.Count > 0)
@@ -97,7 +110,6 @@ public sealed class GradientBuilder(GradientRules rules)
                 }
                 if (seen.Add(node))
                 {
-                    reached.Add(node);
                     foreach (var output in node.Output.Where(o => o.Length > 0 && tracked.Add(o)))
                     {
                         queue.Enqueue(output);
@@ -105,14 +117,12 @@ public sealed class GradientBuilder(GradientRules rules)
                 }
             }
         }
+        return (tracked, seen);
+    }
 
-        if (!tracked.Contains(scores))
-        {
-            throw new GradientException(
-                $"The scores '{scores}' do not depend on the target layer '{target}' through differentiable operators.");
-        }
-
-        // Backward: keep only the nodes the scores depend on.
+    /// <summary>Backward: of the nodes reached, those the scores depend on.</summary>
+    static HashSet<NodeProto> Backward(GraphIndex graph, string target, string scores, HashSet<string> tracked, HashSet<NodeProto> seen)
+    {
         var onPath = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         var pending = new Stack<string>([scores]);
         var visited = new HashSet<string>();
@@ -131,8 +141,12 @@ public sealed class GradientBuilder(GradientRules rules)
                 }
             }
         }
+        return onPath;
+    }
 
-        var nodes = graph.TopologicalOrder().Where(onPath.Contains).ToList();
+    /// <summary>Every node on the path has a rule that differentiates each input the target reaches.</summary>
+    void CheckRules(List<NodeProto> nodes, HashSet<string> tracked)
+    {
         foreach (var node in nodes)
         {
             var rule = Rules.Find(node);
@@ -151,8 +165,6 @@ public sealed class GradientBuilder(GradientRules rules)
                 }
             }
         }
-
-        return new GradientPath(target, scores, nodes, tracked);
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ public sealed class GraphIndex
         {
             Register(node);
         }
-        foreach (var name in SubgraphTensorNames(Graph))
+        foreach (var name in Subgraphs.TensorNames(Graph))
         {
             names.Add(name);
         }
@@ -149,7 +149,7 @@ public sealed class GraphIndex
     public void RenameTensor(string from, string to)
     {
         names.Add(to);
-        RenameIn(Graph, from, to);
+        Subgraphs.Rename(Graph, from, to);
         names.Remove(from);
 
         if (initializers.Remove(from, out var initializer))
@@ -180,7 +180,7 @@ public sealed class GraphIndex
             if (node.Output.Any(needed.Contains))
             {
                 keep.Add(node);
-                foreach (var input in node.Input.Concat(SubgraphOuterReferences(node)))
+                foreach (var input in node.Input.Concat(Subgraphs.OuterReferences(node)))
                 {
                     needed.Add(input);
                 }
@@ -262,53 +262,6 @@ public sealed class GraphIndex
             }
             list.Add((node, slot));
             names.Add(input);
-        }
-    }
-
-    static IEnumerable<GraphProto> Subgraphs(NodeProto node) =>
-        node.Attribute.SelectMany(a => a.G is null ? a.Graphs : a.Graphs.Append(a.G));
-
-    /// <summary>Names a node's subgraphs read from the enclosing scope.</summary>
-    static IEnumerable<string> SubgraphOuterReferences(NodeProto node) =>
-        Subgraphs(node).SelectMany(g => g.Node.SelectMany(n => n.Input.Concat(SubgraphOuterReferences(n))));
-
-    static IEnumerable<string> SubgraphTensorNames(GraphProto graph) =>
-        graph.Node.SelectMany(Subgraphs).SelectMany(g =>
-            g.Node.SelectMany(n => n.Input.Concat(n.Output))
-                .Concat(g.Input.Select(i => i.Name))
-                .Concat(g.Initializer.Select(i => i.Name))
-                .Concat(SubgraphTensorNames(g)));
-
-    static void RenameIn(GraphProto graph, string from, string to)
-    {
-        foreach (var node in graph.Node)
-        {
-            for (var i = 0; i < node.Input.Count; i++)
-            {
-                if (node.Input[i] == from)
-                {
-                    node.Input[i] = to;
-                }
-            }
-            for (var i = 0; i < node.Output.Count; i++)
-            {
-                if (node.Output[i] == from)
-                {
-                    node.Output[i] = to;
-                }
-            }
-            foreach (var subgraph in Subgraphs(node))
-            {
-                RenameIn(subgraph, from, to);
-            }
-        }
-        foreach (var value in graph.Input.Concat(graph.Output).Concat(graph.ValueInfo).Where(v => v.Name == from))
-        {
-            value.Name = to;
-        }
-        foreach (var initializer in graph.Initializer.Where(t => t.Name == from))
-        {
-            initializer.Name = to;
         }
     }
 }
