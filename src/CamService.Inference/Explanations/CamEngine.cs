@@ -4,23 +4,8 @@ using System.Numerics.Tensors;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
 using CamService.Onnx.CamReady;
-using Microsoft.ML.OnnxRuntime;
 
 namespace CamService.Inference.Explanations;
-
-/// <summary>How to explain: which predictions to list, the methods' settings, and which session to run on.</summary>
-public sealed record ExplainSettings
-{
-    public static readonly ExplainSettings Default = new();
-
-    /// <summary>How many top predictions to list per image.</summary>
-    public int TopK { get; init; } = 5;
-
-    public MethodOptions Methods { get; init; } = MethodOptions.Default;
-
-    /// <summary>Run on the model's session for when runs queue up (see <see cref="CamReadyModel.Run"/>).</summary>
-    public bool UnderLoad { get; init; }
-}
 
 /// <summary>
 /// The explanation pipeline after preprocessing, shared by the web service, the CLI, the warm-up and the
@@ -102,31 +87,19 @@ public static class CamEngine
         return results;
     }
 
-    /// <summary>
-    /// One ONNX Runtime run that stops between operators once the request is cancelled — by a client going
-    /// away or a deadline — rather than finishing work nobody will read.
-    /// </summary>
+    /// <summary>The model's run (<see cref="CancellableRun"/>); cancelled as it ended, its outputs are dropped unread.</summary>
     static CamOutputs Run(CamReadyModel model, ReadOnlyMemory<float> images, int imageCount, long[] targets, int targetsPerImage, bool underLoad,
         bool headInputs, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        using var runOptions = new RunOptions();
-        using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
-        try
+        var outputs = CancellableRun.Run("model run",
+            runOptions => model.Run(images, imageCount, targets, targetsPerImage, runOptions, underLoad, headInputs), cancellationToken);
+        if (cancellationToken.IsCancellationRequested)
         {
-            var outputs = model.Run(images, imageCount, targets, targetsPerImage, runOptions, underLoad, headInputs);
-            if (cancellationToken.IsCancellationRequested)
-            {
-                // Cancelled as the run ended: nobody will read the rest.
-                outputs.Dispose();
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-            return outputs;
+            // Cancelled as the run ended: nobody will read the rest.
+            outputs.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
         }
-        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException("The model run was stopped: its caller cancelled.", e, cancellationToken);
-        }
+        return outputs;
     }
 
     /// <summary>
