@@ -49,7 +49,7 @@ public static class AnimationEndpoints
         return app;
     }
 
-    static async Task<FileContentHttpResult> Animate(HttpRequest request, CamRequestReader reader, CamExplainer explainer, ModelRegistry registry, ImageLoader loader,
+    static async Task<FileContentHttpResult> Animate(HttpRequest request, CamRequestReader reader, CamExplainer explainer, ModelRegistry registry,
         CoreScheduler cores, ExplainAdmission admission, IOptions<AnimationOptions> options, CancellationToken cancellationToken)
     {
         var timing = new ServerTiming();
@@ -72,15 +72,9 @@ public static class AnimationEndpoints
 
         // On compute threads and cores of their own, as POST /cam works (see CamEndpoints).
         using var job = cores.BeginJob();
-        using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, CamExplainer.DecodeHintFor(camRequest, models.Select(m => m.Model)), cancellationToken), cancellationToken);
+        using var image = await explainer.DecodeAsync(cores, camRequest, models, cancellationToken);
         var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
-        var frameSize = AnimationFrame.Size(size.Width, size.Height, FrameCaption.LineCount);
-        var pixels = (long)frameSize.Width * frameSize.Height * frameCount;
-        if (pixels > limits.MaxPixels)
-        {
-            throw TooLarge(camRequest, models.Count, $"{Frames(camRequest, models.Count)} frames of {frameSize.Width}×{frameSize.Height} are {pixels:N0} pixels; " +
-                                                     $"the limit is {limits.MaxPixels:N0} (Cam:Animation:MaxPixels). Ask for a smaller maxSize or fewer frames.", "maxSize");
-        }
+        CheckPixels(camRequest, models.Count, size, limits);
         timing.Lap("decode");
 
         // A frame per model, method and target, at its place in /cam's order; every frame is disposed, drawn or not.
@@ -112,6 +106,18 @@ public static class AnimationEndpoints
             {
                 frame?.Dispose();
             }
+        }
+    }
+
+    /// <summary>A 400 when the frames at <paramref name="size"/> are beyond Cam:Animation:MaxPixels.</summary>
+    static void CheckPixels(CamRequest request, int models, ImageSize size, AnimationOptions limits)
+    {
+        var frameSize = AnimationFrame.Size(size.Width, size.Height, FrameCaption.LineCount);
+        var pixels = (long)frameSize.Width * frameSize.Height * models * request.MapsPerModel;
+        if (pixels > limits.MaxPixels)
+        {
+            throw TooLarge(request, models, $"{Frames(request, models)} frames of {frameSize.Width}×{frameSize.Height} are {pixels:N0} pixels; " +
+                                            $"the limit is {limits.MaxPixels:N0} (Cam:Animation:MaxPixels). Ask for a smaller maxSize or fewer frames.", "maxSize");
         }
     }
 

@@ -139,8 +139,7 @@ public sealed class CamExplainer(ModelRegistry registry, ImageLoader loader, Cam
     public async Task<CamResponse> ExplainAsync(CoreScheduler cores, CamRequest request, IReadOnlyList<ExplainableModel> models, ServerTiming timing,
         CancellationToken cancellationToken)
     {
-        var hint = DecodeHintFor(request, models.Select(m => m.Model));
-        using var image = await cores.RunAsync(() => loader.Load(request.Image, hint, cancellationToken), cancellationToken);
+        using var image = await DecodeAsync(cores, request, models, cancellationToken);
         timing.Lap("decode");
         var size = RenderedSize(image.Width, image.Height, request.MaxSize);
         CheckPictures(request, models.Count, size);
@@ -171,6 +170,13 @@ public sealed class CamExplainer(ModelRegistry registry, ImageLoader loader, Cam
     public Task<DrawnExplanation<TPicture>[]> ExplainAsync<TPicture>(CoreScheduler cores, LoadedImage image, IReadOnlyList<ExplainableModel> models, CamRequest request,
         Func<ModelExplanation, int, TPicture> draw, CancellationToken cancellationToken) =>
         Explain(() => ImageExplainer.ExplainAsync(cores, image, models, request.Spec, draw, this, cancellationToken));
+
+    /// <summary>The request's image, decoded on a core as large as its pictures and every model need (<see cref="DecodeHintFor"/>).</summary>
+    public Task<LoadedImage> DecodeAsync(CoreScheduler cores, CamRequest request, IReadOnlyList<ExplainableModel> models, CancellationToken cancellationToken)
+    {
+        var hint = DecodeHintFor(request, models.Select(m => m.Model));
+        return cores.RunAsync(() => loader.Load(request.Image, hint, cancellationToken), cancellationToken);
+    }
 
     /// <summary>The path's failures as the API's problems: a model whose outputs are not finite, or that cannot serve a method, is named in a 422.</summary>
     static async Task<T> Explain<T>(Func<Task<T>> explain)
