@@ -49,7 +49,7 @@ public static class AnimationEndpoints
         return app;
     }
 
-    static async Task<FileContentHttpResult> Animate(HttpRequest request, CamRequestReader reader, CamExplainer explainer, ModelRegistry registry,
+    static async Task<FileContentHttpResult> Animate(HttpRequest request, CamRequestReader reader, CamExplainer explainer, ModelRegistry registry, ImageLoader loader,
         CoreScheduler cores, ExplainAdmission admission, IOptions<AnimationOptions> options, CancellationToken cancellationToken)
     {
         var timing = new ServerTiming();

@@ -55,7 +55,7 @@ public static class CamEndpoints
     }
 
     static async Task<Results<FileContentHttpResult, CompleteJson, ProblemHttpResult>> Explain(
-        HttpRequest request, CamRequestReader reader, CamExplainer explainer, CoreScheduler cores, ExplainAdmission admission,
+        HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader, CoreScheduler cores, ExplainAdmission admission,
         IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
         var timing = new ServerTiming();
