@@ -137,7 +137,7 @@ public sealed class OutputsTests(CamServiceFactory factory) : IClassFixture<CamS
     {
         await factory.ReadyClientAsync();
         var registry = factory.Services.GetRequiredService<ModelRegistry>();
-        var models = new[] { registry.Find("colour32")!, registry.Find("colour48")! };
+        var models = new[] { registry.Find("colour32")!.Model!, registry.Find("colour48")!.Model! };
         var request = new CamRequest(TestImages.RedTopLeftPng(), null, ExplanationTarget.TopOneOnly, [CamMethods.Default.Find("gradcam")!], 5, Colormap.Jet, 0.5f,
             ResizeMode.Stretch, ResultParts.All, MaxSize: 100);
 

@@ -29,14 +29,14 @@ public sealed class AgreementWriter(ExplainOptions options, IReadOnlyList<Loaded
         }
         var (width, height) = ProjectedAgreement.AnalysisView(image.Width, image.Height);
         var (pictureWidth, pictureHeight) = DecodeHint.PictureSize(image.Width, image.Height, options.MaxSize);
-        var names = maps.Select(m => models[m.Model].Name).ToList();
+        var names = maps.Select(m => models[m.Column].Name).ToList();
         for (var m = 0; m < options.Methods.Count; m++)
         {
             for (var t = 0; t < options.Targets.Count; t++)
             {
                 // The engine's maps are in method-then-target order.
-                var index = m * options.Targets.Count + t;
-                var projected = maps.Select(x => (x.Explanation.Maps[index].Map, x.Geometry)).ToList();
+                var index = options.Spec.MapIndex(m, t);
+                var projected = maps.Select(x => (x.Explanation.Maps[index].Map, x.Explanation.Geometry)).ToList();
                 var agreement = ProjectedAgreement.Compare(projected, width, height, options.AgreementTopPercent);
                 var (consensus, disagreement) = ProjectedAgreement.Pictures(projected, pictureWidth, pictureHeight, options.Colormap);
                 var (method, target) = (options.Methods[m].Name, options.Targets[t].Key);

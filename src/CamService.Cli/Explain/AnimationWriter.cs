@@ -29,12 +29,12 @@ public sealed class AnimationWriter(ExplainOptions options, IReadOnlyList<Loaded
         {
             foreach (var modelMaps in maps)
             {
-                var model = models[modelMaps.Model];
+                var model = models[modelMaps.Column];
                 foreach (var map in modelMaps.Explanation.Maps)
                 {
                     var caption = new FrameCaption(model.Name, model.Untrained, map.Method, map.Target.Label, map.Probability, model.Model.Parameters,
                         model.Model.Info.GigaMacs, Math.Round(modelMaps.LatencyMs, 2));
-                    frames.Add(AnimationFrame.Draw(photo, map.Map.Data, map.Map.Height, map.Map.Width, modelMaps.Geometry, options.Colormap, options.Alpha,
+                    frames.Add(AnimationFrame.Draw(photo, map.Map.Data, map.Map.Height, map.Map.Width, modelMaps.Explanation.Geometry, options.Colormap, options.Alpha,
                         caption.Lines()));
                 }
             }

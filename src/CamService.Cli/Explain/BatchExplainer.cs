@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using CamService.Imaging;
 using CamService.Inference.Explanations;
@@ -22,6 +21,8 @@ namespace CamService.Cli.Explain;
 public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Progress progress)
 {
     readonly ImageLoader loader = new(new ImageLimits());
+    readonly ExplanationSpec spec = options.Spec;
+    readonly PictureStyle style = new(options.Colormap, options.Alpha, options.Format, options.Quality);
     readonly List<ImageSummary> images = [];
     readonly List<ExplanationSummary> explanations = [];
     readonly List<Failure> failures = [];
@@ -31,7 +32,7 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
     /// <summary>Runs everything and writes the summary; returns the number of images that failed (with any model).</summary>
     public int Run()
     {
-        var models = LoadModels();
+        var models = LoadedModel.LoadAll(options, spec, progress);
         try
         {
             Directory.CreateDirectory(options.OutputDirectory);
@@ -84,57 +85,6 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
             }
         }
         return failures.Select(f => f.Image).Distinct(StringComparer.Ordinal).Count();
-    }
-
-    /// <summary>
-    /// Every model, made CAM-ready in memory when it is not (as the service does with its models folder),
-    /// with every target checked against it before any image is read.
-    /// </summary>
-    List<LoadedModel> LoadModels()
-    {
-        var models = new List<LoadedModel>();
-        try
-        {
-            foreach (var path in options.ModelPaths)
-            {
-                var name = Inputs.ModelName(path);
-                CamReadyModel model;
-                try
-                {
-                    var proto = OnnxModelFile.Load(path);
-                    if (!CamModelInfo.Read(proto).IsCamReady)
-                    {
-                        progress.Note($"{name}: not CAM-ready; preparing it in memory (camservice prepare saves that for next time).");
-                        proto = new CamReadyBuilder().Prepare(proto).Model;
-                    }
-                    model = CamReadyModel.Create(proto, options.Execution, Path.GetDirectoryName(Path.GetFullPath(path)),
-                        warning => progress.Note($"{name}: {warning}"));
-                }
-                catch (Exception e) when (e is CamReadyException or GradientException or InvalidDataException or ExecutionProviderException
-                                              or Google.Protobuf.InvalidProtocolBufferException)
-                {
-                    throw new InvalidDataException($"Model {path}: {e.Message}", e);
-                }
-                try
-                {
-                    models.Add(new LoadedModel(name, path, model, options.Targets.Select(t => t.Target.Resolve(model, name)).ToList()));
-                }
-                catch (TargetException e)
-                {
-                    model.Dispose();
-                    throw new UsageException(e.Message);
-                }
-            }
-            return models;
-        }
-        catch
-        {
-            foreach (var model in models)
-            {
-                model.Model.Dispose();
-            }
-            throw;
-        }
     }
 
     void ExplainBatch(int start, int count, DecodeHint hint, List<LoadedModel> models, GridWriter[,] grids)
@@ -206,140 +156,68 @@ public sealed class BatchExplainer(ExplainOptions options, TextWriter output, Pr
     void ExplainWithModel(int column, LoadedModel entry, List<(int Row, LoadedImage Image, double DecodeMs)> batch, GridWriter[,] grids,
         Dictionary<int, List<ModelMaps>> kept)
     {
-        var model = entry.Model;
-        var length = model.ImageLength;
-        var input = ArrayPool<float>.Shared.Rent(batch.Count * length);
-        try
+        var explained = ModelExplainer.ExplainBatch(entry.Explainable, batch.Select(b => b.Image).ToList(), spec);
+        foreach (var (failure, i) in explained.Select((e, i) => (e.Failure, i)).Where(e => e.Failure is not null))
         {
-            var geometries = new InputGeometry[batch.Count];
-            var preprocessMs = new double[batch.Count];
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var clock = Stopwatch.StartNew();
-                geometries[i] = TensorPreprocessor.Fill(batch[i].Image, model.Preprocessing, options.Resize, input.AsSpan(i * length, length));
-                preprocessMs[i] = Round(clock.Elapsed.TotalMilliseconds);
-            }
-            var explained = ExplainImages(entry, input.AsMemory(0, batch.Count * length), batch);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                if (explained[i] is not { } result)
-                {
-                    continue;
-                }
-                var (row, image, decodeMs) = batch[i];
-                var id = options.Images[row].Id;
-                if (agreement is not null || animation is not null)
-                {
-                    kept[row].Add(new ModelMaps(column, geometries[i], result, result.InferenceMs / batch.Count));
-                }
-                for (var m = 0; m < options.Methods.Count; m++)
-                {
-                    for (var t = 0; t < options.Targets.Count; t++)
-                    {
-                        var map = result.Maps[m * options.Targets.Count + t];
-                        var file = $"{Inputs.OverlaysFolder}/{id}/{entry.Name}.{map.Method}.{options.Targets[t].Key}.{Extension(options.Format)}";
-                        var clock = Stopwatch.StartNew();
-                        Render(image, map.Map, geometries[i], file, out var cell);
-                        grids[m, t].Place(row, column, cell);
-                        var timings = new Timings(decodeMs, preprocessMs[i], Round(result.InferenceMs), batch.Count, Round(map.CamMs),
-                            Round(clock.Elapsed.TotalMilliseconds));
-                        var metrics = Score(entry, options.Images[row], input.AsSpan(i * length, length), map);
-                        explanations.Add(new ExplanationSummary(id, entry.Name, map.Method, options.Targets[t].Key, map.Target.Index, map.Target.Label,
-                            map.Target.Score, map.Probability, entry.Untrained, result.Predictions, file, timings, metrics));
-                    }
-                }
-            }
+            Fail(batch[i].Row, entry, "skipped", failure!);
         }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(input);
-        }
-    }
-
-    /// <summary>
-    /// The map's faithfulness scores on the model's input (--metrics), or null when none are asked; a perturbed copy
-    /// with non-finite outputs fails the image with this model, as a non-finite explanation does.
-    /// </summary>
-    FaithfulnessScores? Score(LoadedModel entry, ImageInput image, ReadOnlySpan<float> input, MapExplanation map)
-    {
-        if (options.Metrics == FaithfulnessMetrics.None)
-        {
-            return null;
-        }
-        try
-        {
-            var settings = new FaithfulnessOptions { Steps = options.MetricSteps, BatchSize = options.MethodOptions.BatchSize };
-            var scores = FaithfulnessEvaluator.Evaluate(entry.Model, input, map.Map, map.Target.Index, map.Probability, options.Metrics, settings,
-                CancellationToken.None);
-            return scores with { Ms = Round(scores.Ms) };
-        }
-        catch (NonFiniteOutputException e)
-        {
-            progress.Note($"no metrics for {image.Path} with {entry.Name}: {e.Message}");
-            failures.Add(new Failure(image.Id, entry.Name, e.Message));
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// The batch in one engine call. A non-finite output fails the whole call, so then each image is explained
-    /// alone, to skip only the one at fault; null for an image that failed.
-    /// </summary>
-    ImageExplanation?[] ExplainImages(LoadedModel entry, ReadOnlyMemory<float> input, List<(int Row, LoadedImage Image, double DecodeMs)> batch)
-    {
-        var settings = new ExplainSettings { TopK = options.TopK, Methods = options.MethodOptions };
-        var targets = options.Targets.Select(t => t.Target).ToList();
-        if (batch.Count > 1)
-        {
-            try
-            {
-                return [.. CamEngine.Explain(entry.Model, entry.Name, input, batch.Count, targets, options.Methods, settings)];
-            }
-            catch (NonFiniteOutputException)
-            {
-                // Retried one by one below.
-            }
-        }
-        var length = entry.Model.ImageLength;
-        var results = new ImageExplanation?[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            try
+            if (explained[i].Explanation is not { } result)
             {
-                results[i] = CamEngine.Explain(entry.Model, entry.Name, input.Slice(i * length, length), 1, targets, options.Methods, settings)[0];
+                continue;
             }
-            catch (NonFiniteOutputException e)
+            var (row, image, decodeMs) = batch[i];
+            if (agreement is not null || animation is not null)
             {
-                var id = options.Images[batch[i].Row].Id;
-                progress.Note($"skipped {options.Images[batch[i].Row].Path} with {entry.Name}: {e.Message}");
-                failures.Add(new Failure(id, entry.Name, e.Message));
+                kept[row].Add(new ModelMaps(column, result, result.InferenceMs / batch.Count));
+            }
+            for (var m = 0; m < options.Methods.Count; m++)
+            {
+                for (var t = 0; t < options.Targets.Count; t++)
+                {
+                    var index = spec.MapIndex(m, t);
+                    var map = result.Maps[index];
+                    var file = $"{Inputs.OverlaysFolder}/{options.Images[row].Id}/{entry.Name}.{map.Method}.{options.Targets[t].Key}.{Extension(options.Format)}";
+                    var clock = Stopwatch.StartNew();
+                    Render(image, map.Map, result.Geometry, file, out var cell);
+                    grids[m, t].Place(row, column, cell);
+                    var timings = new Timings(decodeMs, Round(result.PreprocessMs), Round(result.InferenceMs), batch.Count, Round(map.CamMs),
+                        Round(clock.Elapsed.TotalMilliseconds));
+                    explanations.Add(new ExplanationSummary(options.Images[row].Id, entry.Name, map.Method, options.Targets[t].Key, map.Target.Index, map.Target.Label,
+                        map.Target.Score, map.Probability, entry.Untrained, result.Predictions, file, timings, Scores(row, entry, result, index)));
+                }
             }
         }
-        return results;
     }
 
-    /// <summary>The overlay written to <paramref name="file"/>, and the same overlay at grid-cell size.</summary>
+    /// <summary>
+    /// The map's faithfulness scores (--metrics), or null when none are asked; a perturbed copy with non-finite outputs
+    /// fails the image with this model, as a non-finite explanation does.
+    /// </summary>
+    FaithfulnessScores? Scores(int row, LoadedModel entry, ModelExplanation explanation, int index)
+    {
+        if (explanation.Unscored?[index] is { } failure)
+        {
+            Fail(row, entry, "no metrics for", failure);
+        }
+        return explanation.Faithfulness?[index] is { } scores ? scores with { Ms = Round(scores.Ms) } : null;
+    }
+
+    void Fail(int row, LoadedModel entry, string what, string message)
+    {
+        var image = options.Images[row];
+        progress.Note($"{what} {image.Path} with {entry.Name}: {message}");
+        failures.Add(new Failure(image.Id, entry.Name, message));
+    }
+
+    /// <summary>The overlay written to <paramref name="file"/>, and the same overlay's pixels at grid-cell size.</summary>
     void Render(LoadedImage image, CamMap map, InputGeometry geometry, string file, out Image<Rgb24> cell)
     {
         var (width, height) = DecodeHint.PictureSize(image.Width, image.Height, options.MaxSize);
-        Write(file, Overlay(image, map, geometry, width, height, options.Format));
+        Write(file, MapPictures.Draw(image, map, geometry, width, height, style, heatmap: false, overlay: true).Overlay!);
         var (cellWidth, cellHeight) = GridWriter.CellSize(image.Width, image.Height, options.GridCell);
-        cell = Image.Load<Rgb24>(Overlay(image, map, geometry, cellWidth, cellHeight, OverlayFormat.Png));
-    }
-
-    byte[] Overlay(LoadedImage image, CamMap map, InputGeometry geometry, int width, int height, OverlayFormat format)
-    {
-        var projected = ArrayPool<float>.Shared.Rent(width * height);
-        try
-        {
-            var pixels = projected.AsSpan(0, width * height);
-            CamRenderer.Project(map.Data, map.Height, map.Width, geometry, pixels, width, height);
-            return CamRenderer.Overlay(image.Display(width, height), pixels, options.Colormap, options.Alpha, format, options.Quality);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(projected);
-        }
+        cell = MapPictures.OverlayPixels(image, map, geometry, cellWidth, cellHeight, options.Colormap, options.Alpha);
     }
 
     void WriteSummary(List<LoadedModel> models, List<GridSummary> grids)

@@ -66,6 +66,9 @@ public sealed record ExplainOptions
 
     /// <summary>Long side of the GIF frames' photo in pixels; never larger than the image.</summary>
     public int GifSize { get; init; } = 640;
+
+    /// <summary>What every model explains, and how (the explanation path's side of the run).</summary>
+    public ExplanationSpec Spec => new(Targets.Select(t => t.Target).ToList(), Methods, Resize, TopK, MethodOptions, Metrics, MetricSteps);
 }
 
 /// <summary>A target as asked for, and the name its files carry: "top1", the class index, or the label made safe for a file name.</summary>

@@ -4,23 +4,8 @@ using System.Numerics.Tensors;
 using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
 using CamService.Onnx.CamReady;
-using Microsoft.ML.OnnxRuntime;
 
 namespace CamService.Inference.Explanations;
-
-/// <summary>How to explain: which predictions to list, the methods' settings, and which session to run on.</summary>
-public sealed record ExplainSettings
-{
-    public static readonly ExplainSettings Default = new();
-
-    /// <summary>How many top predictions to list per image.</summary>
-    public int TopK { get; init; } = 5;
-
-    public MethodOptions Methods { get; init; } = MethodOptions.Default;
-
-    /// <summary>Run on the model's session for when runs queue up (see <see cref="CamReadyModel.Run"/>).</summary>
-    public bool UnderLoad { get; init; }
-}
 
 /// <summary>
 /// The explanation pipeline after preprocessing, shared by the web service, the CLI, the warm-up and the
@@ -39,31 +24,34 @@ public static class CamEngine
     /// <exception cref="MethodUnavailableException">A method needs what the model lacks (its head alone).</exception>
     /// <exception cref="OperationCanceledException">Cancelled, before or during the run.</exception>
     public static IReadOnlyList<ImageExplanation> Explain(CamReadyModel model, string modelName, ReadOnlyMemory<float> images, int imageCount,
-        IReadOnlyList<ExplanationTarget> targets, IReadOnlyList<CamMethod> methods, ExplainSettings? settings = null, CancellationToken cancellationToken = default)
+        IReadOnlyList<ExplanationTarget> targets, IReadOnlyList<CamMethod> methods, ExplainSettings? settings = null, CancellationToken cancellationToken = default) =>
+        Explain(ExplainableModel.Resolve(modelName, model, targets, methods), images, imageCount, methods, settings, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Explain(CamReadyModel, string, ReadOnlyMemory{float}, int, IReadOnlyList{ExplanationTarget}, IReadOnlyList{CamMethod}, ExplainSettings?, CancellationToken)"/>,
+    /// for a model whose targets are resolved and whose methods are checked already (<see cref="ExplainableModel.Resolve"/>).
+    /// </summary>
+    public static IReadOnlyList<ImageExplanation> Explain(ExplainableModel explainable, ReadOnlyMemory<float> images, int imageCount,
+        IReadOnlyList<CamMethod> methods, ExplainSettings? settings = null, CancellationToken cancellationToken = default)
     {
         settings ??= ExplainSettings.Default;
-        if (targets.Count == 0 || methods.Count == 0)
+        if (explainable.Targets.Count == 0 || methods.Count == 0)
         {
             throw new ArgumentException("At least one target and one method are needed.");
         }
-        var resolved = targets.Select(t => t.Resolve(model, modelName)).ToArray();
-        // Refused before the run, not after it.
-        if (model.HeadUnavailable is { } reason && methods.FirstOrDefault(m => m.Cost == CostClass.HeadOnly) is { } needsHead)
-        {
-            throw new MethodUnavailableException(needsHead.Name, modelName, reason);
-        }
-        var targetIndices = new long[imageCount * resolved.Length];
+        var (model, modelName, resolved) = (explainable.Model, explainable.Name, explainable.Targets);
+        var targetIndices = new long[imageCount * resolved.Count];
         for (var n = 0; n < imageCount; n++)
         {
-            for (var t = 0; t < resolved.Length; t++)
+            for (var t = 0; t < resolved.Count; t++)
             {
-                targetIndices[n * resolved.Length + t] = resolved[t] ?? CamReadyContract.TopOne;
+                targetIndices[n * resolved.Count + t] = resolved[t] ?? CamReadyContract.TopOne;
             }
         }
 
         var clock = Stopwatch.StartNew();
         var headInputs = methods.Any(m => m.Cost == CostClass.HeadOnly);
-        using var outputs = Run(model, images, imageCount, targetIndices, resolved.Length, settings.UnderLoad, headInputs, cancellationToken);
+        using var outputs = Run(model, images, imageCount, targetIndices, resolved.Count, settings.UnderLoad, headInputs, cancellationToken);
         var inferenceMs = clock.Elapsed.TotalMilliseconds;
 
         var imageLength = model.ImageLength;
@@ -78,10 +66,10 @@ public static class CamEngine
             var probabilities = Softmax(logits);
             var top = TensorPrimitives.IndexOfMax(logits);
             using var imageModel = model.ForImage(serving, outputs, n);
-            var maps = new List<MapExplanation>(methods.Count * resolved.Length);
+            var maps = new List<MapExplanation>(methods.Count * resolved.Count);
             foreach (var method in methods)
             {
-                for (var t = 0; t < resolved.Length; t++)
+                for (var t = 0; t < resolved.Count; t++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var target = resolved[t] ?? top;
@@ -102,31 +90,19 @@ public static class CamEngine
         return results;
     }
 
-    /// <summary>
-    /// One ONNX Runtime run that stops between operators once the request is cancelled — by a client going
-    /// away or a deadline — rather than finishing work nobody will read.
-    /// </summary>
+    /// <summary>The model's run (<see cref="CancellableRun"/>); cancelled as it ended, its outputs are dropped unread.</summary>
     static CamOutputs Run(CamReadyModel model, ReadOnlyMemory<float> images, int imageCount, long[] targets, int targetsPerImage, bool underLoad,
         bool headInputs, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        using var runOptions = new RunOptions();
-        using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
-        try
+        var outputs = CancellableRun.Run("model run",
+            runOptions => model.Run(images, imageCount, targets, targetsPerImage, runOptions, underLoad, headInputs), cancellationToken);
+        if (cancellationToken.IsCancellationRequested)
         {
-            var outputs = model.Run(images, imageCount, targets, targetsPerImage, runOptions, underLoad, headInputs);
-            if (cancellationToken.IsCancellationRequested)
-            {
-                // Cancelled as the run ended: nobody will read the rest.
-                outputs.Dispose();
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-            return outputs;
+            // Cancelled as the run ended: nobody will read the rest.
+            outputs.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
         }
-        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException("The model run was stopped: its caller cancelled.", e, cancellationToken);
-        }
+        return outputs;
     }
 
     /// <summary>

@@ -61,24 +61,3 @@ public sealed record ExplanationTarget(int? Index, string? Label)
 
     public override string ToString() => Index?.ToString(CultureInfo.InvariantCulture) ?? Label ?? "top-1";
 }
-
-/// <summary>A target a model cannot explain (no such class); the caller's mistake, not the model's.</summary>
-public sealed class TargetException(string message) : Exception(message);
-
-/// <summary>A model output that is NaN or infinite for an image: there is nothing to explain.</summary>
-public sealed class NonFiniteOutputException(string output, string message) : Exception(message)
-{
-    /// <summary>logits, activations, gradients or map.</summary>
-    public string Output { get; } = output;
-}
-
-/// <summary>A method a model cannot serve (Ablation-CAM on a model whose head cannot run alone); the request's mistake, not a fault.</summary>
-public sealed class MethodUnavailableException(string method, string model, string reason)
-    : Exception($"Method '{method}' is unavailable for model '{model}': {reason}.")
-{
-    public string Method { get; } = method;
-
-    public string Model { get; } = model;
-
-    public string Reason { get; } = reason;
-}

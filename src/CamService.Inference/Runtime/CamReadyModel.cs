@@ -276,23 +276,14 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
 
     void Forward(InferenceSession session, ReadOnlyMemory<float> images, int batch, Span<float> logits, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
         var targets = new long[batch];
         Array.Fill(targets, CamReadyContract.TopOne);
         var p = Preprocessing;
         using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(images[..(batch * ImageLength)]), ImageShape(p, batch));
         using var target = OrtValue.CreateTensorValueFromMemory(targets, [batch, 1]);
-        using var runOptions = new RunOptions();
-        using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
-        try
-        {
-            using var results = session.Run(runOptions, [InputName, CamReadyContract.Targets], [image, target], [CamReadyContract.Logits]);
-            results[0].GetTensorDataAsSpan<float>().CopyTo(logits);
-        }
-        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException("The forward pass was stopped: its caller cancelled.", e, cancellationToken);
-        }
+        using var results = CancellableRun.Run("forward pass",
+            runOptions => session.Run(runOptions, [InputName, CamReadyContract.Targets], [image, target], [CamReadyContract.Logits]), cancellationToken);
+        results[0].GetTensorDataAsSpan<float>().CopyTo(logits);
     }
 
     /// <summary>

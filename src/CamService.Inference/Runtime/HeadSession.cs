@@ -92,7 +92,6 @@ public sealed class HeadSession : IDisposable
     public void Evaluate(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken,
         IReadOnlyList<OrtValue>? sideInputs = null)
     {
-        cancellationToken.ThrowIfCancellationRequested();
         if ((sideInputs?.Count ?? 0) != SideInputs.Count)
         {
             throw new ArgumentException($"The head reads {SideInputs.Count} tensors from the model's run besides the activations; {sideInputs?.Count ?? 0} were given.");
@@ -100,17 +99,9 @@ public sealed class HeadSession : IDisposable
         var (k, h, w) = (activationShape[0], activationShape[1], activationShape[2]);
         var memory = MemoryMarshal.AsMemory(activations[..(batch * k * h * w)]);
         using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, [batch, k, h, w]);
-        using var runOptions = new RunOptions();
-        using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
-        try
-        {
-            using var results = session.Run(runOptions, [HeadExtractor.ActivationsInput, .. SideInputs], [value, .. sideInputs ?? []], [scores]);
-            results[0].GetTensorDataAsSpan<float>()[..(batch * classes)].CopyTo(logits);
-        }
-        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException("The head run was stopped: its caller cancelled.", e, cancellationToken);
-        }
+        using var results = CancellableRun.Run("head run",
+            runOptions => session.Run(runOptions, [HeadExtractor.ActivationsInput, .. SideInputs], [value, .. sideInputs ?? []], [scores]), cancellationToken);
+        results[0].GetTensorDataAsSpan<float>()[..(batch * classes)].CopyTo(logits);
     }
 
     public void Dispose() => session.Dispose();

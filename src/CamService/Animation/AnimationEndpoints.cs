@@ -49,21 +49,21 @@ public static class AnimationEndpoints
         return app;
     }
 
-    static async Task<FileContentHttpResult> Animate(HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader,
+    static async Task<FileContentHttpResult> Animate(HttpRequest request, CamRequestReader reader, CamExplainer explainer, ModelRegistry registry, ImageLoader loader,
         CoreScheduler cores, ExplainAdmission admission, IOptions<AnimationOptions> options, CancellationToken cancellationToken)
     {
         var timing = new ServerTiming();
         var limits = options.Value;
         var animation = AnimationRequest.From(await reader.ReadFormAsync(request, cancellationToken), reader, limits);
         var camRequest = animation.Cam;
-        var models = explainer.Resolve(camRequest.Models);
-        var frameCount = models.Count * camRequest.MapsPerModel;
+        var ready = explainer.Find(camRequest.Models);
+        var frameCount = ready.Count * camRequest.MapsPerModel;
         if (frameCount > limits.MaxFrames)
         {
-            throw TooLarge(camRequest, models.Count, $"This request asks for {Frames(camRequest, models.Count)} frames; the limit is {limits.MaxFrames} " +
+            throw TooLarge(camRequest, ready.Count, $"This request asks for {Frames(camRequest, ready.Count)} frames; the limit is {limits.MaxFrames} " +
                                                      "(Cam:Animation:MaxFrames). Ask for fewer models, methods or targets.");
         }
-        explainer.Check(camRequest, models);
+        var models = explainer.Check(camRequest, ready);
         timing.Lap("read");
 
         // The image's header too (format, readable, within Cam:MaxPixels): a file it refuses never waits for a slot.
@@ -74,34 +74,28 @@ public static class AnimationEndpoints
 
         // On compute threads and cores of their own, as POST /cam works (see CamEndpoints).
         using var job = cores.BeginJob();
-        using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, CamExplainer.DecodeHintFor(camRequest, models), cancellationToken), cancellationToken);
+        using var image = await explainer.DecodeAsync(cores, camRequest, models, cancellationToken);
         var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
-        var frameSize = AnimationFrame.Size(size.Width, size.Height, FrameCaption.LineCount);
-        var pixels = (long)frameSize.Width * frameSize.Height * frameCount;
-        if (pixels > limits.MaxPixels)
-        {
-            throw TooLarge(camRequest, models.Count, $"{Frames(camRequest, models.Count)} frames of {frameSize.Width}×{frameSize.Height} are {pixels:N0} pixels; " +
-                                                     $"the limit is {limits.MaxPixels:N0} (Cam:Animation:MaxPixels). Ask for a smaller maxSize or fewer frames.", "maxSize");
-        }
+        CheckPixels(camRequest, models.Count, size, limits);
         timing.Lap("decode");
 
         // A frame per model, method and target, at its place in /cam's order; every frame is disposed, drawn or not.
         var frames = new Image<Rgb24>?[frameCount];
         try
         {
-            var place = models.Select((model, i) => (model.Id, i)).ToDictionary(m => m.Id, m => m.i * camRequest.MapsPerModel);
-            var descriptions = models.ToDictionary(m => m.Id, ModelDescription.Of);
-            var drawn = await explainer.ExplainAsync(cores, image, models, camRequest, explanation => Task.WhenAll(explanation.Maps.Select((map, i) =>
-                cores.RunAsync(() =>
-                {
-                    var drawing = Stopwatch.StartNew();
-                    frames[place[explanation.Model] + i] = AnimationFrame.Draw(image.Display(size.Width, size.Height), map.Map.Data, map.Map.Height, map.Map.Width,
-                        explanation.Geometry, camRequest.Colormap, camRequest.Alpha, AnimationCaption.Lines(descriptions[explanation.Model], map));
-                    return (Model: explanation.PreprocessMs + explanation.InferenceMs, Frame: drawing.Elapsed.TotalMilliseconds);
-                }, cancellationToken))), cancellationToken);
+            var place = models.Select((model, i) => (model.Name, i)).ToDictionary(m => m.Name, m => m.i * camRequest.MapsPerModel);
+            var descriptions = models.ToDictionary(m => m.Name, m => ModelDescription.Of(registry.Find(m.Name)!));
+            var drawn = await explainer.ExplainAsync(cores, image, models, camRequest, (explanation, i) =>
+            {
+                var drawing = Stopwatch.StartNew();
+                var map = explanation.Maps[i];
+                frames[place[explanation.Model] + i] = AnimationFrame.Draw(image.Display(size.Width, size.Height), map.Map.Data,
+                    map.Map.Height, map.Map.Width, explanation.Geometry, camRequest.Colormap, camRequest.Alpha, AnimationCaption.Lines(descriptions[explanation.Model], map));
+                return drawing.Elapsed.TotalMilliseconds;
+            }, cancellationToken);
             timing.Lap("explain");
-            timing.Add("inference", drawn.Sum(model => model.Length > 0 ? model[0].Model : 0));
-            timing.Add("draw", drawn.Sum(model => model.Sum(f => f.Frame)));
+            timing.Add("inference", drawn.Sum(model => model.Explanation.PreprocessMs + model.Explanation.InferenceMs));
+            timing.Add("draw", drawn.Sum(model => model.Pictures.Sum()));
 
             var gif = await cores.RunAsync(() => AnimationEncoder.Gif(Array.ConvertAll(frames, f => f!), animation.FrameMs), cancellationToken);
             timing.Lap("encode");
@@ -114,6 +108,18 @@ public static class AnimationEndpoints
             {
                 frame?.Dispose();
             }
+        }
+    }
+
+    /// <summary>A 400 when the frames at <paramref name="size"/> are beyond Cam:Animation:MaxPixels.</summary>
+    static void CheckPixels(CamRequest request, int models, ImageSize size, AnimationOptions limits)
+    {
+        var frameSize = AnimationFrame.Size(size.Width, size.Height, FrameCaption.LineCount);
+        var pixels = (long)frameSize.Width * frameSize.Height * models * request.MapsPerModel;
+        if (pixels > limits.MaxPixels)
+        {
+            throw TooLarge(request, models, $"{Frames(request, models)} frames of {frameSize.Width}×{frameSize.Height} are {pixels:N0} pixels; " +
+                                            $"the limit is {limits.MaxPixels:N0} (Cam:Animation:MaxPixels). Ask for a smaller maxSize or fewer frames.", "maxSize");
         }
     }
 

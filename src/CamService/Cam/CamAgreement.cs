@@ -1,5 +1,6 @@
 using CamService.Imaging;
 using CamService.Inference.Agreement;
+using CamService.Inference.Explanations;
 
 namespace CamService.Cam;
 
@@ -10,17 +11,17 @@ namespace CamService.Cam;
 public static class CamAgreement
 {
     /// <summary>One entry per method and target, in the request's order; the consensus and disagreement pictures at <paramref name="rendered"/>.</summary>
-    public static List<AgreementResult> Compare(IReadOnlyList<Explanation> explanations, CamRequest request, ImageSize image, ImageSize rendered)
+    public static List<AgreementResult> Compare(IReadOnlyList<ModelExplanation> explanations, CamRequest request, ImageSize image, ImageSize rendered)
     {
         var (width, height) = ProjectedAgreement.AnalysisView(image.Width, image.Height);
         var models = explanations.Select(e => e.Model).ToList();
-        var results = new List<AgreementResult>(request.MapsPerModel);
+        var spec = request.Spec;
+        var results = new List<AgreementResult>(spec.MapsPerModel);
         for (var m = 0; m < request.Methods.Count; m++)
         {
             for (var t = 0; t < request.Targets.Count; t++)
             {
-                // The engine's maps are in method-then-target order.
-                var index = m * request.Targets.Count + t;
+                var index = spec.MapIndex(m, t);
                 var maps = explanations.Select(e => (e.Maps[index].Map, e.Geometry)).ToList();
                 var agreement = ProjectedAgreement.Compare(maps, width, height, request.AgreementTopPercent);
                 var (consensus, disagreement) = ProjectedAgreement.Pictures(maps, rendered.Width, rendered.Height, request.Colormap);

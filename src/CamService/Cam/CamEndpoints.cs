@@ -56,12 +56,11 @@ public static class CamEndpoints
 
     static async Task<Results<FileContentHttpResult, CompleteJson, ProblemHttpResult>> Explain(
         HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader, CoreScheduler cores, ExplainAdmission admission,
-        IOptions<JsonOptions> json, IOptions<CamOptions> options, CancellationToken cancellationToken)
+        IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
         var timing = new ServerTiming();
         var camRequest = await reader.ReadAsync(request, cancellationToken);
-        var models = explainer.Resolve(camRequest.Models);
-        explainer.Check(camRequest, models);
+        var models = explainer.Resolve(camRequest);
         timing.Lap("read");
 
         var picture = WantedPicture(request);
@@ -89,37 +88,10 @@ public static class CamEndpoints
         // a thread for tens of milliseconds, and on the thread pool, at the same priority, Kestrel's I/O,
         // refusals under load and deadline timers would wait behind them.
         using var job = cores.BeginJob();
-        var hint = CamExplainer.DecodeHintFor(camRequest, models);
-        using var image = await cores.RunAsync(() => loader.Load(camRequest.Image, hint, cancellationToken), cancellationToken);
-        timing.Lap("decode");
-        var size = CamExplainer.RenderedSize(image.Width, image.Height, camRequest.MaxSize);
-        explainer.CheckPictures(camRequest, models.Count, size);
-        var quality = options.Value.OverlayQuality;
-        // Each map's pictures are drawn on a core of their own, side by side; each model's explanation is kept
-        // beside its pictures, for agreement to compare the models' maps afterwards.
-        var drawn = await explainer.ExplainAsync(cores, image, models, camRequest, async explanation => (Explanation: explanation, Results: await Task.WhenAll(
-            explanation.Maps.Select((_, index) => cores.RunAsync(() => CamExplainer.Render(image, explanation, index, camRequest, size, quality), cancellationToken)))),
-            cancellationToken);
-        timing.Lap("explain");
-        timing.Add("inference", drawn.Sum(d => d.Explanation.PreprocessMs + d.Explanation.InferenceMs));
-        timing.Add("render", drawn.Sum(d => d.Results.Sum(r => r.TimingsMs.Render)));
-
-        var imageSize = new ImageSize(image.Width, image.Height);
-        List<AgreementResult>? agreement = null;
-        double? agreementMs = null;
-        if (camRequest.Agreement)
-        {
-            var clock = Stopwatch.StartNew();
-            agreement = await cores.RunAsync(() => CamAgreement.Compare(drawn.Select(d => d.Explanation).ToList(), camRequest, imageSize, size), cancellationToken);
-            agreementMs = CamExplainer.Round(clock.Elapsed.TotalMilliseconds);
-            timing.Lap("agreement");
-        }
-
-        // Models outer, then methods, then targets: the engine's maps are in method-then-target order already.
-        var answer = drawn.SelectMany(d => d.Results).ToList();
+        var answer = await explainer.ExplainAsync(cores, camRequest, models, timing, cancellationToken);
         Results<FileContentHttpResult, CompleteJson, ProblemHttpResult> result = picture is { } format
-            ? TypedResults.File(answer[0].Overlay!, MediaTypes[format])
-            : CompleteJson.Serialize(new CamResponse(imageSize, size, answer, agreement, agreementMs), json.Value.SerializerOptions);
+            ? TypedResults.File(answer.Results[0].Overlay!, MediaTypes[format])
+            : CompleteJson.Serialize(answer, json.Value.SerializerOptions);
         timing.Lap("write");
         timing.WriteTo(request.HttpContext.Response);
         return result;

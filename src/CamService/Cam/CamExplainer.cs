@@ -1,9 +1,7 @@
-using System.Buffers;
 using System.Diagnostics;
+using CamService.Hosting;
 using CamService.Imaging;
 using CamService.Inference.Explanations;
-using CamService.Inference.Faithfulness;
-using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
 using CamService.Metrics;
 using CamService.Models;
@@ -13,50 +11,39 @@ using Microsoft.Extensions.Options;
 namespace CamService.Cam;
 
 /// <summary>
-/// One model's explanation before its pictures are drawn: its predictions, a map per method and target, and, when
-/// the request asks for metrics, each map's faithfulness scores in the same order.
+/// POST /cam's side of the explanation path (<see cref="ImageExplainer"/>): the request's models found and checked
+/// before any work, the image decoded as large as the pictures and models need, the path run on the host's cores,
+/// its failures turned into problems, and what it gives written as the API's results.
 /// </summary>
-public sealed record Explanation(
-    string Model,
-    bool Untrained,
-    IReadOnlyList<Prediction> Predictions,
-    IReadOnlyList<MapExplanation> Maps,
-    InputGeometry Geometry,
-    double PreprocessMs,
-    double InferenceMs,
-    IReadOnlyList<FaithfulnessScores>? Faithfulness = null);
-
-/// <summary>
-/// Explains one decoded image with each requested model: preprocess, then the engine (one ONNX Runtime run
-/// for logits, activations and the gradients of every target, and each method's maps), and the PNGs mapped
-/// back onto the image.
-/// </summary>
-public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOptions<CamOptions> options, ILogger<CamExplainer> logger)
+public sealed class CamExplainer(ModelRegistry registry, ImageLoader loader, CamMetrics metrics, IOptions<CamOptions> options, ILogger<CamExplainer> logger)
+    : IModelRunObserver
 {
-    /// <summary>The ready models a request names, in its order (all ready models when it names none).</summary>
-    public IReadOnlyList<ModelEntry> Resolve(IReadOnlyList<string>? ids)
+    /// <summary>
+    /// The ready models a request names, in its order (all ready models when it names none), checked before any work
+    /// is done (<see cref="Check"/>).
+    /// </summary>
+    public IReadOnlyList<ExplainableModel> Resolve(CamRequest request) => Check(request, Find(request.Models));
+
+    /// <summary>The ready models <paramref name="ids"/> names, in its order (all ready models when it names none); 404 or 503 otherwise.</summary>
+    public IReadOnlyList<(string Id, CamReadyModel Model)> Find(IReadOnlyList<string>? ids)
     {
         if (ids is null)
         {
-            var ready = registry.Ready.ToList();
+            var ready = registry.Ready.Select(e => (e.Id, e.Ready())).ToList();
             return ready.Count > 0
                 ? ready
                 : throw new RequestException(StatusCodes.Status503ServiceUnavailable, "No model is ready",
                     registry.Entries.Count == 0 ? "No models were found in the models folder (Models:Directory)." : "No model has finished loading successfully; see /health/ready.");
         }
-        return ids.Select(id =>
-        {
-            var entry = registry.Known(id);
-            entry.Ready();
-            return entry;
-        }).ToList();
+        return ids.Select(id => registry.Known(id)).Select(e => (e.Id, e.Ready())).ToList();
     }
 
     /// <summary>
     /// Checks, before any work is done, that the request's maps are within Cam:MaxMapsPerRequest, that every
-    /// model can serve every method, and that every model has every target, each a class of its own (281 and "tabby" would be one map twice).
+    /// model can serve every method, and that every model has every target, each a class of its own (281 and "tabby" would be one map twice);
+    /// returns each model with the targets resolved.
     /// </summary>
-    public void Check(CamRequest request, IReadOnlyList<ModelEntry> models)
+    public IReadOnlyList<ExplainableModel> Check(CamRequest request, IReadOnlyList<(string Id, CamReadyModel Model)> models)
     {
         // A list of only commas ("models=,") is present but names nothing (fuzz campaign: these were 500s).
         if (models.Count == 0)
@@ -83,29 +70,35 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
                 .Where(f => f.Item2 > 1).ToDictionary(f => f.Item1, _ => new[] { message });
             throw new RequestException(StatusCodes.Status400BadRequest, "Invalid request", message, fields);
         }
-        foreach (var entry in models)
+        return models.Select(m => Explainable(request, m.Id, m.Model)).ToList();
+    }
+
+    /// <summary>The model with the request's targets resolved; a method it cannot serve, or one class targeted twice, refused.</summary>
+    static ExplainableModel Explainable(CamRequest request, string id, CamReadyModel model)
+    {
+        ExplainableModel explainable;
+        try
         {
-            if (entry.Model!.HeadUnavailable is { } reason && request.Methods.FirstOrDefault(m => m.Cost == CostClass.HeadOnly) is { } needsHead)
+            explainable = ExplainableModel.Resolve(id, model, request.Targets, request.Methods);
+        }
+        catch (MethodUnavailableException e)
+        {
+            throw MethodUnavailable.Problem(id, e);
+        }
+        catch (TargetException e)
+        {
+            throw RequestException.BadField("target", e.Message);
+        }
+        var classes = new Dictionary<int, ExplanationTarget>();
+        for (var t = 0; t < request.Targets.Count; t++)
+        {
+            if (explainable.Targets[t] is { } index && !classes.TryAdd(index, request.Targets[t]))
             {
-                throw MethodUnavailable.Problem(entry.Id, new MethodUnavailableException(needsHead.Name, entry.Id, reason));
-            }
-            var classes = new Dictionary<int, ExplanationTarget>();
-            foreach (var target in request.Targets)
-            {
-                try
-                {
-                    if (target.Resolve(entry.Model!, entry.Id) is { } index && !classes.TryAdd(index, target))
-                    {
-                        throw RequestException.BadField("target",
-                            $"Targets '{classes[index]}' and '{target}' are the same class (#{index}) of model '{entry.Id}'; list it once.");
-                    }
-                }
-                catch (TargetException e)
-                {
-                    throw RequestException.BadField("target", e.Message);
-                }
+                throw RequestException.BadField("target",
+                    $"Targets '{classes[index]}' and '{request.Targets[t]}' are the same class (#{index}) of model '{id}'; list it once.");
             }
         }
+        return explainable;
     }
 
     /// <summary>
@@ -139,164 +132,90 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
     }
 
     /// <summary>
-    /// Explains the image with every model, each run on cores from <paramref name="cores"/> as the models' <see cref="RunPlan"/>
-    /// says, and hands each explanation to <paramref name="draw"/> (which draws its pictures on cores of their own);
-    /// returns what was drawn, one per model in the models' order. It ends only when every run and drawing has: none
-    /// still uses the image when it is disposed.
+    /// Decodes the request's image and explains it with every model on <paramref name="cores"/> (<see cref="ImageExplainer"/>),
+    /// each map's pictures drawn as the request asks, then compares the models' maps when it asks for agreement;
+    /// <paramref name="timing"/> gets a lap for each stage.
     /// </summary>
-    public async Task<TDrawn[]> ExplainAsync<TDrawn>(CoreScheduler cores, LoadedImage image, IReadOnlyList<ModelEntry> models, CamRequest request,
-        Func<Explanation, Task<TDrawn>> draw, CancellationToken cancellationToken)
+    public async Task<CamResponse> ExplainAsync(CoreScheduler cores, CamRequest request, IReadOnlyList<ExplainableModel> models, ServerTiming timing,
+        CancellationToken cancellationToken)
     {
-        var plan = RunPlan.For(models.Select(m => m.Model!.Threads).ToList(), cores.Cores);
+        using var image = await DecodeAsync(cores, request, models, cancellationToken);
+        timing.Lap("decode");
+        var size = RenderedSize(image.Width, image.Height, request.MaxSize);
+        CheckPictures(request, models.Count, size);
+        var format = request.Format ?? AutoFormat(image);
+        var pictures = new PictureSpec(size.Width, size.Height, request.Outputs.HasFlag(ResultParts.Heatmap), request.Outputs.HasFlag(ResultParts.Overlay),
+            new PictureStyle(request.Colormap, request.Alpha, format, options.Value.OverlayQuality));
+        var drawn = await Explain(() => ImageExplainer.ExplainAsync(cores, image, models, request.Spec, pictures, this, cancellationToken));
+        timing.Lap("explain");
+        timing.Add("inference", drawn.Sum(d => d.Explanation.PreprocessMs + d.Explanation.InferenceMs));
+        timing.Add("render", drawn.Sum(d => d.Pictures.Sum(p => Round(p.RenderMs))));
 
-        // One engine call per model computes all its maps: a many-forwards method (Score-CAM) keeps the run's
-        // cores for its whole time, and the request's deadline stops it as it stops a run.
-        Task<Explanation> Run(int i, bool underLoad)
-        {
-            var threads = models[i].Model!.Threads;
-            var preferred = underLoad ? threads.UnderLoad.Threads : threads.Fastest.Threads;
-            return cores.RunAsync(preferred, threads.UnderLoad.Threads,
-                lease => Infer(image, models[i], request, underLoad || lease.UnderLoad, cancellationToken), cancellationToken);
-        }
-
-        var drawn = new TDrawn[models.Count];
-        if (plan.SideBySide)
-        {
-            // Each run asks for its cores in the plan's order, and its pictures are drawn on the cores it frees.
-            await Task.WhenAll(plan.Order.Select(async i => drawn[i] = await draw(await Run(i, underLoad: true))));
-            return drawn;
-        }
-        // One after another. The pictures wait for a run that leaves a core free, which the plan puts last (on
-        // 2 cores efficientnet_b0 runs fastest on one), or else for the last run's end: a picture drawn during a run
-        // that uses every core would take a core that run is fastest with (on 2 cores, resnet50 then ran on one
-        // thread, 83 ms instead of 44).
-        var drawing = new Task<TDrawn>[models.Count];
-        var undrawn = new List<(int Index, Explanation Explanation)>();
-        void DrawUndrawn()
-        {
-            undrawn.ForEach(e => drawing[e.Index] = draw(e.Explanation));
-            undrawn.Clear();
-        }
-        try
-        {
-            foreach (var i in plan.Order)
-            {
-                // The run holds its cores once Run returns, if they were free: the pictures then queue for the others.
-                var run = Run(i, underLoad: false);
-                if (RunPlan.LeavesCoresFree(models[i].Model!.Threads, cores.Cores))
-                {
-                    DrawUndrawn();
-                }
-                undrawn.Add((i, await run));
-            }
-        }
-        catch
-        {
-            // A run failed or was stopped: the pictures already under way end before the caller disposes the image.
-            await ((Task)Task.WhenAll(drawing.Where(d => d is not null))).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            throw;
-        }
-        DrawUndrawn();
-        return await Task.WhenAll(drawing);
-    }
-
-    /// <summary>
-    /// Preprocesses the image for one model and explains it with the engine, every method and target from one
-    /// model run: everything but the pictures, which <see cref="Render"/> draws (off the request's thread, while
-    /// the next model runs). With <paramref name="underLoad"/>, it runs on the model's session for when runs
-    /// queue up (see <see cref="CoreLease.UnderLoad"/>).
-    /// </summary>
-    public Explanation Infer(LoadedImage image, ModelEntry entry, CamRequest request, bool underLoad, CancellationToken cancellationToken)
-    {
-        var model = entry.Model!;
-        var inputLength = model.ImageLength;
-        var input = ArrayPool<float>.Shared.Rent(inputLength);
-        try
+        var imageSize = new ImageSize(image.Width, image.Height);
+        List<AgreementResult>? agreement = null;
+        double? agreementMs = null;
+        if (request.Agreement)
         {
             var clock = Stopwatch.StartNew();
-            var geometry = TensorPreprocessor.Fill(image, model.Preprocessing, request.Resize, input.AsSpan(0, inputLength));
-            var preprocessMs = clock.Elapsed.TotalMilliseconds;
-            clock.Restart();
-
-            var settings = new ExplainSettings { TopK = request.TopK, UnderLoad = underLoad, Methods = request.MethodOptions ?? MethodOptions.Default };
-            ImageExplanation explained;
-            FaithfulnessScores[]? faithfulness = null;
-            try
-            {
-                explained = CamEngine.Explain(model, entry.Id, input.AsMemory(0, inputLength), 1, request.Targets, request.Methods, settings, cancellationToken)[0];
-                if (request.Metrics != FaithfulnessMetrics.None)
-                {
-                    // On this request's cores and under its deadline, as Score-CAM's forward passes are.
-                    var faithfulnessOptions = new FaithfulnessOptions { Steps = request.MetricSteps, BatchSize = settings.Methods.BatchSize };
-                    faithfulness = explained.Maps.Select(map => FaithfulnessEvaluator.Evaluate(model.Serving(underLoad), input.AsSpan(0, inputLength), map.Map, map.Target.Index,
-                        map.Probability, request.Metrics, faithfulnessOptions, cancellationToken)).ToArray();
-                }
-            }
-            catch (NonFiniteOutputException e)
-            {
-                throw NonFiniteOutput.Problem(entry.Id, e);
-            }
-            catch (TargetException e)
-            {
-                throw RequestException.BadField("target", e.Message);
-            }
-            catch (MethodUnavailableException e)
-            {
-                throw MethodUnavailable.Problem(entry.Id, e);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                logger.LogInformation("{Model}: run stopped after {Milliseconds:F0} ms because its request was cancelled", entry.Id, clock.Elapsed.TotalMilliseconds);
-                throw;
-            }
-            metrics.ModelRan(entry.Id, underLoad, TimeSpan.FromMilliseconds(explained.InferenceMs));
-
-            return new Explanation(entry.Id, model.Info.Weights == Onnx.CamReady.WeightsKind.Random, explained.Predictions, explained.Maps,
-                geometry, preprocessMs, explained.InferenceMs, faithfulness);
+            agreement = await cores.RunAsync(() => CamAgreement.Compare(drawn.Select(d => d.Explanation).ToList(), request, imageSize, size), cancellationToken);
+            agreementMs = Round(clock.Elapsed.TotalMilliseconds);
+            timing.Lap("agreement");
         }
-        finally
+        // Models outer, then methods, then targets: each model's maps are in that order already.
+        var results = drawn.SelectMany(d => d.Pictures.Select((_, map) => Result(d, map, request, format))).ToList();
+        return new CamResponse(imageSize, size, results, agreement, agreementMs);
+    }
+
+    /// <summary>As <see cref="ExplainAsync(CoreScheduler, CamRequest, IReadOnlyList{ExplainableModel}, ServerTiming, CancellationToken)"/>'s path, each map drawn by <paramref name="draw"/> (an animation's frame).</summary>
+    public Task<DrawnExplanation<TPicture>[]> ExplainAsync<TPicture>(CoreScheduler cores, LoadedImage image, IReadOnlyList<ExplainableModel> models, CamRequest request,
+        Func<ModelExplanation, int, TPicture> draw, CancellationToken cancellationToken) =>
+        Explain(() => ImageExplainer.ExplainAsync(cores, image, models, request.Spec, draw, this, cancellationToken));
+
+    /// <summary>The request's image, decoded on a core as large as its pictures and every model need (<see cref="DecodeHintFor"/>).</summary>
+    public Task<LoadedImage> DecodeAsync(CoreScheduler cores, CamRequest request, IReadOnlyList<ExplainableModel> models, CancellationToken cancellationToken)
+    {
+        var hint = DecodeHintFor(request, models.Select(m => m.Model));
+        return cores.RunAsync(() => loader.Load(request.Image, hint, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The path's failures as the API's problems: a model whose outputs are not finite, or that cannot serve a method, is named in a 422.</summary>
+    static async Task<T> Explain<T>(Func<Task<T>> explain)
+    {
+        try
         {
-            ArrayPool<float>.Shared.Return(input);
+            return await explain();
+        }
+        catch (ModelExplanationException e)
+        {
+            throw e.InnerException switch
+            {
+                NonFiniteOutputException nonFinite => NonFiniteOutput.Problem(e.Model, nonFinite),
+                TargetException target => RequestException.BadField("target", target.Message),
+                _ => MethodUnavailable.Problem(e.Model, e.InnerException!),
+            };
         }
     }
 
-    /// <summary>
-    /// Draws one map's pictures that <see cref="CamRequest.Outputs"/> asks for at <paramref name="size"/> (see
-    /// <see cref="RenderedSize"/>), mapped back through the model's resize or crop; the overlay over the
-    /// image shrunk to that size once per request (<see cref="LoadedImage.Display"/>).
-    /// </summary>
-    public static CamResult Render(LoadedImage image, Explanation explanation, int mapIndex, CamRequest request, ImageSize size, int quality)
+    /// <summary>One map's result: its pictures in the fields of their encoding, and the times rounded to hundredths of a millisecond.</summary>
+    static CamResult Result(DrawnExplanation<MapPictures> drawn, int mapIndex, CamRequest request, OverlayFormat format)
     {
-        var clock = Stopwatch.StartNew();
+        var (explanation, pictures) = (drawn.Explanation, drawn.Pictures[mapIndex]);
         var map = explanation.Maps[mapIndex];
         var scores = explanation.Faithfulness?[mapIndex];
-        var cam = map.Map;
-        var format = request.Format ?? AutoFormat(image);
-        byte[]? heatmap = null, overlay = null;
-        if ((request.Outputs & (ResultParts.Heatmap | ResultParts.Overlay)) != 0)
-        {
-            // Each picture is encoded as its rows are projected: no float per pixel is held, only the encoded bytes are kept.
-            using var projection = new MapProjection(cam.Data, cam.Height, cam.Width, explanation.Geometry, size.Width, size.Height);
-            if (request.Outputs.HasFlag(ResultParts.Heatmap))
-            {
-                heatmap = CamRenderer.HeatmapPng(projection, request.Colormap);
-            }
-            if (request.Outputs.HasFlag(ResultParts.Overlay))
-            {
-                overlay = CamRenderer.Overlay(image.Display(size.Width, size.Height), projection, request.Colormap, request.Alpha, format, quality);
-            }
-        }
-        var renderMs = clock.Elapsed.TotalMilliseconds;
-
         return new CamResult(explanation.Model, explanation.Untrained, explanation.Predictions, map.Target, map.Method,
-            request.Outputs.HasFlag(ResultParts.Cam) ? cam : null,
-            heatmap,
-            format == OverlayFormat.Png ? overlay : null,
-            format == OverlayFormat.Jpeg ? overlay : null,
-            format == OverlayFormat.Webp ? overlay : null,
-            new Timings(Round(explanation.PreprocessMs), Round(explanation.InferenceMs), Round(map.CamMs), Round(renderMs), scores is null ? null : Round(scores.Ms)),
+            request.Outputs.HasFlag(ResultParts.Cam) ? map.Map : null,
+            pictures.Heatmap,
+            format == OverlayFormat.Png ? pictures.Overlay : null,
+            format == OverlayFormat.Jpeg ? pictures.Overlay : null,
+            format == OverlayFormat.Webp ? pictures.Overlay : null,
+            new Timings(Round(explanation.PreprocessMs), Round(explanation.InferenceMs), Round(map.CamMs), Round(pictures.RenderMs), scores is null ? null : Round(scores.Ms)),
             scores is null ? null : MapMetrics.From(scores));
     }
+
+    void IModelRunObserver.Ran(string model, bool underLoad, double inferenceMs) => metrics.ModelRan(model, underLoad, TimeSpan.FromMilliseconds(inferenceMs));
+
+    void IModelRunObserver.Stopped(string model, double elapsedMs) =>
+        logger.LogInformation("{Model}: run stopped after {Milliseconds:F0} ms because its request was cancelled", model, elapsedMs);
 
     /// <summary>The overlay's encoding when the request leaves it to the service: PNG for a PNG upload, JPEG for a photo that was lossy already.</summary>
     public static OverlayFormat AutoFormat(LoadedImage image) => image.Format == "png" ? OverlayFormat.Png : OverlayFormat.Jpeg;
@@ -306,10 +225,10 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
     /// <see cref="LoadedImage.Display"/>; the heatmap needs no pixels), and every model's input keeps
     /// <see cref="ImageReduction.ModelGap"/> over what it resamples the photo to.
     /// </summary>
-    public static DecodeHint DecodeHintFor(CamRequest request, IEnumerable<ModelEntry> models) =>
+    public static DecodeHint DecodeHintFor(CamRequest request, IEnumerable<CamReadyModel> models) =>
         DecodeHint.For(
             !request.Outputs.HasFlag(ResultParts.Overlay) ? 0 : request.MaxSize == 0 ? int.MaxValue : request.MaxSize,
-            models.Select(m => m.Model!.Preprocessing));
+            models.Select(m => m.Preprocessing));
 
     /// <summary>The size pictures are drawn at (<see cref="DecodeHint.PictureSize"/>).</summary>
     public static ImageSize RenderedSize(int width, int height, int maxSize)
@@ -318,5 +237,5 @@ public sealed class CamExplainer(ModelRegistry registry, CamMetrics metrics, IOp
         return new ImageSize(w, h);
     }
 
-    internal static double Round(double milliseconds) => Math.Round(milliseconds, 2);
+    static double Round(double milliseconds) => Math.Round(milliseconds, 2);
 }

@@ -50,7 +50,10 @@ public sealed record CamRequest(
     bool Agreement = false,
     double AgreementTopPercent = MapAgreement.DefaultTopPercent)
 {
-    public int MapsPerModel => Targets.Count * Methods.Count;
+    public int MapsPerModel => Spec.MapsPerModel;
+
+    /// <summary>What every model explains, and how (the explanation path's side of the request).</summary>
+    public ExplanationSpec Spec => new(Targets, Methods, Resize, TopK, MethodOptions ?? MethodOptions.Default, Metrics, MetricSteps);
 }
 
 /// <summary>The fields of POST /cam as they arrive, for documentation (multipart/form-data).</summary>

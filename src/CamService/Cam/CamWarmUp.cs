@@ -45,20 +45,16 @@ public sealed class CamWarmUp(ModelRegistry registry, CamMethods methods, ImageL
 
     void WarmUp(LoadedImage image, ModelEntry entry, IReadOnlyList<CamMethod> onePass, CancellationToken cancellationToken)
     {
-        var model = entry.Model!;
-        var input = new float[model.ImageLength];
-        var geometry = TensorPreprocessor.Fill(image, model.Preprocessing, ResizeMode.Crop, input);
-        var explained = CamEngine.Explain(model, entry.Id, input, 1, ExplanationTarget.TopOneOnly, onePass, cancellationToken: cancellationToken)[0];
+        var model = ExplainableModel.Resolve(entry.Id, entry.Ready(), ExplanationTarget.TopOneOnly, onePass);
+        var spec = new ExplanationSpec(ExplanationTarget.TopOneOnly, onePass, ResizeMode.Crop, TopK: 5, MethodOptions.Default);
+        var explained = ModelExplainer.Explain(model, image, spec, underLoad: false, cancellationToken);
         // A run like any other: the run-duration histogram counts it, as its description says.
         metrics.ModelRan(entry.Id, underLoad: false, TimeSpan.FromMilliseconds(explained.InferenceMs));
-        var cam = explained.Maps[0].Map;
         // At the photo's size as a PNG, and shrunk as a JPEG: both of a request's drawing paths.
-        foreach (var (size, format) in new[] { (CamExplainer.RenderedSize(image.Width, image.Height, 0), OverlayFormat.Png),
-                                               (CamExplainer.RenderedSize(image.Width, image.Height, 100), OverlayFormat.Jpeg) })
+        foreach (var (maxSize, format) in new[] { (0, OverlayFormat.Png), (100, OverlayFormat.Jpeg) })
         {
-            using var projection = new MapProjection(cam.Data, cam.Height, cam.Width, geometry, size.Width, size.Height);
-            CamRenderer.HeatmapPng(projection, Colormap.Jet);
-            CamRenderer.Overlay(image.Display(size.Width, size.Height), projection, Colormap.Jet, 0.5f, format, 85);
+            var (width, height) = DecodeHint.PictureSize(image.Width, image.Height, maxSize);
+            MapPictures.Draw(image, explained.Maps[0].Map, explained.Geometry, width, height, new PictureStyle(Colormap.Jet, 0.5f, format, 85), heatmap: true, overlay: true);
         }
     }
 

@@ -14,14 +14,11 @@ public sealed class ModelPreparer(IOptions<ModelsOptions> options, ILogger<Model
 {
     readonly CamReadyBuilder builder = new();
 
-    public ModelProto Resolve(string path)
-    {
-        var model = OnnxModelFile.Load(path);
-        if (CamModelInfo.Read(model).IsCamReady)
-        {
-            return model;
-        }
+    public ModelProto Resolve(string path) => CamReadyForm.Of(OnnxModelFile.Load(path), model => Prepare(path, model));
 
+    /// <summary>The plain model at <paramref name="path"/> made CAM-ready, from the cache when it holds it, else built and cached.</summary>
+    ModelProto Prepare(string path, ModelProto model)
+    {
         var cacheDirectory = Path.GetFullPath(options.Value.ResolvedCacheDirectory);
         var cached = Path.Combine(cacheDirectory, $"{Path.GetFileNameWithoutExtension(path)}-{ContentKey(path)}.onnx");
         if (File.Exists(cached))
