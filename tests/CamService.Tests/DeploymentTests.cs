@@ -89,6 +89,22 @@ public sealed partial class DeploymentTests(CamServiceFactory factory) : IClassF
     }
 
     [Fact]
+    public void Allocator_IsTheSameWhereverTheServiceRuns()
+    {
+        // The image, run.sh, the benchmarks' service and the fuzz campaign all run glibc with the same arena limit.
+        var image = Regex.Match(StageText("runtime"), @"MALLOC_ARENA_MAX=(?<n>\d+)").Groups["n"].Value;
+        var scripts = Regex.Match(File.ReadAllText(RepositoryFolder.PathOf("scripts", "common.sh")), @"use_service_allocator\(\) \{ export MALLOC_ARENA_MAX=""\$\{MALLOC_ARENA_MAX:-(?<n>\d+)\}""; \}").Groups["n"].Value;
+        var bench = Regex.Match(File.ReadAllText(RepositoryFolder.PathOf("bench", "serve.sh")), @"MALLOC_ARENA_MAX=""\$\{MALLOC_ARENA_MAX:-(?<n>\d+)\}"" dotnet").Groups["n"].Value;
+        Assert.Equal("2", image);
+        Assert.Equal(image, scripts);
+        Assert.Equal(image, bench);
+        foreach (var script in new[] { "run.sh", Path.Combine("scripts", "fuzz.sh") })
+        {
+            Assert.Matches(@"(?m)^use_service_allocator$", File.ReadAllText(RepositoryFolder.PathOf(script)));
+        }
+    }
+
+    [Fact]
     public void Dockerfile_CopiesFromTheContextOnlyPathsThatExistAndAreNotIgnored()
     {
         var sources = CopyLine().Matches(Dockerfile)

@@ -73,7 +73,7 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
 
     IReadOnlyList<int> ICamModel.ActivationShape => ActivationShape;
 
-    IReadOnlyList<int> ICamModel.ImageShape => ImageShape(Preprocessing, 1).Skip(1).Select(d => (int)d).ToArray();
+    IReadOnlyList<int> ICamModel.ImageShape => ModelInput.Shape(Preprocessing, 1).Skip(1).Select(d => (int)d).ToArray();
 
     public int NumClasses { get; }
 
@@ -112,7 +112,7 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
         var numClasses = info.NumClasses ?? throw Missing(MetadataKeys.NumClasses);
         var activationShape = info.ActivationShape?.ToArray() ?? throw Missing(MetadataKeys.ActivationShape);
         var parameters = info.Parameters ?? proto.Graph.Initializer.Sum(CamService.Onnx.Graph.Tensors.ElementCount);
-        var preprocessing = InputOf(info);
+        var preprocessing = ModelInput.Of(info);
         var labels = info.LoadLabels(directory);
         if (labels is not null && labels.Count != numClasses)
         {
@@ -161,41 +161,13 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
     public static NamedOrtValues TimingInputs(global::Onnx.ModelProto proto, int batch = 1)
     {
         var info = CamModelInfo.Read(proto);
-        var p = InputOf(info);
+        var p = ModelInput.Of(info);
         var images = new float[batch * 3 * p.Height * p.Width];
         Array.Fill(images, 0.1f);
         var targets = Enumerable.Repeat(CamReadyContract.TopOne, batch).ToArray();
         return new NamedOrtValues(
             [info.Input ?? throw new CamReadyException("The model's metadata does not name its image input (cam.input)."), CamReadyContract.Targets],
-            [OrtValue.CreateTensorValueFromMemory(images, ImageShape(p, batch)), OrtValue.CreateTensorValueFromMemory(targets, [batch, 1])]);
-    }
-
-    /// <summary>The image input's shape for <paramref name="batch"/> images in the model's layout.</summary>
-    static long[] ImageShape(InputPreprocessing p, int batch) => p.ChannelsLast ? [batch, p.Height, p.Width, 3] : [batch, 3, p.Height, p.Width];
-
-    /// <summary>The metadata's preprocessing in the pixel code's terms; its checks make a model with bad values fail to load.</summary>
-    static InputPreprocessing InputOf(CamModelInfo info)
-    {
-        var p = info.Preprocessing ?? throw new CamReadyException("The model's metadata lacks its preprocessing (cam.input_size).");
-        try
-        {
-            return new InputPreprocessing
-            {
-                Height = p.Height,
-                Width = p.Width,
-                ResizeSize = p.ResizeSize,
-                Resampler = p.Interpolation == Interpolation.Bicubic ? InputPreprocessing.Bicubic : InputPreprocessing.Bilinear,
-                Bgr = p.ChannelOrder == ChannelOrder.Bgr,
-                ChannelsLast = p.Layout == TensorLayout.Nhwc,
-                PixelScale = p.PixelScale,
-                Mean = p.Mean,
-                Std = p.Std,
-            };
-        }
-        catch (ArgumentException e)
-        {
-            throw new CamReadyException($"The model's preprocessing metadata is not usable: {e.Message}");
-        }
+            [OrtValue.CreateTensorValueFromMemory(images, ModelInput.Shape(p, batch)), OrtValue.CreateTensorValueFromMemory(targets, [batch, 1])]);
     }
 
     static (InferenceSession, string) CreateSession(byte[] bytes, ExecutionSettings settings, Action<string>? warn)
@@ -227,7 +199,7 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
         var outputNames = headInputs ? outputNamesWithHeadInputs : this.outputNames;
         var session = underLoad ? underLoadSession ?? this.session : this.session;
         var p = Preprocessing;
-        using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(images[..(batch * 3 * p.Height * p.Width)]), ImageShape(p, batch));
+        using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(images[..(batch * 3 * p.Height * p.Width)]), ModelInput.Shape(p, batch));
         using var target = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, targets[..(batch * targetsPerImage)], [batch, targetsPerImage]);
         string[] inputNames = [InputName, CamReadyContract.Targets];
         var results = runOptions is null
@@ -279,7 +251,7 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
         var targets = new long[batch];
         Array.Fill(targets, CamReadyContract.TopOne);
         var p = Preprocessing;
-        using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(images[..(batch * ImageLength)]), ImageShape(p, batch));
+        using var image = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(images[..(batch * ImageLength)]), ModelInput.Shape(p, batch));
         using var target = OrtValue.CreateTensorValueFromMemory(targets, [batch, 1]);
         using var results = CancellableRun.Run("forward pass",
             runOptions => session.Run(runOptions, [InputName, CamReadyContract.Targets], [image, target], [CamReadyContract.Logits]), cancellationToken);
@@ -321,115 +293,4 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
         head?.Dispose();
         underLoadHead?.Dispose();
     }
-}
-
-/// <summary>A model whose head can be evaluated with one image's side inputs.</summary>
-internal interface IHeadWithSideInputs
-{
-    void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken, IReadOnlyList<OrtValue> sideInputs);
-}
-
-/// <summary>
-/// One image's view of a model: head evaluations take that image's side inputs (the tensors a transformer head reads from the
-/// backbone), so methods call <see cref="ICamModel.EvaluateHead"/> as for any CNN. Copies them at the first head
-/// evaluation, not before (most methods never evaluate the head), and owns the copies.
-/// </summary>
-public sealed class ImageModel : ICamModel, IDisposable
-{
-    readonly ICamModel model;
-    readonly Func<OrtValue[]> copySideInputs;
-    OrtValue[]? sideInputs;
-
-    internal ImageModel(ICamModel model, Func<OrtValue[]> copySideInputs)
-    {
-        this.model = model;
-        this.copySideInputs = copySideInputs;
-    }
-
-    public int Classes => model.Classes;
-
-    public IReadOnlyList<int> ActivationShape => model.ActivationShape;
-
-    public IReadOnlyList<int> ImageShape => model.ImageShape;
-
-    public bool HeadIsLinear => model.HeadIsLinear;
-
-    public void EvaluateHead(ReadOnlyMemory<float> activations, int batch, Span<float> logits, CancellationToken cancellationToken)
-    {
-        if (model is IHeadWithSideInputs head)
-        {
-            head.EvaluateHead(activations, batch, logits, cancellationToken, sideInputs ??= copySideInputs());
-        }
-        else
-        {
-            model.EvaluateHead(activations, batch, logits, cancellationToken);
-        }
-    }
-
-    public void Forward(ReadOnlyMemory<float> images, int batch, Span<float> logits, CancellationToken cancellationToken) =>
-        model.Forward(images, batch, logits, cancellationToken);
-
-    public void Dispose()
-    {
-        foreach (var value in sideInputs ?? [])
-        {
-            value.Dispose();
-        }
-    }
-}
-
-/// <summary>The outputs of one run; spans are valid until disposal.</summary>
-public sealed class CamOutputs(IDisposableReadOnlyCollection<OrtValue> values, int batch, int targets, int classes, int[] activationShape) : IDisposable
-{
-    public int Batch => batch;
-
-    public int Targets => targets;
-
-    public int Classes => classes;
-
-    public int Channels => activationShape[0];
-
-    public int Height => (int)values[1].GetTensorTypeAndShape().Shape[2];
-
-    public int Width => (int)values[1].GetTensorTypeAndShape().Shape[3];
-
-    /// <summary>[N, C].</summary>
-    public ReadOnlySpan<float> Logits => values[0].GetTensorDataAsSpan<float>();
-
-    /// <summary>[N, K, h, w].</summary>
-    public ReadOnlySpan<float> Activations => values[1].GetTensorDataAsSpan<float>();
-
-    /// <summary>[N, T, K, h, w].</summary>
-    public ReadOnlySpan<float> Gradients => values[2].GetTensorDataAsSpan<float>();
-
-    public ReadOnlySpan<float> LogitsOf(int image) => Logits.Slice(image * classes, classes);
-
-    public ReadOnlySpan<float> ActivationsOf(int image)
-    {
-        var size = Channels * Height * Width;
-        return Activations.Slice(image * size, size);
-    }
-
-    public ReadOnlySpan<float> GradientsOf(int image, int target)
-    {
-        var size = Channels * Height * Width;
-        return Gradients.Slice((image * targets + target) * size, size);
-    }
-
-    /// <summary>Image <paramref name="image"/>'s values of the tensors the head reads from the backbone, each with batch 1 (copies).</summary>
-    public OrtValue[] SideInputsOf(int image)
-    {
-        var sides = new OrtValue[values.Count - 3];
-        for (var i = 0; i < sides.Length; i++)
-        {
-            var value = values[3 + i];
-            var shape = value.GetTensorTypeAndShape().Shape;
-            var size = (int)shape.Skip(1).Aggregate(1L, (a, b) => a * b);
-            var copy = value.GetTensorDataAsSpan<float>().Slice(image * size, size).ToArray();
-            sides[i] = OrtValue.CreateTensorValueFromMemory(copy, [1, .. shape[1..]]);
-        }
-        return sides;
-    }
-
-    public void Dispose() => values.Dispose();
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using CamService.Inference.Runtime;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Graph;

@@ -38,15 +38,20 @@ public static class AnimationEndpoints
                              "(UNTRAINED for random weights) and method, the class explained with its probability, and the model's parameters, GMACs " +
                              "and latency. The Server-Timing header gives the time spent reading, waiting for a slot, decoding, explaining and encoding.")
             .Produces(StatusCodes.Status200OK, contentType: MediaType)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .WithAdmission()
-            .WithClientAccess()
-            .DisableAntiforgery();
+            .ExplainsUploads();
         return app;
+    }
+
+    /// <summary>The frames a request asks for, refused with a 413 beyond Cam:Animation:MaxFrames.</summary>
+    static int CheckFrameCount(CamRequest camRequest, int models, AnimationOptions limits)
+    {
+        var frameCount = models * camRequest.MapsPerModel;
+        if (frameCount > limits.MaxFrames)
+        {
+            throw TooLarge(camRequest, models, $"This request asks for {Frames(camRequest, models)} frames; the limit is {limits.MaxFrames} " +
+                                               "(Cam:Animation:MaxFrames). Ask for fewer models, methods or targets.");
+        }
+        return frameCount;
     }
 
     static async Task<FileContentHttpResult> Animate(HttpRequest request, CamRequestReader reader, CamExplainer explainer, ModelRegistry registry, ImageLoader loader,
@@ -57,12 +62,7 @@ public static class AnimationEndpoints
         var animation = AnimationRequest.From(await reader.ReadFormAsync(request, cancellationToken), reader, limits);
         var camRequest = animation.Cam;
         var ready = explainer.Find(camRequest.Models);
-        var frameCount = ready.Count * camRequest.MapsPerModel;
-        if (frameCount > limits.MaxFrames)
-        {
-            throw TooLarge(camRequest, ready.Count, $"This request asks for {Frames(camRequest, ready.Count)} frames; the limit is {limits.MaxFrames} " +
-                                                     "(Cam:Animation:MaxFrames). Ask for fewer models, methods or targets.");
-        }
+        var frameCount = CheckFrameCount(camRequest, ready.Count, limits);
         var models = explainer.Check(camRequest, ready);
         timing.Lap("read");
 

@@ -42,17 +42,25 @@ public static class CamEndpoints
                              "The Server-Timing header gives the time spent reading, waiting for a slot, decoding, explaining (with the models' inference " +
                              "and the pictures' rendering summed within it), comparing the models and writing the answer.")
             .Produces<CamResponse>(StatusCodes.Status200OK, "application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status406NotAcceptable)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .WithAdmission()
-            .WithClientAccess()
-            .DisableAntiforgery();
+            .ExplainsUploads();
         return app;
     }
+
+    /// <summary>
+    /// What every endpoint that explains an uploaded image shares: its problems (a bad field, an unknown model, a body or image
+    /// over the limits, an unsupported or damaged image), admission to the explanation slots, client access, and no
+    /// antiforgery token (other services post to it; browsers' cross-origin posts are refused by the surface's guard).
+    /// </summary>
+    public static RouteHandlerBuilder ExplainsUploads(this RouteHandlerBuilder endpoint) => endpoint
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+        .WithAdmission()
+        .WithClientAccess()
+        .DisableAntiforgery();
 
     static async Task<Results<FileContentHttpResult, CompleteJson, ProblemHttpResult>> Explain(
         HttpRequest request, CamRequestReader reader, CamExplainer explainer, ImageLoader loader, CoreScheduler cores, ExplainAdmission admission,
