@@ -17,7 +17,7 @@ static class JsonFormReader
 
     public static async Task<CamForm> ReadAsync(HttpRequest request, long limit, FieldLimits fieldLimits, CancellationToken cancellationToken)
     {
-        var body = await ReadLimited(request.Body, limit, cancellationToken);
+        var body = await ReadLimited(request.Body, request.ContentLength, limit, cancellationToken);
         Dictionary<string, string?> fields;
         ReadOnlyMemory<byte>? decoded;
         try
@@ -50,9 +50,9 @@ static class JsonFormReader
     /// The fields, and the image's bytes when they were decoded straight from the body's base64 (the image then is
     /// not among the fields): a 20 MB image is not made a 40 MB string first.
     /// </returns>
-    static (Dictionary<string, string?> Fields, ReadOnlyMemory<byte>? Image) ReadFields(byte[] body, FieldLimits limits)
+    static (Dictionary<string, string?> Fields, ReadOnlyMemory<byte>? Image) ReadFields(ReadOnlyMemory<byte> body, FieldLimits limits)
     {
-        var reader = new Utf8JsonReader(body);
+        var reader = new Utf8JsonReader(body.Span);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             throw new RequestException(StatusCodes.Status400BadRequest, "Malformed request", "The body must be a JSON object.");
@@ -149,9 +149,13 @@ static class JsonFormReader
             : throw RequestException.BadField("image", "'image' is not valid base64.");
     }
 
-    static async Task<byte[]> ReadLimited(Stream body, long limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The whole body, refused once it passes <paramref name="limit"/>. A declared length sizes the buffer once (the upload
+    /// budget has already reserved it), so the body is held once, not grown by doubling and copied out.
+    /// </summary>
+    static async Task<ReadOnlyMemory<byte>> ReadLimited(Stream body, long? declaredLength, long limit, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
+        using var buffer = new MemoryStream(declaredLength is > 0 and var length && length <= limit ? (int)length : 0);
         var chunk = new byte[81920];
         int read;
         while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
@@ -162,6 +166,6 @@ static class JsonFormReader
             }
             buffer.Write(chunk, 0, read);
         }
-        return buffer.ToArray();
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 }
