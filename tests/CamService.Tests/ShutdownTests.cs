@@ -22,10 +22,12 @@ public sealed class ShutdownTests
             TestModels.WriteCamReady(models, "colour32", 32);
             TestModels.WriteSlowCamReady(models, "slow", 256, 100);
             // One thread, not measured: the slow model's sweep is not what this test is about, and on a busy CI
-            // machine it once kept the service from becoming ready within three minutes.
-            using var service = ServiceProcess.Start(models, "--Shutdown:DelaySeconds=2", "--Cam:MaxConcurrentRequests=2", "--Models:WarmupRuns=1",
-                "--Inference:Threads=1");
-            using var client = new HttpClient { BaseAddress = service.Address, Timeout = TimeSpan.FromMinutes(2) };
+            // machine it once kept the service from becoming ready within three minutes. The shutdown's budget and the
+            // requests' deadline are far beyond the explanations' time, however loaded the machine: they must finish,
+            // not race the 30 s defaults.
+            using var service = ServiceProcess.Start(models, "--Shutdown:DelaySeconds=2", "--Shutdown:TimeoutSeconds=600", "--Cam:RequestTimeoutSeconds=600",
+                "--Cam:MaxConcurrentRequests=2", "--Models:WarmupRuns=1", "--Inference:Threads=1");
+            using var client = new HttpClient { BaseAddress = service.Address, Timeout = TimeSpan.FromMinutes(10) };
             await service.WaitReadyAsync(client);
 
             var photo = TestImages.RedTopLeftPng(64);
