@@ -150,7 +150,7 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
 
         var gradient = gradients.Build(graph, emit, path, seed, shapes, seedClasses, values);
         folding.EmitActivations(emit, target.Tensor, CamReadyContract.Activations);
-        folding.EmitGradients(emit, gradient, CamReadyContract.Gradients);
+        folding.EmitGradients(graph, emit, gradient, CamReadyContract.Gradients);
     }
 
     /// <summary>

@@ -98,12 +98,12 @@ public sealed record TargetFolding(TensorLayout Layout, int Channels, int Height
     }
 
     /// <summary>Emits <paramref name="output"/> = the gradient [T, N, ...target] as [N, T, K, h, w].</summary>
-    public void EmitGradients(NodeEmitter emit, string gradient, string output)
+    public void EmitGradients(GraphIndex graph, NodeEmitter emit, string gradient, string output)
     {
         switch (Layout)
         {
             case TensorLayout.Nchw:
-                emit.NodeTo(output, "Transpose", [gradient], Attributes.Ints("perm", [1, 0, 2, 3, 4]));
+                SpreadGradient.EmitSwapped(graph, emit, gradient, output);
                 break;
             case TensorLayout.Nhwc:
                 emit.NodeTo(output, "Transpose", [gradient], Attributes.Ints("perm", [1, 0, 4, 2, 3]));

@@ -128,17 +128,22 @@ public sealed class CamReadyBuilderTests
     /// <summary>
     /// The standard head's backward (pooling, Flatten, a classifier) is a handful of small nodes: the chosen rows
     /// of the classifier's weight gathered rather than the one-hot seed multiplied by all of it, the mean spread by
-    /// one broadcast Mul, and no shape arithmetic. On efficientnet_b0 the product and the Shape, Size and Expand
-    /// nodes cost 0.5 ms of an 8 ms forward pass. The finite-difference tests check the values.
+    /// one broadcast Mul that writes the gradients output itself (the swap of targets and images done on the small
+    /// factor before it), and no shape arithmetic, whether the mean is GlobalAveragePool and Flatten or torch's
+    /// x.mean([2, 3]) (ReduceMean without kept dims). The finite-difference check proves the values.
     /// </summary>
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Prepare_PooledClassifierHead_GathersTheChosenRows_WithoutShapeArithmetic(bool gemm)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public void Prepare_PooledClassifierHead_GathersTheChosenRows_WithoutShapeArithmetic(bool gemm, bool reduceMean)
     {
         var g = new TestGraph(13);
         var x = new FeatureMap(g.Input("x", [2, 4, Height, Width]), 4, Height, Width);
-        var pooled = g.Node("Flatten", [g.Node("GlobalAveragePool", [x])]);
+        var pooled = reduceMean
+            ? g.Node("ReduceMean", [x], Ints("axes", [2, 3]), Int("keepdims", 0))
+            : g.Node("Flatten", [g.Node("GlobalAveragePool", [x])]);
         var scores = gemm
             ? Classifier(g, pooled, 4)
             : g.Node("Add", [g.Node("MatMul", [pooled, g.Random([4, Classes])]), g.Random([Classes])]);
@@ -151,6 +156,7 @@ public sealed class CamReadyBuilderTests
         Assert.DoesNotContain("MatMul", added);
         Assert.DoesNotContain("OneHot", added);
         Assert.Empty(added.Intersect(["Shape", "Size", "Expand", "Concat", "Cast"]));
+        Assert.Equal("Mul", model.Graph.Node.Single(n => n.Output.Contains(CamReadyContract.Gradients)).OpType);
         long[] shape = [2, 4, Height, Width];
         var comparison = FiniteDifferences.Compare(plain, model, x, scores, RandomImage(shape, seed: 3), shape,
             [GradientRuleTests.Targets[0], GradientRuleTests.Targets[1]], GradientRuleTests.Step);

@@ -7,5 +7,6 @@ public sealed class ReduceMeanRule : UnaryGradientRule
 
     public override void Backward(GradientContext context) =>
         context.AddInputGradient(0,
-            GlobalAveragePoolRule.MeanGradient(context, Reduction.GradientWithKeptAxes(context), context.Input(0), context.Output()));
+            GlobalAveragePoolRule.MeanGradient(context, Reduction.GradientWithKeptAxes(context), context.Input(0), context.Output(),
+                Reduction.KeptShape(context)));
 }

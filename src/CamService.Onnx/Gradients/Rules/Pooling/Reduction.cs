@@ -6,8 +6,9 @@ namespace CamService.Onnx.Gradients.Rules.Pooling;
 internal static class Reduction
 {
     /// <summary>
-    /// The output gradient, reshaped where keepdims = 0 dropped the reduced axes so that they are
-    /// back as size one and the gradient broadcasts over them.
+    /// The output gradient, with the reduced axes that keepdims = 0 dropped put back as size one so that the gradient
+    /// broadcasts over them: one Unsqueeze at the reduced axes (shifted by the leading target axis), which needs no
+    /// shape read at run time.
     /// </summary>
     public static string GradientWithKeptAxes(GradientContext context)
     {
@@ -16,17 +17,16 @@ internal static class Reduction
         {
             return gradient;
         }
-        var emit = context.Emit;
-        var input = context.Input(0);
-        var rank = context.Rank(input);
-        var axes = Axes(context, rank);
-        var dynamicShape = emit.Shape(input);
-        var pieces = new List<string> { context.TargetCount };
-        for (var i = 0; i < rank; i++)
-        {
-            pieces.Add(axes.Contains(i) ? emit.Int64s(1) : emit.Pick(dynamicShape, i));
-        }
-        return emit.Reshape(gradient, emit.Concat(0, pieces.ToArray()));
+        var axes = Axes(context, context.Rank(context.Input(0)));
+        return axes.Count == 0 ? gradient : context.Emit.Unsqueeze(gradient, axes.Order().Select(a => a + 1).ToArray());
+    }
+
+    /// <summary>The output's probed shape with the reduced axes kept as size one, whatever keepdims says.</summary>
+    public static long[] KeptShape(GradientContext context)
+    {
+        var input = context.StaticShape(context.Input(0));
+        var axes = Axes(context, input.Length);
+        return input.Select((size, axis) => axes.Contains(axis) ? 1L : size).ToArray();
     }
 
     /// <summary>
