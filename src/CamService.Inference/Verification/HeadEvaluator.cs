@@ -19,25 +19,14 @@ namespace CamService.Inference.Verification;
 /// 1e-7 of the activations rounds off by about 1e-9 of the derivative and crosses kinks a hundred times more rarely.
 /// </para>
 /// </summary>
-internal sealed class HeadEvaluator : IDisposable
+internal sealed class HeadEvaluator(InferenceSession session, bool isDouble, List<string> names, List<OrtValue> sideValues, string scores)
+    : IDisposable
 {
-    readonly InferenceSession session;
-    readonly List<string> names;
-    readonly List<OrtValue> sideValues;
+    readonly List<OrtValue> sideValues = sideValues;
     readonly List<OrtValue> owned = [];
-    readonly string scores;
-
-    HeadEvaluator(InferenceSession session, bool isDouble, List<string> names, List<OrtValue> sideValues, string scores)
-    {
-        this.session = session;
-        IsDouble = isDouble;
-        this.names = names;
-        this.sideValues = sideValues;
-        this.scores = scores;
-    }
 
     /// <summary>Whether the head runs in double precision.</summary>
-    public bool IsDouble { get; }
+    public bool IsDouble { get; } = isDouble;
 
     /// <summary>
     /// The head of <paramref name="head"/> built with <paramref name="sideTypes"/>, fed with the side inputs of

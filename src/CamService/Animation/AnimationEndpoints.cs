@@ -23,6 +23,14 @@ public static class AnimationEndpoints
 {
     public const string MediaType = "image/gif";
 
+    /// <summary>What the API's documentation says of the endpoint.</summary>
+    const string Description =
+        "The fields of POST /cam (multipart/form-data or JSON with 'image' as base64) but those that shape a JSON answer (outputs, format, topk, " +
+        "metrics, metricSteps, agreement, agreementTopPercent), plus frameMs. " +
+        "Frames in /cam's order (models outer, then methods, then targets), looping forever; each caption names the model " +
+        "(UNTRAINED for random weights) and method, the class explained with its probability, and the model's parameters, GMACs " +
+        "and latency. The Server-Timing header gives the time spent reading, waiting for a slot, decoding, explaining and encoding.";
+
     public static IServiceCollection AddAnimation(this IServiceCollection services, IConfiguration configuration) =>
         services.AddValidatedOptions<AnimationOptions>(configuration, AnimationOptions.Section);
 
@@ -32,11 +40,7 @@ public static class AnimationEndpoints
             .WithName("AnimateImage")
             .WithTags("CAM")
             .WithSummary("An animated GIF of one image's overlays, a captioned frame per model, method and target.")
-            .WithDescription("The fields of POST /cam (multipart/form-data or JSON with 'image' as base64) but those that shape a JSON answer (outputs, format, topk, " +
-                             "metrics, metricSteps, agreement, agreementTopPercent), plus frameMs. " +
-                             "Frames in /cam's order (models outer, then methods, then targets), looping forever; each caption names the model " +
-                             "(UNTRAINED for random weights) and method, the class explained with its probability, and the model's parameters, GMACs " +
-                             "and latency. The Server-Timing header gives the time spent reading, waiting for a slot, decoding, explaining and encoding.")
+            .WithDescription(Description)
             .Produces(StatusCodes.Status200OK, contentType: MediaType)
             .ExplainsUploads();
         return app;
