@@ -96,9 +96,10 @@ public sealed class ModelEntry(string id, string path, FileStamp? stamp = null)
 /// <summary>A file's size and time of last write: a file that is being written changes them, a finished one keeps them.</summary>
 public readonly record struct FileStamp(long Length, DateTime LastWriteUtc)
 {
-    public static FileStamp Of(string path)
+    /// <summary>The file's stamp, or null when it is gone.</summary>
+    public static FileStamp? Of(string path)
     {
         var info = new FileInfo(path);
-        return new FileStamp(info.Length, info.LastWriteTimeUtc);
+        return info.Exists ? new FileStamp(info.Length, info.LastWriteTimeUtc) : null;
     }
 }

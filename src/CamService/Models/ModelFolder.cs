@@ -23,12 +23,17 @@ public sealed class ModelFolder(ModelRegistry registry, ModelLoader loader, IOpt
     readonly SemaphoreSlim turn = new(1, 1);
     readonly Dictionary<string, FileStamp> unsettled = new(StringComparer.Ordinal);
 
-    /// <summary>The *.onnx files of <paramref name="directory"/> (not its subfolders), skipping hidden and temporary names.</summary>
+    /// <summary>
+    /// The *.onnx files of <paramref name="directory"/> (not its subfolders), skipping hidden and temporary names,
+    /// and those gone between the listing and the look at them.
+    /// </summary>
     public static IEnumerable<(string Id, string Path, FileStamp Stamp)> Files(string directory) =>
         Directory.EnumerateFiles(directory, "*.onnx")
             .Where(path => !Path.GetFileName(path).StartsWith('.'))
             .Order(StringComparer.Ordinal)
-            .Select(path => (Path.GetFileNameWithoutExtension(path), path, FileStamp.Of(path)));
+            .Select(path => (Id: Path.GetFileNameWithoutExtension(path), Path: path, Stamp: FileStamp.Of(path)))
+            .Where(file => file.Stamp is not null)
+            .Select(file => (file.Id, file.Path, file.Stamp!.Value));
 
     /// <summary>Looks at the folder once and applies what changed (see the class's rule).</summary>
     public Task<FolderChanges> RescanAsync(CancellationToken cancellationToken) => InTurnAsync(() => ApplyAsync(cancellationToken), cancellationToken);

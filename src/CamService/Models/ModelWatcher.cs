@@ -35,8 +35,9 @@ public sealed class ModelWatcher(ModelRegistry registry, ModelFolder folder, IOp
             {
                 unsettled = (await folder.RescanAsync(stoppingToken)).Unsettled;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // A folder that cannot be read now (a volume remounting) is read at the next rescan; the service serves on.
                 logger.LogWarning(e, "Could not rescan the models folder {Directory}", registry.Directory);
             }
         }
