@@ -65,7 +65,9 @@ public static class AnimationEndpoints
         var limits = options.Value;
         var animation = AnimationRequest.From(await reader.ReadFormAsync(request, cancellationToken), reader, limits);
         var camRequest = animation.Cam;
-        var ready = explainer.Find(camRequest.Models);
+        // Held until the answer is made: a model replaced or removed meanwhile stays open for this request.
+        using var leases = new ModelLeases();
+        var ready = explainer.Find(camRequest.Models, leases);
         var frameCount = CheckFrameCount(camRequest, ready.Count, limits);
         var models = explainer.Check(camRequest, ready);
         timing.Lap("read");
@@ -88,7 +90,7 @@ public static class AnimationEndpoints
         try
         {
             var place = models.Select((model, i) => (model.Name, i)).ToDictionary(m => m.Name, m => m.i * camRequest.MapsPerModel);
-            var descriptions = models.ToDictionary(m => m.Name, m => ModelDescription.Of(registry.Find(m.Name)!));
+            var descriptions = models.ToDictionary(m => m.Name, m => Describe(registry, m.Name));
             var drawn = await explainer.ExplainAsync(cores, image, models, camRequest, (explanation, i) =>
             {
                 var drawing = Stopwatch.StartNew();
@@ -114,6 +116,9 @@ public static class AnimationEndpoints
             }
         }
     }
+
+    /// <summary>What GET /models says of the model, for the captions; only its id for one removed while this request ran.</summary>
+    static ModelDescription Describe(ModelRegistry registry, string id) => ModelDescription.Of(registry.Find(id) ?? new ModelEntry(id, id));
 
     /// <summary>A 400 when the frames at <paramref name="size"/> are beyond Cam:Animation:MaxPixels.</summary>
     static void CheckPixels(CamRequest request, int models, ImageSize size, AnimationOptions limits)

@@ -5,6 +5,7 @@ using CamService.Access;
 using CamService.Hosting;
 using CamService.Imaging;
 using CamService.Inference.Runtime;
+using CamService.Models;
 using CamService.Traffic;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -68,7 +69,9 @@ public static class CamEndpoints
     {
         var timing = new ServerTiming();
         var camRequest = await reader.ReadAsync(request, cancellationToken);
-        var models = explainer.Resolve(camRequest);
+        // Held until the answer is made: a model replaced or removed meanwhile stays open for this request.
+        using var leases = new ModelLeases();
+        var models = explainer.Resolve(camRequest, leases);
         timing.Lap("read");
 
         var picture = WantedPicture(request);

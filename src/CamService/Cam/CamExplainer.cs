@@ -20,22 +20,27 @@ public sealed class CamExplainer(ModelRegistry registry, ImageLoader loader, Cam
 {
     /// <summary>
     /// The ready models a request names, in its order (all ready models when it names none), checked before any work
-    /// is done (<see cref="Check"/>).
+    /// is done (<see cref="Check"/>); each held in <paramref name="leases"/> for the request's run.
     /// </summary>
-    public IReadOnlyList<ExplainableModel> Resolve(CamRequest request) => Check(request, Find(request.Models));
+    public IReadOnlyList<ExplainableModel> Resolve(CamRequest request, ModelLeases leases) => Check(request, Find(request.Models, leases));
 
-    /// <summary>The ready models <paramref name="ids"/> names, in its order (all ready models when it names none); 404 or 503 otherwise.</summary>
-    public IReadOnlyList<(string Id, CamReadyModel Model)> Find(IReadOnlyList<string>? ids)
+    /// <summary>
+    /// The ready models <paramref name="ids"/> names, in its order (all ready models when it names none); 404 or 503 otherwise.
+    /// Each is held in <paramref name="leases"/>: a model replaced or removed meanwhile is disposed only once they are let go.
+    /// </summary>
+    public IReadOnlyList<(string Id, CamReadyModel Model)> Find(IReadOnlyList<string>? ids, ModelLeases leases)
     {
         if (ids is null)
         {
-            var ready = registry.Ready.Select(e => (e.Id, e.Ready())).ToList();
+            // A model removed since the list was taken is left out, as if the list had been taken after.
+            var ready = registry.Ready.Select(e => (e.Id, Lease: e.Lease())).Where(m => m.Lease is not null)
+                .Select(m => (m.Id, leases.Add(m.Lease!))).ToList();
             return ready.Count > 0
                 ? ready
                 : throw new RequestException(StatusCodes.Status503ServiceUnavailable, "No model is ready",
                     registry.Entries.Count == 0 ? "No models were found in the models folder (Models:Directory)." : "No model has finished loading successfully; see /health/ready.");
         }
-        return ids.Select(id => registry.Known(id)).Select(e => (e.Id, e.Ready())).ToList();
+        return ids.Select(id => (id, leases.Add(registry.Lease(id)))).ToList();
     }
 
     /// <summary>

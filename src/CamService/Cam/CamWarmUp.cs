@@ -45,7 +45,13 @@ public sealed class CamWarmUp(ModelRegistry registry, CamMethods methods, ImageL
 
     void WarmUp(LoadedImage image, ModelEntry entry, IReadOnlyList<CamMethod> onePass, CancellationToken cancellationToken)
     {
-        var model = ExplainableModel.Resolve(entry.Id, entry.Ready(), ExplanationTarget.TopOneOnly, onePass);
+        // Held like a request's: the folder may replace or remove the model meanwhile.
+        using var lease = entry.Lease();
+        if (lease is null)
+        {
+            return;
+        }
+        var model = ExplainableModel.Resolve(entry.Id, lease.Model, ExplanationTarget.TopOneOnly, onePass);
         var spec = new ExplanationSpec(ExplanationTarget.TopOneOnly, onePass, ResizeMode.Crop, TopK: 5, MethodOptions.Default);
         var explained = ModelExplainer.Explain(model, image, spec, underLoad: false, cancellationToken);
         // A run like any other: the run-duration histogram counts it, as its description says.

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CamService.Models;
 
-/// <summary>GET /models, /models/{id} and /models/{id}/labels.</summary>
+/// <summary>GET /models, /models/{id} and /models/{id}/labels, and the management API (<see cref="ModelManagementEndpoints"/>).</summary>
 public static class ModelEndpoints
 {
     public static IServiceCollection AddModels(this IServiceCollection services, IConfiguration configuration)
@@ -11,7 +11,11 @@ public static class ModelEndpoints
         services.AddValidatedOptions<ModelsOptions>(configuration, ModelsOptions.Section);
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelPreparer>();
-        services.AddHostedService<ModelLoader>();
+        services.AddSingleton<ModelLoader>();
+        services.AddHostedService(provider => provider.GetRequiredService<ModelLoader>());
+        services.AddSingleton<ModelFolder>();
+        services.AddSingleton<ModelWatcher>();
+        services.AddHostedService(provider => provider.GetRequiredService<ModelWatcher>());
         return services;
     }
 
@@ -30,6 +34,7 @@ public static class ModelEndpoints
             .WithSummary("The model's class labels, by class index.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapModelManagement();
         return app;
     }
 

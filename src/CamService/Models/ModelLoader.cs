@@ -41,6 +41,9 @@ public sealed class ModelLoader(
         registry.MarkLoaded();
     }
 
+    /// <summary>Loads one entry as at start-up, on compute threads (a file that appeared or changed while serving: <see cref="ModelFolder"/>).</summary>
+    internal Task LoadAsync(ModelEntry entry, CancellationToken cancellationToken) => cores.Threads.Run(() => Load(entry), cancellationToken);
+
     void Load(ModelEntry entry)
     {
         var clock = Stopwatch.StartNew();
