@@ -50,6 +50,8 @@ public class CamServiceFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("Models:Directory", ModelsDirectory);
         builder.UseSetting("Models:WarmupRuns", "1");
+        // Models serve on the first guess unless a test measures them: a sweep after readiness would swap sessions mid-test.
+        builder.UseSetting("Inference:MeasureThreads", "false");
         // Room in the queue for the tests that send many requests at once; the admission tests set their own limits.
         builder.UseSetting("Cam:QueueLimit", "64");
         foreach (var (key, value) in settings)

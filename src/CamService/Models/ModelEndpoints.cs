@@ -12,6 +12,8 @@ public static class ModelEndpoints
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelPreparer>();
         services.AddHostedService<ModelLoader>();
+        services.AddSingleton<ThreadRefinement>();
+        services.AddHostedService(provider => provider.GetRequiredService<ThreadRefinement>());
         return services;
     }
 
