@@ -9,6 +9,7 @@
 #   CAMSERVICE_DLL=OLD/CamService.dll bench/cold-start.sh ...  measures another build (an older commit, a ReadyToRun publish)
 #   COLD_START_MODEL=densenet121 bench/cold-start.sh ...       the model each timed request explains (default resnet50)
 #   DOTNET_TieredPGO=0 bench/cold-start.sh ...                 .NET's settings pass through the environment
+#   COLD_START_SCENARIOS=empty bench/cold-start.sh ...          one scenario only (default "empty warm")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -30,11 +31,16 @@ service() {
 run() { /usr/bin/python3 bench/cold_start.py "$1" "$url" "$photo" "${COLD_START_MODEL:-resnet50}" "$2" $(service "$3" "${@:4}"); }
 
 echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $service_dll"
-for i in $(seq "$runs"); do
-  run "empty $i" no "$work/empty-$i" "$@"
-done
-# The warm scenario's cache: one start that stays until its thread settings are measured and remembered.
-run "seed" yes "$work/warm" "$@"
-for i in $(seq "$runs"); do
-  run "warm $i" no "$work/warm" "$@"
-done
+scenarios=" ${COLD_START_SCENARIOS:-empty warm} "
+if [[ $scenarios == *" empty "* ]]; then
+  for i in $(seq "$runs"); do
+    run "empty $i" no "$work/empty-$i" "$@"
+  done
+fi
+if [[ $scenarios == *" warm "* ]]; then
+  # The warm scenario's cache: one start that stays until its thread settings are measured and remembered.
+  run "seed" yes "$work/warm" "$@"
+  for i in $(seq "$runs"); do
+    run "warm $i" no "$work/warm" "$@"
+  done
+fi
