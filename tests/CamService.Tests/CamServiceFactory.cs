@@ -1,3 +1,4 @@
+using CamService.Cam;
 using CamService.Models;
 using CamService.Onnx.CamReady;
 using CamService.Testing;
@@ -38,11 +39,13 @@ public class CamServiceFactory : WebApplicationFactory<Program>
 
     public static readonly string[] ReadyModels = ["colour32", "colour48", "plain32"];
 
-    /// <summary>A client whose models have all finished loading (a generous wait: CI runs heavy test classes beside this one).</summary>
+    /// <summary>A client whose models have all finished loading and warmed up (a generous wait: CI runs heavy test classes beside this one).</summary>
     public async Task<HttpClient> ReadyClientAsync()
     {
         var client = CreateClient();
         await Services.GetRequiredService<ModelRegistry>().Loaded.WaitAsync(Wait.ForModels);
+        // Ready, as /health/ready says, once the explanation path is warm too.
+        await Services.GetRequiredService<CamWarmUp>().Done.WaitAsync(Wait.ForModels);
         return client;
     }
 
@@ -50,6 +53,8 @@ public class CamServiceFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("Models:Directory", ModelsDirectory);
         builder.UseSetting("Models:WarmupRuns", "1");
+        // Models serve on the first guess unless a test measures them: a sweep after readiness would swap sessions mid-test.
+        builder.UseSetting("Inference:MeasureThreads", "false");
         // Room in the queue for the tests that send many requests at once; the admission tests set their own limits.
         builder.UseSetting("Cam:QueueLimit", "64");
         foreach (var (key, value) in settings)

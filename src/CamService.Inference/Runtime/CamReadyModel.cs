@@ -52,7 +52,11 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
     public string Device { get; }
 
     /// <summary>The thread settings of its sessions and where they came from.</summary>
-    public ServingThreads Threads { get; }
+    public ServingThreads Threads { get; private set; }
+
+    /// <summary>Records a measurement that chose its sessions' settings again (another choice needs new sessions).</summary>
+    public void Remeasured(ServingThreads threads) =>
+        Threads = threads.SameChoices(Threads) ? threads : throw new ArgumentException("Other thread settings need new sessions.", nameof(threads));
 
     public CamModelInfo Info { get; }
 

@@ -30,6 +30,17 @@ public static class ThreadTuner
     }
 
     /// <summary>
+    /// The settings a model serves with until it is measured: every core, without spinning — ONNX Runtime's own
+    /// default, never far from the fastest for a run alone, and one session where a measured choice may need two.
+    /// A sweep takes seconds a model on a few cores, so a new instance serves on this first and measures later.
+    /// </summary>
+    public static ThreadChoice Guess(int cores)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cores, 1);
+        return new ThreadChoice(cores, false);
+    }
+
+    /// <summary>
     /// Times <paramref name="model"/> under each candidate, in a session of its own with a pool of that
     /// size, in up to <see cref="Passes"/> passes — in order, in reverse, in order, in reverse — so that a
     /// machine that slows down or speeds up during the sweep does not favour whichever candidate came

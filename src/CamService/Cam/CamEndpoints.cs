@@ -27,7 +27,8 @@ public static class CamEndpoints
         });
         services.AddSingleton<CamRequestReader>();
         services.AddSingleton<CamExplainer>();
-        services.AddHostedService<CamWarmUp>();
+        services.AddSingleton<CamWarmUp>();
+        services.AddHostedService(provider => provider.GetRequiredService<CamWarmUp>());
         return services;
     }
 

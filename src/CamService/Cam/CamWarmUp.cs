@@ -18,7 +18,24 @@ namespace CamService.Cam;
 /// </summary>
 public sealed class CamWarmUp(ModelRegistry registry, CamMethods methods, ImageLoader loader, CamMetrics metrics, CoreScheduler cores, ILogger<CamWarmUp> logger) : BackgroundService
 {
+    readonly TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the models are loaded and the warm-up has run (or was skipped): readiness waits for it.</summary>
+    public Task Done => done.Task;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await WarmUpAsync(stoppingToken);
+        }
+        finally
+        {
+            done.TrySetResult();
+        }
+    }
+
+    async Task WarmUpAsync(CancellationToken stoppingToken)
     {
         await registry.Loaded.WaitAsync(stoppingToken);
         var photo = SyntheticPhoto();

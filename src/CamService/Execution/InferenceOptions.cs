@@ -37,6 +37,13 @@ public sealed class InferenceOptions
     /// </summary>
     public bool AllowSpinning { get; set; } = true;
 
+    /// <summary>
+    /// Measure each model's thread settings once the service is ready, when no explanation has been in flight for a
+    /// second, and switch to what the measurement chooses (<see cref="ThreadSelection"/>); off, models keep the
+    /// remembered or first-guess settings they loaded with.
+    /// </summary>
+    public bool MeasureThreads { get; set; } = true;
+
     public int ResolvedCores => Cores > 0 ? Cores : Environment.ProcessorCount;
 
     public ExecutionSettings ToSettings() => new()

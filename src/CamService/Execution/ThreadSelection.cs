@@ -13,40 +13,56 @@ namespace CamService.Execution;
 /// <summary>
 /// Chooses each model's thread settings: as configured when <see cref="InferenceOptions.Threads"/> is
 /// set, otherwise measured on this machine (<see cref="ThreadTuner"/>) and remembered in the cache
-/// folder, keyed by the model's bytes and the machine, so that later starts skip the full sweep and only
-/// refine it with one pass over the settings that could still win (<see cref="ThreadTuner.Refine"/>).
+/// folder, keyed by the model's bytes and the machine. A sweep takes seconds a model, so a model loads on
+/// what is at hand (<see cref="Choose"/>: the remembered measurement, else <see cref="ThreadTuner.Guess"/>)
+/// and is measured once the service is ready (<see cref="Measure"/>, by <c>ThreadRefinement</c>): a full sweep
+/// the first time, then one pass over the settings that could still win (<see cref="ThreadTuner.Refine"/>).
 /// </summary>
 public sealed class ThreadSelection(IOptions<InferenceOptions> options, ExecutionSettings settings, ILogger<ThreadSelection> logger)
 {
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    /// <summary>Whether the settings are configured (or on a GPU, where the pool only feeds the device): nothing to measure.</summary>
+    public bool IsConfigured => options.Value.Threads > 0 || settings.Device != ExecutionDevice.Cpu;
+
+    /// <summary>The settings to load a model with, at once: configured, remembered from an earlier measurement, or guessed.</summary>
+    /// <param name="id">The model's id, for the cache file's name.</param>
+    /// <param name="bytes">The CAM-ready model's serialised bytes, as sessions get them.</param>
+    /// <param name="cacheDirectory">Where measurements are remembered.</param>
+    public ServingThreads Choose(string id, byte[] bytes, string cacheDirectory)
+    {
+        if (IsConfigured)
+        {
+            return ServingThreads.Configured(settings);
+        }
+        return Read(CachePath(cacheDirectory, id), Key(bytes)) is { } cached
+            ? ServingThreads.From(cached, "remembered")
+            : ServingThreads.Guessed(options.Value.ResolvedCores);
+    }
+
+    /// <summary>
+    /// Measures a model's settings on this machine and remembers them: a full sweep when nothing is remembered, else
+    /// one more pass over the settings that could still win, each keeping its best, so that a first sweep that met a
+    /// busy spell does not decide for good (<see cref="ThreadTuner.Refine"/>). Runs on the calling thread.
+    /// </summary>
     /// <param name="id">The model's id, for the cache file's name and the log.</param>
     /// <param name="proto">The CAM-ready model.</param>
     /// <param name="bytes">Its serialised bytes, as sessions get them.</param>
     /// <param name="cacheDirectory">Where measurements are remembered; a folder that cannot be written only costs the next start a measurement.</param>
-    public ServingThreads Choose(string id, ModelProto proto, byte[] bytes, string cacheDirectory)
+    public ServingThreads Measure(string id, ModelProto proto, byte[] bytes, string cacheDirectory)
     {
-        var configured = options.Value;
-        if (configured.Threads > 0 || settings.Device != ExecutionDevice.Cpu)
-        {
-            // On a GPU the pool only feeds the device; its size is not worth measuring.
-            return ServingThreads.Configured(settings);
-        }
-
-        var key = $"{Machine(configured.ResolvedCores, configured.AllowSpinning)}; model {ContentHash(bytes)}";
-        var path = Path.Combine(cacheDirectory, $"{id}.threads.json");
+        var key = Key(bytes);
+        var path = CachePath(cacheDirectory, id);
         ThreadTuning tuning;
         string source;
         var clock = Stopwatch.StartNew();
         if (Read(path, key) is { } cached)
         {
-            // One more pass over the settings that could still win, each keeping its best: a first sweep that met
-            // a busy spell does not decide for good (ThreadTuner.Refine).
             (tuning, source) = (ThreadTuner.Refine(cached, bytes, settings, _ => CamReadyModel.TimingInputs(proto)), "refined");
         }
         else
         {
-            var candidates = ThreadTuner.Candidates(configured.ResolvedCores, configured.AllowSpinning);
+            var candidates = ThreadTuner.Candidates(options.Value.ResolvedCores, options.Value.AllowSpinning);
             (tuning, source) = (ThreadTuner.Measure(bytes, settings, _ => CamReadyModel.TimingInputs(proto), candidates), "measured");
         }
         logger.LogInformation("{Model}: {Source} in {Seconds:F1} s: {Trials}", id, source, clock.Elapsed.TotalSeconds,
@@ -54,6 +70,10 @@ public sealed class ThreadSelection(IOptions<InferenceOptions> options, Executio
         Write(path, key, tuning);
         return ServingThreads.From(tuning, source);
     }
+
+    static string CachePath(string cacheDirectory, string id) => Path.Combine(cacheDirectory, $"{id}.threads.json");
+
+    string Key(byte[] bytes) => $"{Machine(options.Value.ResolvedCores, options.Value.AllowSpinning)}; model {ContentHash(bytes)}";
 
     ThreadTuning? Read(string path, string key)
     {

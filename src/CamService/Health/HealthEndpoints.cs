@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CamService.Cam;
 using CamService.Hosting;
 using CamService.Models;
 using CamService.Traffic;
@@ -48,10 +49,12 @@ public static class HealthEndpoints
 }
 
 /// <summary>
-/// Healthy when at least one model is ready and the service is not shutting down; the data lists
+/// Healthy when at least one model is ready, the models have loaded and the explanation pipeline is warm
+/// (<see cref="CamWarmUp"/>: the first requests are then as fast as the later ones), and the service is not
+/// shutting down; the data lists
 /// every model's status and failure reason, and how many explanations are in flight.
 /// </summary>
-public sealed class ModelsReadyCheck(ModelRegistry registry, ShutdownGate shutdown) : IHealthCheck
+public sealed class ModelsReadyCheck(ModelRegistry registry, ShutdownGate shutdown, CamWarmUp warmUp) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -64,7 +67,9 @@ public sealed class ModelsReadyCheck(ModelRegistry registry, ShutdownGate shutdo
         var result = shutdown.IsClosed
             ? HealthCheckResult.Unhealthy("Shutting down: new explanations are refused", data: data)
             : ready > 0
-                ? HealthCheckResult.Healthy($"{ready} of {registry.Entries.Count} models ready", data)
+                ? warmUp.Done.IsCompleted
+                    ? HealthCheckResult.Healthy($"{ready} of {registry.Entries.Count} models ready", data)
+                    : HealthCheckResult.Unhealthy($"Warming up ({ready} of {registry.Entries.Count} models ready)", data: data)
                 : registry.Entries.Count == 0
                     ? HealthCheckResult.Unhealthy($"No *.onnx models in {registry.Directory}", data: data)
                     : loading > 0

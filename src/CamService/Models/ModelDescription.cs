@@ -86,7 +86,7 @@ public sealed record ModelDescription(
 /// <param name="IntraOp">Threads of a run that has the cores to itself (0: ONNX Runtime's default).</param>
 /// <param name="Spinning">Whether that run's idle threads spin.</param>
 /// <param name="UnderLoad">Threads of a run made while other work waits for cores: the fewest core-milliseconds per image.</param>
-/// <param name="Source">measured (at this start), refined (measured at earlier starts on this machine, and its contenders again at this one) or configured (Inference:Threads).</param>
+/// <param name="Source">guessed (every core, until measured), remembered (an earlier start's measurement on this machine, until refined), measured (since this start), refined (measured at earlier starts, and its contenders again since this one) or configured (Inference:Threads).</param>
 /// <param name="Trials">The measurements, batch 1: threads, spinning and median milliseconds.</param>
 public sealed record ThreadsDescription(int IntraOp, bool Spinning, int UnderLoad, string Source, IReadOnlyList<ThreadTrial>? Trials)
 {

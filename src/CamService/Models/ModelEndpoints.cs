@@ -16,6 +16,8 @@ public static class ModelEndpoints
         services.AddSingleton<ModelFolder>();
         services.AddSingleton<ModelWatcher>();
         services.AddHostedService(provider => provider.GetRequiredService<ModelWatcher>());
+        services.AddSingleton<ThreadRefinement>();
+        services.AddHostedService(provider => provider.GetRequiredService<ThreadRefinement>());
         return services;
     }
 

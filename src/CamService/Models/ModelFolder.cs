@@ -85,7 +85,8 @@ public sealed class ModelFolder(ModelRegistry registry, ModelLoader loader, IOpt
         return Task.FromResult(entry);
     }, cancellationToken);
 
-    async Task<T> InTurnAsync<T>(Func<Task<T>> change, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="change"/> in turn with the folder's own changes: for others that swap a model in (the thread refinement).</summary>
+    internal async Task<T> InTurnAsync<T>(Func<Task<T>> change, CancellationToken cancellationToken)
     {
         await turn.WaitAsync(cancellationToken);
         try

@@ -8,7 +8,8 @@ namespace CamService.Models;
 
 /// <summary>
 /// Loads every model of the registry in the background after start-up: makes it CAM-ready if it
-/// is not, chooses its thread settings (measuring them the first time on this machine), opens its
+/// is not, chooses its thread settings (remembered or guessed: <see cref="ThreadRefinement"/> measures them
+/// once the service is ready), opens its
 /// sessions, warms them up and measures its latency. A model that fails, for any
 /// reason, is marked failed with that reason (and logged); the others still serve.
 /// </summary>
@@ -52,7 +53,7 @@ public sealed class ModelLoader(
             var proto = preparer.Resolve(entry.Path);
             // Serialised once: the measurement's sessions and the serving ones are made from the same bytes.
             var bytes = proto.ToByteArray();
-            var threads = threadSelection.Choose(entry.Id, proto, bytes, options.Value.ResolvedCacheDirectory);
+            var threads = threadSelection.Choose(entry.Id, bytes, options.Value.ResolvedCacheDirectory);
             var model = CamReadyModel.Create(proto, settings, threads, Path.GetDirectoryName(entry.Path),
                 warning => logger.LogWarning("{Model}: {Warning}", entry.Id, warning), bytes);
             var latency = WarmUp(model, options.Value.WarmupRuns);
@@ -72,7 +73,7 @@ public sealed class ModelLoader(
     /// Runs one image with one target: twice on each session to let ONNX Runtime allocate and settle,
     /// then <paramref name="runs"/> times measured on the fastest; returns the median in milliseconds.
     /// </summary>
-    static double WarmUp(CamReadyModel model, int runs)
+    internal static double WarmUp(CamReadyModel model, int runs)
     {
         var p = model.Preprocessing;
         var images = new float[3 * p.Height * p.Width];
