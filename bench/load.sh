@@ -11,7 +11,7 @@
 #  out Retry-After, then 128 that ignore it, --seconds each (default 20): refusals, throughput against the bound
 #  the slots allow (slots ÷ mean slot time from /metrics), CPU per refusal, predicted against measured queue waits.
 #   bench/load.sh [--service PATH/TO/CamService.dll] [--seconds 20] [--soak 5000] [--soak-clients 4]
-#                 [--clients 1,4,32,128 | none] [--warmup SECONDS] [--slow-uploads N [--slow-rate 300]] [--admission]
+#                 [--clients 1,4,32,128 | none] [--warmup SECONDS] [--slow-uploads N [--slow-rate 300]] [--admission] [--port 5189]
 #                 [service arguments, e.g. --Cam:MaxConcurrentRequests=2]
 # --service measures another build (e.g. a git worktree of an earlier commit) with the same benchmark.
 # Exits 1 if any answer was malformed or any soak status unexpected.
@@ -24,6 +24,7 @@ load_options=()
 extra=()
 admission=false
 seconds=20
+port=5189
 while [ $# -gt 0 ]; do
   case $1 in
     --service)
@@ -31,6 +32,9 @@ while [ $# -gt 0 ]; do
       dll=$(cd "$OLDPWD" && realpath "${2:?--service needs a path}"); build_service=false; shift 2 ;;
     --admission)
       admission=true; shift ;;
+    --port)
+      # Another on this machine may hold the default.
+      port=${2:?--port needs a value}; shift 2 ;;
     --seconds)
       seconds=${2:?--seconds needs a value}; load_options+=("$1" "$2"); shift 2 ;;
     --soak|--soak-clients|--clients|--warmup|--slow-rate)
@@ -76,7 +80,6 @@ fi
 [ -f "$dll" ] || { echo "error: no service at $dll" >&2; exit 1; }
 dotnet build bench/CamService.Load -c Release --nologo -v quiet
 
-port=5189
 log=$photos/service.log
 if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
   echo "error: something already answers on 127.0.0.1:$port" >&2
