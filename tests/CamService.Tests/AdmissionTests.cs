@@ -143,7 +143,8 @@ public sealed class AdmissionTests
         var options = factory.Services.GetRequiredService<IOptions<CamOptions>>().Value;
         var cores = Environment.ProcessorCount;
         Assert.Equal(cores, options.ResolvedMaxConcurrentRequests);
-        Assert.Equal(64, defaults.QueueLimit);
+        Assert.Equal(64, CamOptions.DefaultQueueLimit);
+        Assert.Equal(CamOptions.DefaultQueueLimit, defaults.QueueLimit);
         Assert.Equal(2, defaults.MaxQueueWaitSeconds);
         Assert.Equal(1, defaults.RetryAfterSeconds);
 

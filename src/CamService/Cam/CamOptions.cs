@@ -55,13 +55,27 @@ public sealed class CamOptions : IValidatableObject
     [Range(0, 4096)]
     public int MaxConcurrentRequests { get; set; }
 
+    /// <summary>Cam:QueueLimit's default.</summary>
+    public const int DefaultQueueLimit = 64;
+
     /// <summary>
     /// Most explanations waiting for a slot at once (default 64), whatever their predicted wait; beyond, 503 at
     /// once. Cam:MaxQueueWaitSeconds decides who waits; this cap bounds what waiting costs, as each queued request
     /// holds its body (within Cam:Upload:MaxBytesInFlight) and its connection. 0 turns the queue off.
     /// </summary>
     [Range(0, 100_000)]
-    public int QueueLimit { get; set; } = 64;
+    public int QueueLimit { get; set; } = DefaultQueueLimit;
+
+    /// <summary>The Retry-After, in seconds, of a 503 for a full upload budget or a shutdown (a busy refusal's is its predicted wait).</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// Time budget of one request, queueing and upload included (default 30 s); past it the model
+    /// run is stopped and the client gets 504. Fractions of a second are allowed.
+    /// </summary>
+    [Range(0.001, 86_400)]
+    public double RequestTimeoutSeconds { get; set; } = 30;
 
     /// <summary>
     /// The longest predicted wait for a slot a request is queued for (default 2 s); a longer one is refused at
@@ -74,20 +88,6 @@ public sealed class CamOptions : IValidatableObject
     /// </summary>
     [Range(0, 3600)]
     public double MaxQueueWaitSeconds { get; set; } = 2;
-
-    /// <summary>
-    /// The Retry-After, in seconds, of a 503 for a full upload budget or a shutdown; a busy service's refusal
-    /// carries its predicted wait instead.
-    /// </summary>
-    [Range(1, 3600)]
-    public int RetryAfterSeconds { get; set; } = 1;
-
-    /// <summary>
-    /// Time budget of one request, queueing and upload included (default 30 s); past it the model
-    /// run is stopped and the client gets 504. Fractions of a second are allowed.
-    /// </summary>
-    [Range(0.001, 86_400)]
-    public double RequestTimeoutSeconds { get; set; } = 30;
 
     /// <summary>
     /// The long side of the rendered pictures when a request does not say (maxSize); 0 means the image's own
