@@ -103,6 +103,7 @@ public sealed class ExplainAdmission
         var asked = clock.GetTimestamp();
         LinkedListNode<TaskCompletionSource>? place = null;
         double predicted;
+        bool queueFull = false, refused = false;
         lock (sync)
         {
             predicted = Predict();
@@ -110,15 +111,20 @@ public sealed class ExplainAdmission
             {
                 free--;
             }
-            else if (queue.Count >= queueLimit || predicted > budgetSeconds)
+            else if ((queueFull = queue.Count >= queueLimit) || predicted > budgetSeconds)
             {
-                gate.Leave();
-                throw Busy(predicted, queue.Count >= queueLimit);
+                refused = true;
             }
             else
             {
                 place = queue.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             }
+        }
+        if (refused)
+        {
+            // Written outside the lock, so that a storm of refusals does not hold up the releases.
+            gate.Leave();
+            throw Busy(predicted, queueFull);
         }
         if (place is not null)
         {
@@ -167,7 +173,6 @@ public sealed class ExplainAdmission
     void Release(long since)
     {
         var held = clock.GetElapsedTime(since);
-        holds.Record(held.TotalSeconds);
         Interlocked.Decrement(ref running);
         TaskCompletionSource? next = null;
         lock (sync)
@@ -184,6 +189,8 @@ public sealed class ExplainAdmission
             }
         }
         gate.Leave();
+        // Counted once the slot is free or handed on, so that a scrape that sees the count sees the slot freed too.
+        holds.Record(held.TotalSeconds);
         next?.TrySetResult();
     }
 
