@@ -7,8 +7,11 @@
 #  phase runs again beside N clients uploading a 2 MP photo (about 300 kB) at --slow-rate bytes/s (default 300),
 #  and the normal clients' throughput, p99 and refusals are compared with the phase alone (bench/slow-uploads.sh).
 #  --warmup runs the first phase's clients that long before the phases, unreported.
+#  --admission runs the admission queue's phases instead (CamService.Load/AdmissionBench.cs): 8 clients that wait
+#  out Retry-After, then 128 that ignore it, --seconds each (default 20): refusals, throughput against the bound
+#  the slots allow (slots ÷ mean slot time from /metrics), CPU per refusal, predicted against measured queue waits.
 #   bench/load.sh [--service PATH/TO/CamService.dll] [--seconds 20] [--soak 5000] [--soak-clients 4]
-#                 [--clients 1,4,32,128 | none] [--warmup SECONDS] [--slow-uploads N [--slow-rate 300]]
+#                 [--clients 1,4,32,128 | none] [--warmup SECONDS] [--slow-uploads N [--slow-rate 300]] [--admission] [--port 5189]
 #                 [service arguments, e.g. --Cam:MaxConcurrentRequests=2]
 # --service measures another build (e.g. a git worktree of an earlier commit) with the same benchmark.
 # Exits 1 if any answer was malformed or any soak status unexpected.
@@ -19,12 +22,22 @@ dll=src/CamService/bin/Release/net10.0/CamService.dll
 build_service=true
 load_options=()
 extra=()
+admission=false
+seconds=20
+port=5189
 while [ $# -gt 0 ]; do
   case $1 in
     --service)
       # Relative to where the command was run, not to the repository.
       dll=$(cd "$OLDPWD" && realpath "${2:?--service needs a path}"); build_service=false; shift 2 ;;
-    --seconds|--soak|--soak-clients|--clients|--warmup|--slow-rate)
+    --admission)
+      admission=true; shift ;;
+    --port)
+      # Another on this machine may hold the default.
+      port=${2:?--port needs a value}; shift 2 ;;
+    --seconds)
+      seconds=${2:?--seconds needs a value}; load_options+=("$1" "$2"); shift 2 ;;
+    --soak|--soak-clients|--clients|--warmup|--slow-rate)
       load_options+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
     --slow-uploads)
       # The slow clients' photo is made below, with the others.
@@ -67,7 +80,6 @@ fi
 [ -f "$dll" ] || { echo "error: no service at $dll" >&2; exit 1; }
 dotnet build bench/CamService.Load -c Release --nologo -v quiet
 
-port=5189
 log=$photos/service.log
 if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
   echo "error: something already answers on 127.0.0.1:$port" >&2
@@ -87,9 +99,16 @@ curl -fsS --max-time 5 "http://127.0.0.1:$port/health/ready" >/dev/null \
 
 echo "service: $dll ${extra[*]}"
 status=0
-dotnet bench/CamService.Load/bin/Release/net10.0/CamService.Load.dll --url "http://127.0.0.1:$port" --pid $service \
-  --photo-224 $photos/photo-224.png --photo-1mp $photos/photo-1mp.jpg --photo-12mp $photos/photo-12mp.jpg \
-  --corrupt $photos/corrupt.jpg "${load_options[@]}" || status=$?
+if $admission; then
+  # The service's slots: Cam:MaxConcurrentRequests when given, else one per core, as the service resolves it.
+  slots=$(printf '%s\n' "${extra[@]}" | sed -n 's/^--Cam:MaxConcurrentRequests=\([1-9][0-9]*\)$/\1/p' | tail -n 1)
+  dotnet bench/CamService.Load/bin/Release/net10.0/CamService.Load.dll admission --url "http://127.0.0.1:$port" --pid $service \
+    --photo-224 $photos/photo-224.png --seconds "$seconds" --slots "${slots:-$(nproc)}" || status=$?
+else
+  dotnet bench/CamService.Load/bin/Release/net10.0/CamService.Load.dll --url "http://127.0.0.1:$port" --pid $service \
+    --photo-224 $photos/photo-224.png --photo-1mp $photos/photo-1mp.jpg --photo-12mp $photos/photo-12mp.jpg \
+    --corrupt $photos/corrupt.jpg "${load_options[@]}" || status=$?
+fi
 kill $service 2>/dev/null || true
 wait $service 2>/dev/null || true
 trap - EXIT

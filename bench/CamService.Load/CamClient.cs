@@ -17,9 +17,9 @@ internal sealed record Photos(string Photo224, string Photo1Mp, string Photo12Mp
 /// <summary>
 /// One finished request: its HTTP status (0 when no response came), the time from sending until the
 /// whole body was read, why the answer was malformed (null when it was well formed), and the wait a
-/// 503 asked for with Retry-After (null when it asked for none).
+/// 503 asked for with Retry-After (null when it asked for none), and the answer's Server-Timing (null when it had none).
 /// </summary>
-internal readonly record struct Outcome(RequestKind Kind, int Status, double LatencyMs, string? Malformed, TimeSpan? RetryAfter);
+internal readonly record struct Outcome(RequestKind Kind, int Status, double LatencyMs, string? Malformed, TimeSpan? RetryAfter, string? Timing = null);
 
 /// <summary>Sends POST /cam requests over one shared connection pool and checks every answer is complete and well formed.</summary>
 internal sealed class CamClient : IDisposable
@@ -68,7 +68,8 @@ internal sealed class CamClient : IDisposable
             {
                 var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
                 var latency = clock.Elapsed.TotalMilliseconds;
-                return new Outcome(kind, status, latency, Check(status, response.Content.Headers.ContentType?.MediaType, body), retryAfter);
+                var timing = response.Headers.TryGetValues("Server-Timing", out var values) ? string.Join(", ", values) : null;
+                return new Outcome(kind, status, latency, Check(status, response.Content.Headers.ContentType?.MediaType, body), retryAfter, timing);
             }
             catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
             {

@@ -6,6 +6,14 @@ using CamService.Load;
 // service and runs this). Exits 1 when an answer was malformed or a soak status unexpected, 2 on bad arguments.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
+// bench/load.sh --admission: the admission queue's own phases (AdmissionBench), on the 224 px photo.
+if (args is ["admission", "--url", var admissionUrl, "--pid", var admissionPid, "--photo-224", var photo, "--seconds", var admissionSeconds, "--slots", var slots])
+{
+    using var admissionClient = new CamClient(new Uri(admissionUrl), new Photos(photo, photo, photo, photo), 128);
+    return await AdmissionBench.RunAsync(admissionClient, new Uri(admissionUrl), int.Parse(admissionPid, CultureInfo.InvariantCulture),
+        int.Parse(admissionSeconds, CultureInfo.InvariantCulture), int.Parse(slots, CultureInfo.InvariantCulture));
+}
+
 Settings settings;
 try
 {

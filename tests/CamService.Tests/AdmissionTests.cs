@@ -4,6 +4,7 @@ using CamService.Cam;
 using CamService.Testing;
 using CamService.Traffic;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,8 @@ namespace CamService.Tests;
 /// Admission control: a request takes an explanation slot only once its body is read and checked, so uploads
 /// in progress never keep others from being served; uploads have a budget of their own (bytes held at once, a
 /// read deadline, Kestrel's minimum data rate); at most Cam:MaxConcurrentRequests explanations run at once and
-/// Cam:QueueLimit wait, the rest are refused at once with a 503 problem and Retry-After, and the cheap
+/// what can be served within Cam:MaxQueueWaitSeconds waits (QueueAdmissionTests), the rest are refused at once
+/// with a 503 problem and Retry-After, and the cheap
 /// endpoints answer all the while. A test holds a slot as a request does, through <see cref="ExplainAdmission"/>.
 /// </summary>
 public sealed class AdmissionTests
@@ -76,9 +78,12 @@ public sealed class AdmissionTests
         {
             var problem = await Api.ProblemAsync(response, 503);
             Assert.Equal("Busy", problem.GetProperty("title").GetString());
-            Assert.Equal("All 1 explanation slots and all 1 places in the queue are taken (Cam:MaxConcurrentRequests, Cam:QueueLimit). Retry after 3 s.",
+            // Its Retry-After is its predicted wait (two service times on one slot), not Cam:RetryAfterSeconds.
+            var predicted = 2 * admission.ServiceTimeSeconds;
+            var retryAfter = (int)Math.Max(1, Math.Ceiling(predicted));
+            Assert.Equal($"All 1 explanation slots and all 1 places in the queue are taken (Cam:MaxConcurrentRequests, Cam:QueueLimit). Retry after {retryAfter} s.",
                 problem.GetProperty("detail").GetString());
-            Assert.Equal(TimeSpan.FromSeconds(3), response.Headers.RetryAfter?.Delta);
+            Assert.Equal(TimeSpan.FromSeconds(retryAfter), response.Headers.RetryAfter?.Delta);
         }
         Assert.False(queued.IsCompleted);
 
@@ -126,29 +131,50 @@ public sealed class AdmissionTests
     }
 
     [Fact]
-    public async Task ByDefault_OneSlotPerCore_AndNoQueue()
+    public async Task ByDefault_OneSlotPerCore_AndAQueueOfWhatWaitsUpTo2s()
     {
-        // The test factory gives every host a queue; this one has the service's default.
-        using var factory = new ConfiguredFactory(new() { ["Cam:QueueLimit"] = new CamOptions().QueueLimit.ToString(CultureInfo.InvariantCulture) });
-        await factory.ReadyClientAsync();
+        // The test factory gives every host a queue of its own; this one has the service's defaults, and a service time of 0.5 s.
+        var defaults = new CamOptions();
+        using var factory = new ConfiguredFactory(new() { ["Cam:QueueLimit"] = defaults.QueueLimit.ToString(CultureInfo.InvariantCulture) })
+            .WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<IServiceTime>(new FixedServiceTime(0.5))));
+        await factory.Services.GetRequiredService<Models.ModelRegistry>().Loaded;
         var client = factory.Server.CreateClient();
         var admission = factory.Services.GetRequiredService<ExplainAdmission>();
         var options = factory.Services.GetRequiredService<IOptions<CamOptions>>().Value;
         var cores = Environment.ProcessorCount;
         Assert.Equal(cores, options.ResolvedMaxConcurrentRequests);
-        Assert.Equal(0, options.QueueLimit);
-        Assert.Equal(0, new CamOptions().QueueLimit);
+        Assert.Equal(64, CamOptions.DefaultQueueLimit);
+        Assert.Equal(CamOptions.DefaultQueueLimit, defaults.QueueLimit);
+        Assert.Equal(2, defaults.MaxQueueWaitSeconds);
+        Assert.Equal(1, defaults.RetryAfterSeconds);
 
         var slots = new List<IDisposable>();
         for (var i = 0; i < cores; i++)
         {
             slots.Add(await admission.EnterAsync(CancellationToken.None));
         }
-        var problem = await Api.ProblemAsync(await client.PostAsync("/cam", Photo()), 503);
-        Assert.Equal($"All {cores} explanation slots are taken (Cam:MaxConcurrentRequests). Retry after 1 s.", problem.GetProperty("detail").GetString());
-        await Assert.ThrowsAsync<RefusedException>(() => admission.EnterAsync(CancellationToken.None));
+        // Every slot taken: the requests whose predicted wait is within 2 s queue, min(64, 4 × cores) of them ...
+        var fits = Math.Min(64, 4 * cores);
+        var queued = Enumerable.Range(0, fits).Select(_ => admission.EnterAsync(CancellationToken.None)).ToList();
+        Assert.Equal(fits, admission.Queued);
+        Assert.All(queued, q => Assert.False(q.IsCompleted));
+        // ... and the next is refused at once over HTTP, with the wait it would have had.
+        var detail = (await Api.ProblemAsync(await client.PostAsync("/cam", Photo()), 503)).GetProperty("detail").GetString();
+        if (fits < 64)
+        {
+            Assert.StartsWith($"All {cores} explanation slots are taken and the wait is predicted at 2.", detail);
+            Assert.EndsWith("beyond Cam:MaxQueueWaitSeconds (2 s). Retry after 3 s.", detail);
+        }
+        else
+        {
+            Assert.StartsWith($"All {cores} explanation slots and all 64 places in the queue are taken", detail);
+        }
 
         slots.ForEach(s => s.Dispose());
+        foreach (var slot in queued)
+        {
+            (await slot).Dispose();
+        }
         using var response = await client.PostAsync("/cam", Photo());
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }

@@ -49,7 +49,7 @@ public sealed class CamApiTests(CamServiceFactory factory) : IClassFixture<CamSe
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         var timing = string.Join(", ", response.Headers.GetValues(ServerTiming.Header));
-        Assert.Matches(@"^read;dur=\d+\.\d, queue;dur=\d+\.\d, decode;dur=\d+\.\d, explain;dur=\d+\.\d, inference;dur=\d+\.\d, render;dur=\d+\.\d, " +
+        Assert.Matches(@"^read;dur=\d+\.\d, queue;dur=\d+\.\d, queue-predicted;dur=\d+\.\d, decode;dur=\d+\.\d, explain;dur=\d+\.\d, inference;dur=\d+\.\d, render;dur=\d+\.\d, " +
                        @"agreement;dur=\d+\.\d, write;dur=\d+\.\d$", timing);
         var answer = JsonSerializer.Deserialize<CamResponse>(await response.Content.ReadAsStringAsync(), Api.Json)!;
         var render = double.Parse(System.Text.RegularExpressions.Regex.Match(timing, @"render;dur=([\d.]+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);

@@ -35,7 +35,7 @@ public sealed partial class KubernetesManifestTests
 
     /// <summary>Each kustomization as it is applied, and the component on each.</summary>
     static readonly string[] Variants =
-        ["base", "overlays/gpu", "base + components/models-volume", "overlays/gpu + components/models-volume"];
+        ["base", "overlays/gpu", "base + components/models-volume", "overlays/gpu + components/models-volume", "base + components/queue-scaling"];
 
     static readonly ConcurrentDictionary<string, Lazy<Manifests>> Rendered = new();
 
@@ -278,6 +278,26 @@ public sealed partial class KubernetesManifestTests
         Assert.True(budget.MaxUnavailable is not null ? budget.MaxUnavailable.ToInt() >= 1 : budget.MinAvailable.ToInt() < autoscaler.MinReplicas,
             "The PodDisruptionBudget lets no pod be evicted at the autoscaler's minimum.");
         Assert.Equal("AlwaysAllow", budget.UnhealthyPodEvictionPolicy);
+    }
+
+    [KustomizeTheory]
+    [MemberData(nameof(AllVariants))]
+    public void QueueScaling_AddsThePredictedWait_BesideCpu_OnlyWhereAsked(string variant)
+    {
+        var metrics = Render(variant).Autoscaler.Spec.Metrics;
+        var onQueue = variant.Contains("components/queue-scaling", StringComparison.Ordinal);
+
+        Assert.Single(metrics, metric => metric.Resource?.Name == "cpu");
+        Assert.Equal(onQueue ? 2 : 1, metrics.Count);
+        if (onQueue)
+        {
+            var wait = Assert.Single(metrics, metric => metric.Type == "Pods").Pods;
+            // The series MetricsTests scrapes from the service under this name.
+            Assert.Equal("camservice_explanations_predicted_wait_seconds", wait.Metric.Name);
+            Assert.Equal("AverageValue", wait.Target.Type);
+            // Scale out before the pods refuse, which they do past Cam:MaxQueueWaitSeconds.
+            Assert.InRange(wait.Target.AverageValue.ToDouble(), 0.1, new CamOptions().MaxQueueWaitSeconds * 0.75);
+        }
     }
 
     [KustomizeTheory]

@@ -3,6 +3,7 @@ using System.Text;
 using CamService.Metrics;
 using CamService.Testing;
 using CamService.Traffic;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CamService.Tests;
@@ -83,6 +84,39 @@ public sealed class MetricsTests
         var closing = await client.ScrapeUntilAsync(s => s.Find("camservice_requests_refused_total", ("reason", "shutting_down")).Any());
         Assert.Equal(1, closing.Single("camservice_requests_refused_total", ("reason", "shutting_down")));
         Assert.Equal(1, closing.Single("camservice_requests_refused_total", ("reason", "busy")));
+    }
+
+    [Fact]
+    public async Task TheQueue_ItsPredictedWait_AndTheMeasuredWaits_AreServed()
+    {
+        using var factory = new ConfiguredFactory(new() { ["Cam:MaxConcurrentRequests"] = "1", ["Cam:QueueLimit"] = "4" })
+            .WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<IServiceTime>(new FixedServiceTime(0.5))));
+        await factory.Services.GetRequiredService<Models.ModelRegistry>().Loaded;
+        var client = factory.Server.CreateClient();
+        var admission = factory.Services.GetRequiredService<ExplainAdmission>();
+
+        // The only slot held, one request queued behind it: the next would wait two service times.
+        var slot = await admission.EnterAsync(CancellationToken.None);
+        var queued = client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: ("models", "colour32")));
+        var waiting = await client.ScrapeUntilAsync(s => s.Find("camservice_explanations_queued").Any(q => q.Value == 1));
+        Assert.Equal("gauge", waiting.Types["camservice_explanations_predicted_wait_seconds"]);
+        Assert.Equal(1.0, waiting.Single("camservice_explanations_predicted_wait_seconds"));
+        Assert.Equal(0.5, waiting.Single("camservice_explanations_service_time_seconds"));
+
+        slot.Dispose();
+        using (var response = await queued)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            // The queued request was predicted one service time; Server-Timing says so beside what it waited.
+            Assert.Contains("queue-predicted;dur=500.0", string.Join(", ", response.Headers.GetValues("Server-Timing")));
+        }
+        // The slot held here and the request's: two waits measured, two predicted (0 and 0.5 s), two slots held.
+        var after = await client.ScrapeUntilAsync(s => s.Find("camservice_explanations_slot_duration_seconds_count").Any(c => c.Value == 2));
+        Assert.Equal("histogram", after.Types["camservice_explanations_queue_wait_seconds"]);
+        Assert.Equal(2, after.Single("camservice_explanations_queue_wait_seconds_count"));
+        Assert.Equal(2, after.Single("camservice_explanations_queue_predicted_wait_seconds_count"));
+        Assert.Equal(0.5, after.Single("camservice_explanations_queue_predicted_wait_seconds_sum"));
+        Assert.Equal(0, after.Single("camservice_explanations_predicted_wait_seconds"));
     }
 
     const string RunCount = "camservice_model_run_duration_seconds_count";

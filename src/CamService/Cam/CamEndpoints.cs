@@ -94,6 +94,7 @@ public static class CamEndpoints
         // Read and checked, header included: only now does the request take an explanation slot (or wait for one).
         using var slot = await admission.EnterAsync(cancellationToken);
         timing.Lap("queue");
+        timing.Add("queue-predicted", slot.PredictedWait.TotalMilliseconds);
 
         // Decoding, model runs and drawing each wait for cores of their own (CoreScheduler), so however many
         // requests are in flight, the busy threads never outnumber the cores. All on compute threads: they hold

@@ -55,15 +55,18 @@ public sealed class CamOptions : IValidatableObject
     [Range(0, 4096)]
     public int MaxConcurrentRequests { get; set; }
 
+    /// <summary>Cam:QueueLimit's default.</summary>
+    public const int DefaultQueueLimit = 64;
+
     /// <summary>
-    /// Explanations that wait for a free slot (default none); beyond, 503 at once. Each explanation already
-    /// keeps the cores busy, so a queued request only waits and raises the admitted requests' latency, while
-    /// a refusal lets the client try another instance (bench/load.sh with --Cam:QueueLimit; docs/performance.md).
+    /// Most explanations waiting for a slot at once (default 64), whatever their predicted wait; beyond, 503 at
+    /// once. Cam:MaxQueueWaitSeconds decides who waits; this cap bounds what waiting costs, as each queued request
+    /// holds its body (within Cam:Upload:MaxBytesInFlight) and its connection. 0 turns the queue off.
     /// </summary>
     [Range(0, 100_000)]
-    public int QueueLimit { get; set; }
+    public int QueueLimit { get; set; } = DefaultQueueLimit;
 
-    /// <summary>The Retry-After of a 503 refusal, in seconds.</summary>
+    /// <summary>The Retry-After, in seconds, of a 503 for a full upload budget or a shutdown (a busy refusal's is its predicted wait).</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 1;
 
@@ -73,6 +76,18 @@ public sealed class CamOptions : IValidatableObject
     /// </summary>
     [Range(0.001, 86_400)]
     public double RequestTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// The longest predicted wait for a slot a request is queued for (default 2 s); a longer one is refused at
+    /// once with 503 and a Retry-After of that prediction. The prediction is the requests ahead × the measured
+    /// time a slot is held ÷ the slots. 2 s lets a burst or a batch job several times the slots wait a few
+    /// hundred milliseconds instead of being refused, while a wait longer than a few answers is better spent by
+    /// the client on another pod (or on a new one the autoscaler starts), and leaves most of
+    /// Cam:RequestTimeoutSeconds for the explanation itself even when the prediction is off by several times.
+    /// 0 queues nothing. Less than Cam:RequestTimeoutSeconds.
+    /// </summary>
+    [Range(0, 3600)]
+    public double MaxQueueWaitSeconds { get; set; } = 2;
 
     /// <summary>
     /// The long side of the rendered pictures when a request does not say (maxSize); 0 means the image's own
@@ -137,6 +152,11 @@ public sealed class CamOptions : IValidatableObject
         {
             yield return new ValidationResult($"Cam:DefaultMaxSize ({DefaultMaxSize}) is larger than Cam:MaxRenderSize ({MaxRenderSize}).",
                 [nameof(DefaultMaxSize), nameof(MaxRenderSize)]);
+        }
+        if (MaxQueueWaitSeconds >= RequestTimeoutSeconds)
+        {
+            yield return new ValidationResult($"Cam:MaxQueueWaitSeconds ({MaxQueueWaitSeconds}) is not less than Cam:RequestTimeoutSeconds ({RequestTimeoutSeconds}): a queued request would run out of time before its turn.",
+                [nameof(MaxQueueWaitSeconds), nameof(RequestTimeoutSeconds)]);
         }
     }
 

@@ -37,6 +37,10 @@ public sealed class CamMetrics
             "Explanations holding a slot (at most Cam:MaxConcurrentRequests).");
         meter.CreateObservableUpDownCounter("camservice.explanations.queued", () => admission.Queued, "{request}",
             "Explanations read and checked, waiting for a slot (at most Cam:QueueLimit).");
+        meter.CreateObservableGauge("camservice.explanations.predicted_wait", () => admission.PredictedWaitSeconds, "s",
+            "The wait for a slot an explanation asking now is predicted: queued ahead × service time ÷ slots; past Cam:MaxQueueWaitSeconds it is refused. The signal to scale out on.");
+        meter.CreateObservableGauge("camservice.explanations.service_time", () => admission.ServiceTimeSeconds, "s",
+            "The moving estimate of how long an explanation holds its slot, which the predicted waits are made from.");
         meter.CreateObservableUpDownCounter("camservice.uploads.reserved", () => uploads.ReservedBytes, "By",
             "Bytes of request bodies reserved at once: uploading, queued or being explained (at most Cam:Upload:MaxBytesInFlight).");
         meter.CreateObservableUpDownCounter("camservice.uploads.requests", () => uploads.Requests, "{request}",

@@ -2,15 +2,16 @@ using CamService.Cam;
 using CamService.Hosting;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace CamService.Traffic;
 
 /// <summary>
 /// What keeps POST /cam honest under real traffic: uploads with a budget of their own (bytes held at once, a
-/// minimum data rate, a read deadline) that take no explanation slot; a limit on explanations at once with an
-/// optional queue, asked for once a request's body is read and checked (<see cref="ExplainAdmission"/>),
-/// refusing the rest at once; a deadline per request from its arrival (ASP.NET Core's request timeouts); and a
+/// minimum data rate, a read deadline) that take no explanation slot; a limit on explanations at once with a
+/// queue for what can be served within a wait budget, asked for once a request's body is read and checked
+/// (<see cref="ExplainAdmission"/>), refusing the rest at once; a deadline per request from its arrival (ASP.NET Core's request timeouts); and a
 /// shutdown that stops taking work before it stops serving. Only the endpoints marked
 /// <see cref="WithAdmission"/> are limited: health, /models and the page never are.
 /// </summary>
@@ -36,6 +37,8 @@ public static class TrafficExtensions
                 : null);
         services.AddSingleton<UploadBudget>();
         services.AddSingleton<UploadGuard>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IServiceTime, MovingServiceTime>();
         services.AddSingleton<ExplainAdmission>();
 
         services.AddRequestTimeouts();
