@@ -28,6 +28,8 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
 {
     public const int RoundSize = 1000;
 
+    static readonly PoolWatch Watch = new();
+
     /// <summary>Examples of findings kept per target (each is also written to the findings folder, when there is one).</summary>
     const int MaxExamples = 50;
 
@@ -95,7 +97,7 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
                 elapsed[target.Name] += watch.Elapsed;
                 progress?.WriteLine($"  {target.Name,-13} {end - firstIndex,9:N0} inputs in {elapsed[target.Name].TotalSeconds,6:F0} s");
             }
-            var rss = ResidentBytes();
+            var (rss, pooled) = ResidentBytes();
             rssFirst = rssFirst == 0 ? rss : rssFirst;
             if (++rounds == warmUpRounds)
             {
@@ -103,7 +105,7 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
             }
             rssMax = Math.Max(rssMax, rss);
             rssEnd = rss;
-            progress?.WriteLine($"{end - firstIndex,9:N0} inputs per target, {clock.Elapsed.TotalSeconds,7:F0} s, RSS {rss / 1048576.0,6:F0} MiB ({Managed()}{Breakdown()}), findings {findings.Values.Sum()}");
+            progress?.WriteLine($"{end - firstIndex,9:N0} inputs per target, {clock.Elapsed.TotalSeconds,7:F0} s, RSS {rss / 1048576.0,6:F0} MiB ({Managed()}{Breakdown()}; shared array pools held {pooled >> 20} MiB{Remaining()}), findings {findings.Values.Sum()}");
         }
         return new CampaignReport(seed, [.. targets.Select(t => new TargetReport(t.Name, inputs, outcomes[t.Name], findings[t.Name], examples[t.Name], elapsed[t.Name]))],
             rssFirst, rssStart, rssEnd, rssMax, clock.Elapsed);
@@ -118,19 +120,23 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
     }
 
     /// <summary>
-    /// What the process holds once the round's inputs are done: after an aggressive full collection (every generation and
-    /// the large-object heap compacted, and the regions the collector no longer uses handed back: otherwise it keeps them
-    /// committed for the next burst, which grew RSS by 100 MiB over a campaign while the heap stayed near 30 MiB), with ImageSharp's pools of pixel buffers emptied (the loaders' and the renderer's, each bounded by its
-    /// configuration) and the native heap trimmed, so that what grows from round to round is what a leak would hold,
-    /// not a cache filling up or memory freed but kept by an allocator.
+    /// What the process holds once the round's inputs are done, every cache it keeps for its next request emptied:
+    /// ImageSharp's pools of pixel buffers (the loaders' and the renderer's) and the large arrays the runtime's shared
+    /// array pools keep (<see cref="PoolWatch"/>; with them full, the large-object heap went between 10 and 44 MiB
+    /// from round to round); then an aggressive full collection (every generation and the large-object heap compacted,
+    /// the regions the collector no longer uses handed back) and glibc's heap trimmed. What grows from round to round
+    /// is then what a leak would hold, not a cache filling up or memory freed but kept by an allocator. Also says how
+    /// much the shared pools held before they were emptied.
     /// </summary>
-    long ResidentBytes()
+    (long Rss, long Pooled) ResidentBytes()
     {
         foreach (var target in targets)
         {
             target.ReleaseRetainedMemory();
         }
         SixLabors.ImageSharp.Configuration.Default.MemoryAllocator.ReleaseRetainedResources();
+        var pooled = Watch.HeldBytes();
+        Watch.Empty();
         GC.Collect();
         GC.WaitForPendingFinalizers();
         // Aggressive: compacts every generation and the large-object heap, and hands the collector's free regions back.
@@ -141,14 +147,17 @@ public sealed class Campaign(IReadOnlyList<FuzzTarget> targets, int seed, long i
             MallocTrim(0);
         }
         using var process = Process.GetCurrentProcess();
-        return process.WorkingSet64;
+        return (process.WorkingSet64, pooled);
     }
 
-    /// <summary>The managed heap after the collection: its size, the large-object heap's share, the free space pinned objects keep, and how many.</summary>
+    /// <summary>What the shared pools still hold once emptied: arrays in other threads' own slots.</summary>
+    static string Remaining() => Watch.Describe() is { Length: > 0 } left ? $", left {left}" : "";
+
+    /// <summary>The managed heap after the collection: its size, the memory the collector has committed, the large-object heap's share, the free space pinned objects keep, and how many.</summary>
     static string Managed()
     {
         var info = GC.GetGCMemoryInfo(GCKind.Any);
-        return $"managed heap {info.HeapSizeBytes >> 20} (large objects {info.GenerationInfo[3].SizeAfterBytes >> 20}, fragmented {info.FragmentedBytes >> 20}) MiB, " +
+        return $"managed heap {info.HeapSizeBytes >> 20} (committed {info.TotalCommittedBytes >> 20}, large objects {info.GenerationInfo[3].SizeAfterBytes >> 20}, fragmented {info.FragmentedBytes >> 20}) MiB, " +
                $"{info.PinnedObjectsCount} pinned";
     }
 
