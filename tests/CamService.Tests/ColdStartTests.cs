@@ -53,7 +53,9 @@ public sealed class ColdStartTests
         var client = await factory.ReadyClientAsync();
         var services = factory.Services;
         var entry = services.GetRequiredService<ModelRegistry>().Find("colour32")!;
-        var before = entry.Model!;
+        // What a request in flight holds: the model it started on, leased.
+        var held = entry.Lease()!;
+        var before = held.Model;
         Assert.Equal(ServingThreads.Guessed(Environment.ProcessorCount), before.Threads);
         var other = before.Threads.Fastest.Threads == 1 ? 2 : 1;
         var measured = ServingThreads.From(new ThreadTuning([new ThreadTrial(other, false, 1.0)]), "measured");
@@ -64,10 +66,14 @@ public sealed class ColdStartTests
 
         Assert.NotSame(before, entry.Model);
         Assert.Same(measured, entry.Model!.Threads);
-        // A request that took the earlier model before the swap finishes on it: it is not disposed under the request.
+        // A request that took the earlier model before the swap finishes on it: it is not disposed under the request,
+        // and it is once the request lets go.
         using (before.Run(new float[before.ImageLength], 1, new long[] { -1 }, 1))
         {
         }
+        Assert.False(held.Served.Disposed);
+        held.Dispose();
+        Assert.True(held.Served.Disposed);
         var answer = await client.CamAsync(TestImages.RedTopLeftPng(), ("models", "colour32"));
         Assert.Equal("colour32", answer.Results.Single().Model);
     }
