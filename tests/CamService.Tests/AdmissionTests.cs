@@ -146,6 +146,9 @@ public sealed class AdmissionTests
         Assert.Equal(64, CamOptions.DefaultQueueLimit);
         Assert.Equal(CamOptions.DefaultQueueLimit, defaults.QueueLimit);
         Assert.Equal(2, defaults.MaxQueueWaitSeconds);
+        Assert.Equal(2, defaults.ResolvedMaxQueueWaitSeconds);
+        // A short request deadline lowers the wait budget to half of it: a queued request keeps time to be explained.
+        Assert.Equal(0.35, new CamOptions { RequestTimeoutSeconds = 0.7 }.ResolvedMaxQueueWaitSeconds);
         Assert.Equal(1, defaults.RetryAfterSeconds);
 
         var slots = new List<IDisposable>();

@@ -84,10 +84,14 @@ public sealed class CamOptions : IValidatableObject
     /// hundred milliseconds instead of being refused, while a wait longer than a few answers is better spent by
     /// the client on another pod (or on a new one the autoscaler starts), and leaves most of
     /// Cam:RequestTimeoutSeconds for the explanation itself even when the prediction is off by several times.
-    /// 0 queues nothing. Less than Cam:RequestTimeoutSeconds.
+    /// 0 queues nothing. A request deadline shorter than twice this lowers it to half the deadline
+    /// (<see cref="ResolvedMaxQueueWaitSeconds"/>), so that a queued request keeps time for its explanation.
     /// </summary>
     [Range(0, 3600)]
     public double MaxQueueWaitSeconds { get; set; } = 2;
+
+    /// <summary>The wait budget in force: <see cref="MaxQueueWaitSeconds"/>, at most half of <see cref="RequestTimeoutSeconds"/>.</summary>
+    public double ResolvedMaxQueueWaitSeconds => Math.Min(MaxQueueWaitSeconds, RequestTimeoutSeconds / 2);
 
     /// <summary>
     /// The long side of the rendered pictures when a request does not say (maxSize); 0 means the image's own
@@ -152,11 +156,6 @@ public sealed class CamOptions : IValidatableObject
         {
             yield return new ValidationResult($"Cam:DefaultMaxSize ({DefaultMaxSize}) is larger than Cam:MaxRenderSize ({MaxRenderSize}).",
                 [nameof(DefaultMaxSize), nameof(MaxRenderSize)]);
-        }
-        if (MaxQueueWaitSeconds >= RequestTimeoutSeconds)
-        {
-            yield return new ValidationResult($"Cam:MaxQueueWaitSeconds ({MaxQueueWaitSeconds}) is not less than Cam:RequestTimeoutSeconds ({RequestTimeoutSeconds}): a queued request would run out of time before its turn.",
-                [nameof(MaxQueueWaitSeconds), nameof(RequestTimeoutSeconds)]);
         }
     }
 

@@ -44,7 +44,7 @@ public sealed class ExplainAdmission
     {
         slots = free = cam.Value.ResolvedMaxConcurrentRequests;
         queueLimit = cam.Value.QueueLimit;
-        budgetSeconds = cam.Value.MaxQueueWaitSeconds;
+        budgetSeconds = cam.Value.ResolvedMaxQueueWaitSeconds;
         this.gate = gate;
         this.serviceTime = serviceTime;
         this.clock = clock;
