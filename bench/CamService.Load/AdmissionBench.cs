@@ -5,11 +5,11 @@ using System.Text.RegularExpressions;
 namespace CamService.Load;
 
 /// <summary>
-/// The admission queue under two kinds of client (bench/load.sh --admission): 8 clients that wait out a 503's
-/// Retry-After, then 128 that ignore it and ask again at once, each phase on the 224 px photo. Reports
-/// refusals, throughput against the bound the slots allow (slots ÷ the mean time a slot was held, read from
-/// the service's own /metrics for the same phase), the service's CPU per refusal, and the predicted against the
-/// measured queue waits of the answered requests (their Server-Timing).
+/// The admission queue under two kinds of client (bench/load.sh --admission): one client per slot (nobody waits:
+/// the bound), then 8 clients that wait out a 503's Retry-After, then 128 that ignore it and ask again at once,
+/// each phase on the 224 px photo. Reports refusals, throughput against the bound the cores allow (slots ÷ the
+/// mean time a slot was held with one client per slot, read from the service's own /metrics), the service's CPU
+/// per refusal, and the predicted against the measured queue waits of the answered requests (their Server-Timing).
 /// </summary>
 internal static partial class AdmissionBench
 {
@@ -20,26 +20,29 @@ internal static partial class AdmissionBench
         using var http = new HttpClient { BaseAddress = url };
         var duration = TimeSpan.FromSeconds(seconds);
         Console.WriteLine($"Admission: {slots} slots (Cam:MaxConcurrentRequests), {seconds} s a phase after a warm-up of 8 polite clients for 5 s; " +
-                          "CPU: the service's user + system time from /proc; the bound: slots ÷ the mean slot time of the same phase (/metrics)");
+                          "CPU: the service's user + system time from /proc; the bound: slots ÷ the mean slot time with one client per slot (/metrics)");
         await Phase(client, http, pid, slots, 8, honour: true, TimeSpan.FromSeconds(5));
+        var alone = await Phase(client, http, pid, slots, slots, honour: true, duration);
+        var bound = alone.Bound;
         var polite = await Phase(client, http, pid, slots, 8, honour: true, duration);
         var rude = await Phase(client, http, pid, slots, 128, honour: false, duration);
 
         var cpuPerAnswer = polite.CpuSeconds / Math.Max(1, polite.Answered);
         Console.WriteLine($"{"clients",7} {"Retry-After",11} {"secs",5} {"200",6} {"503",6} {"other",5} {"200/s",6} {"slot ms",7} {"bound/s",7} {"200/s ÷ bound",13} " +
                           $"{"CPU s",6} {"CPU ms/200",10} {"p50 ms",7} {"wait p50 pred",13} {"wait p50 meas",13} {"meas/pred",9}");
-        foreach (var p in new[] { polite, rude })
+        foreach (var p in new[] { alone, polite, rude })
         {
             var waits = p.Waits;
             Console.WriteLine($"{p.Clients,7} {(p.Honour ? "waited out" : "ignored"),11} {p.Seconds,5:F1} {p.Answered,6} {p.Refused,6} {p.Other,5} {p.Rate,6:F2} " +
-                              $"{p.SlotSeconds * 1000,7:F1} {p.Bound,7:F2} {p.Rate / p.Bound,13:F2} {p.CpuSeconds,6:F2} {p.CpuSeconds * 1000 / Math.Max(1, p.Answered),10:F1} " +
+                              $"{p.SlotSeconds * 1000,7:F1} {p.Bound,7:F2} {p.Rate / bound,13:F2} {p.CpuSeconds,6:F2} {p.CpuSeconds * 1000 / Math.Max(1, p.Answered),10:F1} " +
                               $"{Median(p.Latencies),7:F1} {Median(waits.Select(w => w.Predicted)),13:F1} {Median(waits.Select(w => w.Measured)),13:F1} " +
                               $"{Median(waits.Select(w => w.Measured)) / Median(waits.Select(w => w.Predicted)),9:F2}");
         }
         // The rude phase's CPU beyond what its answers cost at the polite phase's CPU per answer, per refusal.
         var refusalCpu = (rude.CpuSeconds - rude.Answered * cpuPerAnswer) / Math.Max(1, rude.Refused);
-        Console.WriteLine($"8 polite clients: {polite.Refused} refusals, {polite.Rate / polite.Bound:F2}× the bound ({polite.Bound:F2}/s).");
-        Console.WriteLine($"128 clients ignoring Retry-After: answered {rude.Rate:F2}/s = {rude.Rate / polite.Bound:F2}× the polite phase's bound; " +
+        Console.WriteLine($"The bound: {slots} slots ÷ {alone.SlotSeconds * 1000:F1} ms a slot with one client per slot = {bound:F2}/s.");
+        Console.WriteLine($"8 polite clients: {polite.Refused} refusals, {polite.Rate / bound:F2}× the bound.");
+        Console.WriteLine($"128 clients ignoring Retry-After: answered {rude.Rate:F2}/s = {rude.Rate / bound:F2}× the bound; " +
                           $"{rude.Refused} refusals ({rude.Refused / rude.Seconds:F0}/s), service CPU per refusal ≈ {refusalCpu * 1e6:F0} µs " +
                           $"((CPU − answers × {cpuPerAnswer * 1000:F1} ms) ÷ refusals); this load generator's own CPU: {rude.LoaderCpuSeconds:F1} s of {rude.Seconds:F1} s.");
         Console.WriteLine("wait p50: of the answered requests' Server-Timing queue-predicted and queue, ms (queue also holds the image header's check, well under 1 ms here).");
@@ -122,7 +125,7 @@ internal static partial class AdmissionBench
     {
         public double Rate => Answered / Seconds;
 
-        /// <summary>The most answers a second the slots allow at this phase's service time: every slot always held.</summary>
+        /// <summary>The most answers a second the slots allow at this phase's slot time: every slot always held.</summary>
         public double Bound => Slots / SlotSeconds;
     }
 }
