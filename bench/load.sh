@@ -7,9 +7,10 @@
 #  phase runs again beside N clients uploading a 2 MP photo (about 300 kB) at --slow-rate bytes/s (default 300),
 #  and the normal clients' throughput, p99 and refusals are compared with the phase alone (bench/slow-uploads.sh).
 #  --warmup runs the first phase's clients that long before the phases, unreported.
-#  --admission runs the admission queue's phases instead (CamService.Load/AdmissionBench.cs): 8 clients that wait
+#  --admission runs the admission queue's phases instead (CamService.Load/AdmissionBench.cs): one client per slot (the bound), 8 clients that wait
 #  out Retry-After, then 128 that ignore it, --seconds each (default 20): refusals, throughput against the bound
-#  the slots allow (slots ÷ mean slot time from /metrics), CPU per refusal, predicted against measured queue waits.
+#  the cores allow (slots ÷ mean slot time with one client per slot, from /metrics), CPU per refusal, predicted
+#  against measured queue waits.
 #   bench/load.sh [--service PATH/TO/CamService.dll] [--seconds 20] [--soak 5000] [--soak-clients 4]
 #                 [--clients 1,4,32,128 | none] [--warmup SECONDS] [--slow-uploads N [--slow-rate 300]] [--admission] [--port 5189]
 #                 [service arguments, e.g. --Cam:MaxConcurrentRequests=2]
