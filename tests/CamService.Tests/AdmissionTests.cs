@@ -107,11 +107,13 @@ public sealed class AdmissionTests
     [Fact]
     public async Task AFileItsHeaderRefuses_IsAnsweredWithoutASlot()
     {
-        using var factory = new ConfiguredFactory(new() { ["Cam:MaxConcurrentRequests"] = "1", ["Cam:QueueLimit"] = "0", ["Cam:MaxPixels"] = "1000" });
-        var client = await factory.ReadyClientAsync();
+        using var factory = new ConfiguredFactory(new() { ["Cam:MaxConcurrentRequests"] = "1", ["Cam:QueueLimit"] = "1", ["Cam:MaxPixels"] = "1000" })
+            .WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<IServiceTime>(new FixedServiceTime(0.5))));
+        await factory.Services.GetRequiredService<Models.ModelRegistry>().Loaded;
+        var client = factory.Server.CreateClient();
         var admission = factory.Services.GetRequiredService<ExplainAdmission>();
 
-        // Every slot taken: a request that needed one would be refused with 503.
+        // Every slot taken: a request that needed one would wait in the queue.
         using (await admission.EnterAsync(CancellationToken.None))
         {
             // Over the pixel limit by its header alone, not an image format, a header that cannot be read.
@@ -126,8 +128,31 @@ public sealed class AdmissionTests
                 await Api.ProblemAsync(await client.PostAsync(path, Api.Form(bytes, fields: ("models", "colour32"))), status);
             }
             Assert.Equal(1, admission.Running);
-            await Api.ProblemAsync(await client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(28), fields: ("models", "colour32"))), 503);
+            Assert.Equal(0, admission.Queued);
         }
+    }
+
+    [Fact]
+    public async Task WhenTheSlotsAndQueueWouldRefuse_ARequestIsRefusedOnArrival_BeforeItsBodyIsRead()
+    {
+        using var factory = new ConfiguredFactory(new() { ["Cam:MaxConcurrentRequests"] = "1", ["Cam:QueueLimit"] = "0" });
+        var client = await factory.ReadyClientAsync();
+        var admission = factory.Services.GetRequiredService<ExplainAdmission>();
+
+        using (await admission.EnterAsync(CancellationToken.None))
+        {
+            Assert.NotNull(admission.RefusalOnArrival());
+            // Not a form at all: read, it would be a 400; refused on arrival, it is never read.
+            using var garbage = new ByteArrayContent("not a form"u8.ToArray());
+            garbage.Headers.ContentType = new("multipart/form-data") { Parameters = { new("boundary", "x") } };
+            var refused = await client.PostAsync("/cam", garbage);
+            await Api.ProblemAsync(refused, 503);
+            Assert.NotNull(refused.Headers.RetryAfter);
+        }
+        Assert.Null(admission.RefusalOnArrival());
+        using var again = new ByteArrayContent("not a form"u8.ToArray());
+        again.Headers.ContentType = new("multipart/form-data") { Parameters = { new("boundary", "x") } };
+        await Api.ProblemAsync(await client.PostAsync("/cam", again), 400);
     }
 
     [Fact]

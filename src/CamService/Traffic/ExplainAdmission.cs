@@ -90,6 +90,32 @@ public sealed class ExplainAdmission
     public double ServiceTimeSeconds => serviceTime.Seconds;
 
     /// <summary>
+    /// The refusal a request arriving now would get from <see cref="EnterAsync"/>, or null when a slot is free or the
+    /// queue would take it. Asked before the body is read (<see cref="UploadGuard"/>), so that a storm of clients that
+    /// ignore Retry-After costs a refusal each, not a body read and checked; a request it lets through is read, checked
+    /// and asks for its slot as before. An upload refused here is not sent at all, rather than sent and then refused.
+    /// </summary>
+    public RefusedException? RefusalOnArrival()
+    {
+        double predicted;
+        bool queueFull;
+        lock (sync)
+        {
+            if (free > 0 && queue.Count == 0)
+            {
+                return null;
+            }
+            predicted = Predict();
+            queueFull = queue.Count >= queueLimit;
+            if (!queueFull && predicted <= budgetSeconds)
+            {
+                return null;
+            }
+        }
+        return Busy(predicted, queueFull);
+    }
+
+    /// <summary>
     /// Waits for a slot (in the queue, if its predicted wait fits) and holds it until the returned slot is disposed.
     /// Throws a <see cref="RefusedException"/> when the service is full or shutting down, and an
     /// <see cref="OperationCanceledException"/> when the request's deadline passes or its client leaves while it waits.

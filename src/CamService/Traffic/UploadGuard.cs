@@ -6,18 +6,24 @@ namespace CamService.Traffic;
 
 /// <summary>
 /// What a request under admission control meets when it arrives, before any of its body is read: the shutdown
-/// gate; a reservation of its body in the <see cref="UploadBudget"/> (503 when it does not fit); and a body
+/// gate; a refusal when the explanations' slots and queue would refuse it anyway (<see cref="ExplainAdmission.RefusalOnArrival"/>);
+/// a reservation of its body in the <see cref="UploadBudget"/> (503 when it does not fit); and a body
 /// that counts against that reservation and must end within Cam:Upload:TimeoutSeconds (408). It also writes
 /// every <see cref="RefusedException"/> thrown further in — by the body, or by <see cref="ExplainAdmission"/> —
 /// and Kestrel's own 408 for a body below the minimum data rate, as the traffic rules' problems.
 /// </summary>
-public sealed class UploadGuard(UploadBudget budget, ShutdownGate gate, IOptions<UploadOptions> upload, IOptions<CamOptions> cam)
+public sealed class UploadGuard(UploadBudget budget, ShutdownGate gate, ExplainAdmission admission, IOptions<UploadOptions> upload, IOptions<CamOptions> cam)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         if (gate.IsClosed)
         {
             await Refusals.WriteAsync(context, gate.Refusal());
+            return;
+        }
+        if (admission.RefusalOnArrival() is { } busy)
+        {
+            await Refusals.WriteAsync(context, busy);
             return;
         }
         // The body as declared, up to the largest the service accepts: a longer one is refused (413) unread.
