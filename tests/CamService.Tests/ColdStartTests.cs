@@ -37,16 +37,6 @@ public sealed class ColdStartTests
     }
 
     [Fact]
-    public void TheService_CompilesEachMethodOptimisedFromItsFirstRun()
-    {
-        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "CamService.runtimeconfig.json")));
-
-        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
-
-        Assert.False(properties.GetProperty("System.Runtime.TieredCompilation").GetBoolean());
-    }
-
-    [Fact]
     public async Task AMeasurementThatChoosesOtherSettings_SwapsInNewSessions_WhileTheEarlierModelStillRuns()
     {
         using var factory = new CamServiceFactory();
