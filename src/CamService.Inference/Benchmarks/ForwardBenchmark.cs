@@ -49,8 +49,8 @@ public static class ForwardBenchmark
         var plainSettings = settings with { StopSpinningAfterRun = false };
         var plainProto = OnnxModelFile.Load(plainPath);
         var camProto = OnnxModelFile.Load(camReadyPath);
-        var plainBytes = File.ReadAllBytes(plainPath);
-        var camBytes = File.ReadAllBytes(camReadyPath);
+        using var plainBytes = SerializedModel.Of(plainProto);
+        using var camBytes = SerializedModel.Of(camProto);
         var size = CamModelInfo.Read(camProto).Preprocessing?.Height ?? 224;
 
         var plainTuning = ThreadTuner.Measure(plainBytes, plainSettings, _ => PlainInputs(plainProto, size), candidates);

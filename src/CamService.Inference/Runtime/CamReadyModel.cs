@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 using CamService.Imaging;
+using CamService.Inference.Methods;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Graph;
 using CamService.Onnx.Model;
-using CamService.Inference.Methods;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 
@@ -105,7 +105,7 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
     /// hundreds of megabytes to make again).
     /// </summary>
     public static CamReadyModel Create(global::Onnx.ModelProto proto, ExecutionSettings settings, ServingThreads threads, string? directory = null,
-        Action<string>? warn = null, byte[]? serialized = null)
+        Action<string>? warn = null, SerializedModel? serialized = null)
     {
         var info = CamModelInfo.Read(proto);
         if (!info.IsCamReady)
@@ -122,7 +122,8 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
         {
             throw new CamReadyException($"The model has {numClasses} classes but {labels.Count} labels.");
         }
-        var bytes = serialized ?? proto.ToByteArray();
+        using var owned = serialized is null ? SerializedModel.Of(proto) : null;
+        var bytes = serialized ?? owned!;
         var (session, device) = CreateSession(bytes, threads.Fastest.Apply(settings), warn);
         InferenceSession? underLoad = null;
         (HeadSession? Session, string? Unavailable) head = (null, null);
@@ -174,7 +175,7 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
             [OrtValue.CreateTensorValueFromMemory(images, ModelInput.Shape(p, batch)), OrtValue.CreateTensorValueFromMemory(targets, [batch, 1])]);
     }
 
-    static (InferenceSession, string) CreateSession(byte[] bytes, ExecutionSettings settings, Action<string>? warn)
+    static (InferenceSession, string) CreateSession(SerializedModel bytes, ExecutionSettings settings, Action<string>? warn)
     {
         try
         {

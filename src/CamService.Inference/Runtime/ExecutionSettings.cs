@@ -1,3 +1,4 @@
+using CamService.Onnx.Model;
 using Microsoft.ML.OnnxRuntime;
 
 namespace CamService.Inference.Runtime;
@@ -44,13 +45,13 @@ public static class SessionFactory
 {
     public const string CudaProvider = "CUDAExecutionProvider";
 
-    /// <summary>A session for the model bytes, and the device it really runs on ("cpu" or "cuda:N").</summary>
-    public static (InferenceSession Session, string Device) Create(byte[] model, ExecutionSettings settings, Action<string>? warn = null)
+    /// <summary>A session for the model, and the device it really runs on ("cpu" or "cuda:N").</summary>
+    public static (InferenceSession Session, string Device) Create(SerializedModel model, ExecutionSettings settings, Action<string>? warn = null)
     {
         var (options, device) = CreateOptions(settings, warn);
         using (options)
         {
-            return (new InferenceSession(model, options), device);
+            return (model.Open(options), device);
         }
     }
 

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using CamService.Onnx.CamReady;
+using CamService.Onnx.Model;
 using Google.Protobuf;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -76,7 +77,8 @@ public sealed class HeadSession : IDisposable
         }
         try
         {
-            var session = SessionFactory.Create(head.BuildModel(types).ToByteArray(), settings).Session;
+            using var serialized = SerializedModel.Of(head.BuildModel(types));
+            var session = SessionFactory.Create(serialized, settings).Session;
             return (new HeadSession(session, head.Scores, head.IsAffine, classes, activationShape, settings.IntraOpThreads) { SideInputs = head.SideInputs }, null);
         }
         catch (OnnxRuntimeException e)

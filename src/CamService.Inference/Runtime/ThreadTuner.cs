@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime;
+using CamService.Onnx.Model;
 using Microsoft.ML.OnnxRuntime;
 
 namespace CamService.Inference.Runtime;
@@ -55,11 +56,11 @@ public static class ThreadTuner
     /// than by the model's run time, and at seconds a run, one run's noise no longer decides between settings.
     /// </para>
     /// </summary>
-    /// <param name="model">The ONNX model's bytes.</param>
+    /// <param name="model">The ONNX model, serialised.</param>
     /// <param name="settings">Everything but the thread settings (device, optimisation).</param>
     /// <param name="feeds">Makes the inputs of one run for a session; they are disposed after its runs.</param>
     /// <param name="passes">How many of the sweep's passes to make (<see cref="Passes"/>); each is a full sweep's pass in size.</param>
-    public static ThreadTuning Measure(byte[] model, ExecutionSettings settings, Func<InferenceSession, NamedOrtValues> feeds,
+    public static ThreadTuning Measure(SerializedModel model, ExecutionSettings settings, Func<InferenceSession, NamedOrtValues> feeds,
         IEnumerable<ThreadChoice> candidates, int runs = 16, int warmup = 2, TimeSpan? budget = null, int passes = Passes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(passes, 1);
@@ -152,7 +153,7 @@ public static class ThreadTuner
     /// A service refines its remembered sweep at every start: a sweep made once in a busy spell would otherwise
     /// decide for good.
     /// </summary>
-    public static ThreadTuning Refine(ThreadTuning earlier, byte[] model, ExecutionSettings settings, Func<InferenceSession, NamedOrtValues> feeds,
+    public static ThreadTuning Refine(ThreadTuning earlier, SerializedModel model, ExecutionSettings settings, Func<InferenceSession, NamedOrtValues> feeds,
         int runs = 16, int warmup = 2, TimeSpan? budget = null)
     {
         var best = earlier.Trials.Min(t => t.MedianMs);

@@ -1,9 +1,10 @@
 using CamService.Inference.Runtime;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Graph;
+using CamService.Onnx.Model;
 using Google.Protobuf;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -63,7 +64,8 @@ public static class GradientVerifier
         full.Graph.Output.AddRange(head.SideInputs.Select(s => new ValueInfoProto { Name = s }));
         // One thread: the same sums in the same order on every run, so a finite difference sees only the step.
         var settings = new ExecutionSettings { Optimization = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpThreads = 1 };
-        using var fullSession = SessionFactory.Create(full.ToByteArray(), settings).Session;
+        using var fullModel = SerializedModel.Of(full);
+        using var fullSession = SessionFactory.Create(fullModel, settings).Session;
 
         var (imageInput, imageShape, image) = RandomImage(full, options, random);
         var batch = (int)imageShape[0];

@@ -1,9 +1,10 @@
 using CamService.Inference.Runtime;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Graph;
+using CamService.Onnx.Model;
 using Google.Protobuf;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -43,7 +44,8 @@ internal sealed class HeadEvaluator(InferenceSession session, bool isDouble, Lis
             HeadEvaluator? evaluator = null;
             try
             {
-                var session = SessionFactory.Create(doubles.ToByteArray(), settings).Session;
+                using var serialized = SerializedModel.Of(doubles);
+                var session = SessionFactory.Create(serialized, settings).Session;
                 evaluator = new HeadEvaluator(session, isDouble: true, names, [], head.Scores);
                 for (var i = 0; i < head.SideInputs.Count; i++)
                 {
@@ -59,7 +61,8 @@ internal sealed class HeadEvaluator(InferenceSession session, bool isDouble, Lis
                 evaluator?.Dispose();
             }
         }
-        var floats = SessionFactory.Create(model.ToByteArray(), settings).Session;
+        using var floatModel = SerializedModel.Of(model);
+        var floats = SessionFactory.Create(floatModel, settings).Session;
         return new HeadEvaluator(floats, isDouble: false, names, [.. Enumerable.Range(0, head.SideInputs.Count).Select(i => run[firstSide + i])], head.Scores);
     }
 

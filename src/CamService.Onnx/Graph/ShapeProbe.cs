@@ -1,6 +1,7 @@
+using CamService.Onnx.Model;
 using Google.Protobuf;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
 namespace CamService.Onnx.Graph;
@@ -77,7 +78,8 @@ public static class ShapeProbe
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
-        using var session = new InferenceSession(probe.ToByteArray(), options);
+        using var serialized = SerializedModel.Of(probe);
+        using var session = serialized.Open(options);
 
         var inputs = new List<OrtValue>();
         try

@@ -11,7 +11,7 @@ namespace CamService.Onnx.Model;
 public static class OnnxModelFile
 {
     /// <summary>Protobuf messages cannot exceed 2 GiB; stay well below it before going external.</summary>
-    internal const long InlineLimitBytes = 1L << 30;
+    public const long InlineLimitBytes = 1L << 30;
 
     const TensorProto.Types.DataLocation ExternalLocation = TensorProto.Types.DataLocation.External;
 
@@ -52,14 +52,17 @@ public static class OnnxModelFile
         return model;
     }
 
-    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/>, atomically.</summary>
-    public static void Save(ModelProto model, string path)
+    /// <summary>
+    /// Writes <paramref name="model"/> to <paramref name="path"/>, atomically; its initializers go to PATH.data when
+    /// the model is larger than <paramref name="externalAbove"/> bytes (default <see cref="InlineLimitBytes"/>).
+    /// </summary>
+    public static void Save(ModelProto model, string path, long? externalAbove = null)
     {
         var fullPath = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(fullPath)!;
         Directory.CreateDirectory(directory);
 
-        if (model.CalculateSize() > InlineLimitBytes)
+        if (!Fits(model, externalAbove ?? InlineLimitBytes))
         {
             model = WithExternalData(model, Path.GetFileName(fullPath) + ".data", directory);
         }
@@ -70,6 +73,17 @@ public static class OnnxModelFile
             model.WriteTo(stream);
         }
         File.Move(temporary, fullPath, overwrite: true);
+    }
+
+    /// <summary>
+    /// Whether the model serialises to at most <paramref name="limitBytes"/>. Its tensors' data is counted first, in
+    /// 64 bits: protobuf's own size is an int, which a model past 2 GiB overflows.
+    /// </summary>
+    public static bool Fits(ModelProto model, long limitBytes)
+    {
+        var tensorBytes = AllTensors(model.Graph).Sum(t => (long)t.RawData.Length + 4L * t.FloatData.Count + 8L * t.Int64Data.Count +
+                                                           8L * t.DoubleData.Count + 4L * t.Int32Data.Count);
+        return tensorBytes <= limitBytes && model.CalculateSize() <= limitBytes;
     }
 
     /// <summary>Every tensor in a graph and its subgraphs: initializers and tensor attributes.</summary>

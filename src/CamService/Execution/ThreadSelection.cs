@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text.Json;
 using CamService.Inference.Runtime;
+using CamService.Onnx.Model;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
@@ -27,9 +27,9 @@ public sealed class ThreadSelection(IOptions<InferenceOptions> options, Executio
 
     /// <summary>The settings to load a model with, at once: configured, remembered from an earlier measurement, or guessed.</summary>
     /// <param name="id">The model's id, for the cache file's name.</param>
-    /// <param name="bytes">The CAM-ready model's serialised bytes, as sessions get them.</param>
+    /// <param name="bytes">The CAM-ready model, serialised as sessions get it.</param>
     /// <param name="cacheDirectory">Where measurements are remembered.</param>
-    public ServingThreads Choose(string id, byte[] bytes, string cacheDirectory)
+    public ServingThreads Choose(string id, SerializedModel bytes, string cacheDirectory)
     {
         if (IsConfigured)
         {
@@ -47,9 +47,9 @@ public sealed class ThreadSelection(IOptions<InferenceOptions> options, Executio
     /// </summary>
     /// <param name="id">The model's id, for the cache file's name and the log.</param>
     /// <param name="proto">The CAM-ready model.</param>
-    /// <param name="bytes">Its serialised bytes, as sessions get them.</param>
+    /// <param name="bytes">It serialised, as sessions get it.</param>
     /// <param name="cacheDirectory">Where measurements are remembered; a folder that cannot be written only costs the next start a measurement.</param>
-    public ServingThreads Measure(string id, ModelProto proto, byte[] bytes, string cacheDirectory)
+    public ServingThreads Measure(string id, ModelProto proto, SerializedModel bytes, string cacheDirectory)
     {
         var key = Key(bytes);
         var path = CachePath(cacheDirectory, id);
@@ -73,7 +73,7 @@ public sealed class ThreadSelection(IOptions<InferenceOptions> options, Executio
 
     static string CachePath(string cacheDirectory, string id) => Path.Combine(cacheDirectory, $"{id}.threads.json");
 
-    string Key(byte[] bytes) => $"{Machine(options.Value.ResolvedCores, options.Value.AllowSpinning)}; model {ContentHash(bytes)}";
+    string Key(SerializedModel bytes) => $"{Machine(options.Value.ResolvedCores, options.Value.AllowSpinning)}; model {bytes.ContentHash()[..16]}";
 
     ThreadTuning? Read(string path, string key)
     {
@@ -127,8 +127,6 @@ public sealed class ThreadSelection(IOptions<InferenceOptions> options, Executio
             return "unknown CPU";
         }
     }
-
-    static string ContentHash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes))[..16];
 
     sealed record CachedTuning(string Key, List<ThreadTrial> Trials);
 }

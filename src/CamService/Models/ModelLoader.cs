@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using CamService.Execution;
 using CamService.Inference.Runtime;
-using Google.Protobuf;
+using CamService.Onnx.Model;
 using Microsoft.Extensions.Options;
 
 namespace CamService.Models;
@@ -52,7 +52,7 @@ public sealed class ModelLoader(
         {
             var proto = preparer.Resolve(entry.Path);
             // Serialised once: the measurement's sessions and the serving ones are made from the same bytes.
-            var bytes = proto.ToByteArray();
+            using var bytes = SerializedModel.Of(proto);
             var threads = threadSelection.Choose(entry.Id, bytes, options.Value.ResolvedCacheDirectory);
             var model = CamReadyModel.Create(proto, settings, threads, Path.GetDirectoryName(entry.Path),
                 warning => logger.LogWarning("{Model}: {Warning}", entry.Id, warning), bytes);

@@ -1,8 +1,8 @@
 using CamService.Cam;
 using CamService.Execution;
 using CamService.Inference.Runtime;
+using CamService.Onnx.Model;
 using CamService.Traffic;
-using Google.Protobuf;
 using Microsoft.Extensions.Options;
 
 namespace CamService.Models;
@@ -101,7 +101,7 @@ public sealed class ThreadRefinement(
         try
         {
             var proto = preparer.Resolve(entry.Path);
-            var bytes = proto.ToByteArray();
+            using var bytes = SerializedModel.Of(proto);
             var measured = threadSelection.Measure(entry.Id, proto, bytes, models.Value.ResolvedCacheDirectory);
             Apply(entry, measured, () => CamReadyModel.Create(proto, settings, measured, Path.GetDirectoryName(entry.Path),
                 warning => logger.LogWarning("{Model}: {Warning}", entry.Id, warning), bytes));
