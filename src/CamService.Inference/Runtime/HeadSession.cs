@@ -2,8 +2,8 @@ using System.Runtime.InteropServices;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Model;
 using Google.Protobuf;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 

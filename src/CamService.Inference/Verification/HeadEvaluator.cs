@@ -2,9 +2,8 @@ using CamService.Inference.Runtime;
 using CamService.Onnx.CamReady;
 using CamService.Onnx.Graph;
 using CamService.Onnx.Model;
-using Google.Protobuf;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 
