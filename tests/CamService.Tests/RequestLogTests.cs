@@ -1,3 +1,4 @@
+using CamService.Cam;
 using CamService.Models;
 using CamService.Testing;
 using CamService.Traffic;
@@ -58,6 +59,8 @@ public sealed class RequestLogTests
             builder.ConfigureTestServices(services => services.AddSingleton<ILogEventSink>(sink)));
         var client = factory.CreateClient();
         await factory.Services.GetRequiredService<ModelRegistry>().Loaded.WaitAsync(Wait.ForModels);
+        // /health/ready passes once the explanation path is warm too.
+        await factory.Services.GetRequiredService<CamWarmUp>().Done.WaitAsync(Wait.ForModels);
 
         (await client.GetAsync("/metrics")).EnsureSuccessStatusCode();
         (await client.GetAsync("/health/live")).EnsureSuccessStatusCode();

@@ -101,8 +101,7 @@ public sealed class CamReadyModel : ICamModel, IHeadWithSideInputs, IDisposable
     /// <summary>
     /// Sessions with the thread settings <paramref name="threads"/> chose (device and optimisation from
     /// <paramref name="settings"/>): one for its fastest setting and, when it differs, one for under load.
-    /// <paramref name="serialized"/> is the proto's bytes when the caller has them already (a large model's are
-    /// hundreds of megabytes to make again).
+    /// <paramref name="serialized"/>: the proto serialised, when the caller has it (a large model's is costly to redo).
     /// </summary>
     public static CamReadyModel Create(global::Onnx.ModelProto proto, ExecutionSettings settings, ServingThreads threads, string? directory = null,
         Action<string>? warn = null, SerializedModel? serialized = null)
