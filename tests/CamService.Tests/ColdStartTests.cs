@@ -49,7 +49,8 @@ public sealed class ColdStartTests
         Assert.Equal(ServingThreads.Guessed(Environment.ProcessorCount), before.Threads);
         var other = before.Threads.Fastest.Threads == 1 ? 2 : 1;
         var measured = ServingThreads.From(new ThreadTuning([new ThreadTrial(other, false, 1.0)]), "measured");
-        var proto = services.GetRequiredService<ModelPreparer>().Resolve(entry.Path);
+        using var prepared = services.GetRequiredService<ModelPreparer>().Open(entry.Path);
+        var proto = prepared.Proto;
 
         services.GetRequiredService<ThreadRefinement>().Apply(entry, measured,
             () => CamReadyModel.Create(proto, services.GetRequiredService<ExecutionSettings>(), measured));
@@ -66,6 +67,38 @@ public sealed class ColdStartTests
         Assert.True(held.Served.Disposed);
         var answer = await client.CamAsync(TestImages.RedTopLeftPng(), ("models", "colour32"));
         Assert.Equal("colour32", answer.Results.Single().Model);
+    }
+
+    [Fact]
+    public async Task ARememberedUnderLoadSetting_LoadsAsOneSession_AndOpensAfterReadiness()
+    {
+        using var factory = new CamServiceFactory();
+        var client = await factory.ReadyClientAsync();
+        var services = factory.Services;
+        var entry = services.GetRequiredService<ModelRegistry>().Find("colour32")!;
+        // Fastest: 2 threads, spinning; under load: 1 thread, the fewest core-milliseconds.
+        var remembered = ServingThreads.From(new ThreadTuning([new ThreadTrial(2, true, 1.0), new ThreadTrial(1, false, 1.5)]), "remembered");
+        var loaded = remembered.OneSession();
+        Assert.Equal(loaded.Fastest, loaded.UnderLoad);
+        Assert.Equal(remembered.UnderLoad, loaded.Deferred);
+        Assert.Same(loaded, loaded.OneSession());
+        using (var prepared = services.GetRequiredService<ModelPreparer>().Open(entry.Path))
+        {
+            entry.MarkReady(CamReadyModel.Create(prepared.Proto, services.GetRequiredService<ExecutionSettings>(), loaded, serialized: prepared.Bytes), 1);
+        }
+        var before = entry.Model!;
+
+        await services.GetRequiredService<ThreadRefinement>().OpenDeferredAsync(CancellationToken.None);
+
+        Assert.NotSame(before, entry.Model);
+        Assert.Equal(remembered, entry.Model!.Threads);
+        Assert.Null(entry.Model.Threads.Deferred);
+        var answer = await client.CamAsync(TestImages.RedTopLeftPng(), ("models", "colour32"));
+        Assert.Equal("colour32", answer.Results.Single().Model);
+        // Opened once: a later pass has nothing left to open.
+        var after = entry.Model;
+        await services.GetRequiredService<ThreadRefinement>().OpenDeferredAsync(CancellationToken.None);
+        Assert.Same(after, entry.Model);
     }
 
     [Fact]

@@ -25,6 +25,9 @@ public sealed class ThreadSelection(IOptions<InferenceOptions> options, Executio
     /// <summary>Whether the settings are configured (or on a GPU, where the pool only feeds the device): nothing to measure.</summary>
     public bool IsConfigured => options.Value.Threads > 0 || settings.Device != ExecutionDevice.Cpu;
 
+    /// <summary>Whether models are measured once the service is ready (<c>ThreadRefinement</c>), which also opens the sessions a load deferred.</summary>
+    public bool MeasuresAfterReady => options.Value.MeasureThreads && !IsConfigured;
+
     /// <summary>The settings to load a model with, at once: configured, remembered from an earlier measurement, or guessed.</summary>
     /// <param name="id">The model's id, for the cache file's name.</param>
     /// <param name="bytes">The CAM-ready model, serialised as sessions get it.</param>

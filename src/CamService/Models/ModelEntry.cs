@@ -61,6 +61,15 @@ public sealed class ModelEntry(string id, string path, FileStamp? stamp = null)
 
     internal void MarkReady(CamReadyModel model, double latencyMs) => Swap(new(ModelStatus.Ready, null, new ServedModel(model), latencyMs));
 
+    /// <summary>The served model's latency, measured again (by a thread measurement of its fastest setting, with the machine to itself).</summary>
+    internal void Retimed(double latencyMs)
+    {
+        if (state.Served is not null)
+        {
+            state = state with { LatencyMs = latencyMs };
+        }
+    }
+
     internal void MarkFailed(string error) => Swap(new(ModelStatus.Failed, error, null, null));
 
     /// <summary>

@@ -9,8 +9,8 @@ namespace CamService.Models;
 /// <summary>
 /// Loads every model of the registry in the background after start-up: makes it CAM-ready if it
 /// is not, chooses its thread settings (remembered or guessed: <see cref="ThreadRefinement"/> measures them
-/// once the service is ready), opens its
-/// sessions, warms them up and measures its latency. A model that fails, for any
+/// once the service is ready, and opens the under-load session a load defers), opens its
+/// session, warms it up and measures its latency. A model that fails, for any
 /// reason, is marked failed with that reason (and logged); the others still serve.
 /// </summary>
 public sealed class ModelLoader(
@@ -29,15 +29,18 @@ public sealed class ModelLoader(
         {
             logger.LogError("No *.onnx models were found in {Directory}", registry.Directory);
         }
-        foreach (var entry in registry.Entries)
+        // Two at a time, the largest first: opening a session is mostly ONNX Runtime's graph optimisation, on one
+        // thread, so two loads overlap; their timed warm-ups overlap too, and the measurement after readiness retimes them.
+        var largestFirst = registry.Entries.OrderByDescending(e => FileStamp.Of(e.Path)?.Length ?? 0);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = stoppingToken };
+        try
         {
-            if (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
             // At compute priority: a model's own ONNX Runtime pool (without the shared one) is
             // created here and inherits it, and loading must not slow the requests being served.
-            await cores.Threads.Run(() => Load(entry), stoppingToken);
+            await Parallel.ForEachAsync(largestFirst, parallel, async (entry, token) => await cores.Threads.Run(() => Load(entry), token));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
         registry.MarkLoaded();
     }
@@ -50,10 +53,11 @@ public sealed class ModelLoader(
         var clock = Stopwatch.StartNew();
         try
         {
-            var proto = preparer.Resolve(entry.Path);
-            // Serialised once: the measurement's sessions and the serving ones are made from the same bytes.
-            using var bytes = SerializedModel.Of(proto);
+            using var prepared = preparer.Open(entry.Path);
+            var (proto, bytes) = (prepared.Proto, prepared.Bytes);
             var threads = threadSelection.Choose(entry.Id, bytes, options.Value.ResolvedCacheDirectory);
+            // One session until ready: the under-load one, where it differs, opens after readiness (ThreadRefinement).
+            threads = threadSelection.MeasuresAfterReady ? threads.OneSession() : threads;
             var model = CamReadyModel.Create(proto, settings, threads, Path.GetDirectoryName(entry.Path),
                 warning => logger.LogWarning("{Model}: {Warning}", entry.Id, warning), bytes);
             var latency = WarmUp(model, options.Value.WarmupRuns);

@@ -14,7 +14,16 @@ public sealed class ModelPreparer(IOptions<ModelsOptions> options, ILogger<Model
 {
     readonly CamReadyBuilder builder = new();
 
-    public ModelProto Resolve(string path) => CamReadyForm.Of(OnnxModelFile.Load(path), model => Prepare(path, model));
+    /// <summary>
+    /// The CAM-ready form of the file at <paramref name="path"/>, with the bytes its sessions open from: the file's own
+    /// when it is CAM-ready and self-contained, else the CAM-ready form serialised.
+    /// </summary>
+    public PreparedModel Open(string path)
+    {
+        var (file, fileBytes) = OnnxModelFile.LoadWithBytes(path);
+        var ready = CamReadyForm.Of(file, model => Prepare(path, model));
+        return new PreparedModel(ready, ReferenceEquals(ready, file) && fileBytes is not null ? fileBytes : SerializedModel.Of(ready));
+    }
 
     /// <summary>The plain model at <paramref name="path"/> made CAM-ready, from the cache when it holds it, else built and cached.</summary>
     ModelProto Prepare(string path, ModelProto model)
@@ -57,4 +66,10 @@ public sealed class ModelPreparer(IOptions<ModelsOptions> options, ILogger<Model
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
     }
+}
+
+/// <summary>A CAM-ready model and its serialised form, which sessions open from (a temporary file for the largest: disposed with it).</summary>
+public sealed record PreparedModel(ModelProto Proto, SerializedModel Bytes) : IDisposable
+{
+    public void Dispose() => Bytes.Dispose();
 }

@@ -25,12 +25,11 @@ public sealed class ThreadRefinement(
     CamWarmUp warmUp,
     ShutdownGate gate,
     CoreScheduler cores,
-    IOptions<InferenceOptions> inference,
     IOptions<ModelsOptions> models,
     ILogger<ThreadRefinement> logger) : BackgroundService
 {
     readonly TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    // The models measured (or tried): a measurement that failed is not repeated on every pass.
+    // The models measured or given their deferred session (or tried): what failed is not repeated on every pass.
     readonly System.Runtime.CompilerServices.ConditionalWeakTable<CamReadyModel, object> tried = [];
 
     /// <summary>How long no explanation must have been in flight before a model is measured.</summary>
@@ -43,11 +42,12 @@ public sealed class ThreadRefinement(
     {
         try
         {
-            if (!inference.Value.MeasureThreads || threadSelection.IsConfigured)
+            if (!threadSelection.MeasuresAfterReady)
             {
                 return;
             }
             await warmUp.Done.WaitAsync(stoppingToken);
+            await OpenDeferredAsync(stoppingToken);
             await RefineAllAsync(stoppingToken);
         }
         finally
@@ -58,7 +58,30 @@ public sealed class ThreadRefinement(
         while (models.Value.WatchFolder && !stoppingToken.IsCancellationRequested)
         {
             await Task.Delay(TimeSpan.FromSeconds(Math.Max(models.Value.RescanSeconds, 5)), stoppingToken);
+            await OpenDeferredAsync(stoppingToken);
             await RefineAllAsync(stoppingToken);
+        }
+    }
+
+    /// <summary>
+    /// Opens the under-load sessions that loads deferred so as to be ready sooner (<see cref="ServingThreads.OneSession"/>),
+    /// in a quiet spell as a measurement is: opening a session takes a core from the requests for a second. Until
+    /// then a model runs on its fastest setting under load too, as a guessed one does.
+    /// </summary>
+    internal async Task OpenDeferredAsync(CancellationToken stoppingToken)
+    {
+        foreach (var entry in registry.Ready.Where(e => e.Model?.Threads.Deferred is not null).ToList())
+        {
+            if (!tried.TryAdd(entry.Model!, false))
+            {
+                continue;
+            }
+            await AwaitQuietAsync(stoppingToken);
+            await folder.InTurnAsync(async () =>
+            {
+                await cores.Threads.Run(() => Update(entry, "under-load session not opened", _ => entry.Model?.Threads.WithDeferred()), stoppingToken);
+                return true;
+            }, stoppingToken);
         }
     }
 
@@ -96,20 +119,26 @@ public sealed class ThreadRefinement(
         }
     }
 
-    void Refine(ModelEntry entry)
+    void Refine(ModelEntry entry) => Update(entry, "thread settings not measured",
+        prepared => threadSelection.Measure(entry.Id, prepared.Proto, prepared.Bytes, models.Value.ResolvedCacheDirectory));
+
+    /// <summary>Serves <paramref name="entry"/> on the settings <paramref name="choose"/> gives (none: as it is), opened from its file.</summary>
+    void Update(ModelEntry entry, string failure, Func<PreparedModel, ServingThreads?> choose)
     {
         try
         {
-            var proto = preparer.Resolve(entry.Path);
-            using var bytes = SerializedModel.Of(proto);
-            var measured = threadSelection.Measure(entry.Id, proto, bytes, models.Value.ResolvedCacheDirectory);
-            Apply(entry, measured, () => CamReadyModel.Create(proto, settings, measured, Path.GetDirectoryName(entry.Path),
-                warning => logger.LogWarning("{Model}: {Warning}", entry.Id, warning), bytes));
+            using var prepared = preparer.Open(entry.Path);
+            if (choose(prepared) is not { } threads)
+            {
+                return;
+            }
+            Apply(entry, threads, () => CamReadyModel.Create(prepared.Proto, settings, threads, Path.GetDirectoryName(entry.Path),
+                warning => logger.LogWarning("{Model}: {Warning}", entry.Id, warning), prepared.Bytes));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The model keeps serving on the settings it loaded with.
-            logger.LogWarning(e, "{Model}: thread settings not measured: {Reason}", entry.Id, e.Message);
+            logger.LogWarning(e, "{Model}: {Failure}: {Reason}", entry.Id, failure, e.Message);
         }
     }
 
@@ -127,12 +156,16 @@ public sealed class ThreadRefinement(
         if (measured.SameChoices(current.Threads))
         {
             current.Remeasured(measured);
+            if (measured.Tuning is { } tuning)
+            {
+                entry.Retimed(tuning.Fastest.MedianMs);
+            }
             return;
         }
         var model = open();
         var latency = ModelLoader.WarmUp(model, models.Value.WarmupRuns);
         entry.MarkReady(model, latency);
-        logger.LogInformation("Model {Model} switched from {Before} to {After} threads ({Source}): {LatencyMs:F1} ms per image",
-            entry.Id, current.Threads.Fastest, measured.Fastest, measured.Source, latency);
+        logger.LogInformation("Model {Model} switched from {Before} (under load {BeforeUnderLoad}) to {After} (under load {AfterUnderLoad}) threads ({Source}): {LatencyMs:F1} ms per image",
+            entry.Id, current.Threads.Fastest, current.Threads.UnderLoad, measured.Fastest, measured.UnderLoad, measured.Source, latency);
     }
 }

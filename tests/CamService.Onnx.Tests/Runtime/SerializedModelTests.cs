@@ -48,6 +48,43 @@ public sealed class SerializedModelTests
     }
 
     [Fact]
+    public void LoadWithBytes_GivesTheFilesOwnBytes_WhenTheyAreTheWholeModel()
+    {
+        var (plain, _, _) = SmallClassifier();
+        var camReady = new CamReadyBuilder().Prepare(plain).Model;
+        // A tensor large enough to be kept outside when asked (its parameters are all smaller).
+        camReady.Graph.Initializer.Add(new global::Onnx.TensorProto
+        {
+            Name = "large", DataType = (int)global::Onnx.TensorProto.Types.DataType.Float, Dims = { 1024 }, RawData = ByteString.CopyFrom(new byte[4096]),
+        });
+        var folder = Directory.CreateTempSubdirectory("camservice-load-").FullName;
+        try
+        {
+            var whole = Path.Combine(folder, "whole.onnx");
+            OnnxModelFile.Save(camReady, whole);
+            var (model, bytes) = OnnxModelFile.LoadWithBytes(whole);
+            Assert.Equal(File.ReadAllBytes(whole), bytes);
+            Assert.Equal(camReady, model);
+
+            // Its tensors in a file beside it: the bytes are not the model, so none are given; the model is whole.
+            var split = Path.Combine(folder, "split.onnx");
+            OnnxModelFile.Save(camReady, split, externalAbove: 0);
+            Assert.True(File.Exists(split + ".data"));
+            var (loaded, none) = OnnxModelFile.LoadWithBytes(split);
+            Assert.Null(none);
+            Assert.Equal(camReady.Graph.Initializer.Select(t => t.RawData), loaded.Graph.Initializer.Select(t => t.RawData));
+
+            Assert.Throws<FileNotFoundException>(() => OnnxModelFile.LoadWithBytes(Path.Combine(folder, "missing.onnx")));
+            File.WriteAllBytes(Path.Combine(folder, "junk.onnx"), [0xff, 0xff, 0xff]);
+            Assert.Throws<InvalidDataException>(() => OnnxModelFile.LoadWithBytes(Path.Combine(folder, "junk.onnx")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Fits_CountsTensorDataInSixtyFourBits()
     {
         var (plain, _, _) = SmallClassifier();
