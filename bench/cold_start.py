@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 
-FIRST, SETTLE, STEADY = 10, 30, 20
+FIRST, SETTLE, STEADY = 10, 100, 20
 
 
 def get(url):
