@@ -38,13 +38,16 @@ internal static partial class AdmissionBench
                               $"{Median(p.Latencies),7:F1} {Median(waits.Select(w => w.Predicted)),13:F1} {Median(waits.Select(w => w.Measured)),13:F1} " +
                               $"{Median(waits.Select(w => w.Measured)) / Median(waits.Select(w => w.Predicted)),9:F2}");
         }
-        // The rude phase's CPU beyond what its answers cost at the polite phase's CPU per answer, per refusal.
-        var refusalCpu = (rude.CpuSeconds - rude.Answered * cpuPerAnswer) / Math.Max(1, rude.Refused);
+        // The rude phase's CPU beyond what its answers cost at the polite phase's CPU per answer, in all and per refusal.
+        var beyondAnswers = rude.CpuSeconds - rude.Answered * cpuPerAnswer;
+        var refusalCpu = beyondAnswers / Math.Max(1, rude.Refused);
         Console.WriteLine($"The bound: {slots} slots ÷ {alone.SlotSeconds * 1000:F1} ms a slot with one client per slot = {bound:F2}/s.");
         Console.WriteLine($"8 polite clients: {polite.Refused} refusals, {polite.Rate / bound:F2}× the bound.");
         Console.WriteLine($"128 clients ignoring Retry-After: answered {rude.Rate:F2}/s = {rude.Rate / bound:F2}× the bound; " +
-                          $"{rude.Refused} refusals ({rude.Refused / rude.Seconds:F0}/s), service CPU per refusal ≈ {refusalCpu * 1e6:F0} µs " +
-                          $"((CPU − answers × {cpuPerAnswer * 1000:F1} ms) ÷ refusals); this load generator's own CPU: {rude.LoaderCpuSeconds:F1} s of {rude.Seconds:F1} s.");
+                          $"{rude.Refused} refusals ({rude.Refused / rude.Seconds:F0}/s); the service's CPU beyond its answers (CPU − answers × " +
+                          $"{cpuPerAnswer * 1000:F1} ms): {beyondAnswers:F2} s of the phase's {rude.Seconds:F1} s on {Environment.ProcessorCount} cores " +
+                          $"({100 * beyondAnswers / (rude.Seconds * Environment.ProcessorCount):F1} %), ≈ {refusalCpu * 1e6:F0} µs per refusal (a measure of a " +
+                          $"refusal's cost where refusals dominate: with --Cam:PacedRefusalsPerSecond=0); this load generator's own CPU: {rude.LoaderCpuSeconds:F1} s.");
         Console.WriteLine("wait p50: of the answered requests' Server-Timing queue-predicted and queue, ms (queue also holds the image header's check, well under 1 ms here).");
         return 0;
     }

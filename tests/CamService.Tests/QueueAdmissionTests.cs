@@ -184,21 +184,21 @@ public sealed class QueueAdmissionTests
 
         public void Dispose() => meters.Dispose();
     }
+}
 
-    /// <summary>Meters of a name no host's metrics listen to, so these admissions' measurements stay out of every /metrics.</summary>
-    sealed class PrivateMeters : IMeterFactory
+/// <summary>Meters of a name no host's metrics listen to, so a test's measurements stay out of every /metrics.</summary>
+internal sealed class PrivateMeters : IMeterFactory
+{
+    readonly List<Meter> meters = [];
+
+    public Meter Create(MeterOptions options)
     {
-        readonly List<Meter> meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter($"{nameof(QueueAdmissionTests)}.{options.Name}");
-            meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => meters.ForEach(meter => meter.Dispose());
+        var meter = new Meter($"{nameof(PrivateMeters)}.{options.Name}");
+        meters.Add(meter);
+        return meter;
     }
+
+    public void Dispose() => meters.ForEach(meter => meter.Dispose());
 }
 
 /// <summary>A service time that stays put, and remembers the holding times it was given.</summary>

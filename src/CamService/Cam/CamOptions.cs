@@ -66,6 +66,19 @@ public sealed class CamOptions : IValidatableObject
     [Range(0, 100_000)]
     public int QueueLimit { get; set; } = DefaultQueueLimit;
 
+    /// <summary>
+    /// Refusals of a full service (503 Busy) answered at once, per second (default 100, a second's worth at once);
+    /// beyond this rate each waits its turn, 1/rate apart and at most Cam:MaxRefusalHoldSeconds, and is then decided
+    /// again: admitted if a slot or queue place has opened, refused otherwise. Clients that ignore Retry-After
+    /// then cost connections, not cores. 100 a second is a few percent of a core; 0 answers every refusal at once.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public double PacedRefusalsPerSecond { get; set; } = 100;
+
+    /// <summary>The longest a paced refusal waits for its turn (default 1 s); 0 answers every refusal at once.</summary>
+    [Range(0, 60)]
+    public double MaxRefusalHoldSeconds { get; set; } = 1;
+
     /// <summary>The Retry-After, in seconds, of a 503 for a full upload budget or a shutdown (a busy refusal's is its predicted wait).</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 1;

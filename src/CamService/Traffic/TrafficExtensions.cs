@@ -40,6 +40,7 @@ public static class TrafficExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IServiceTime, MovingServiceTime>();
         services.AddSingleton<ExplainAdmission>();
+        services.AddSingleton<RefusalPacer>();
 
         services.AddRequestTimeouts();
         services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<CamOptions>>((timeouts, cam) =>
