@@ -42,8 +42,8 @@ var forwardRuns = 5 * runs;
 Console.WriteLine($"{cores} cores; thread settings tried: {string.Join("; ", candidates)}; medians of {runs} interleaved runs ({forwardRuns} for (a))");
 
 Console.WriteLine();
-Console.WriteLine("(a) forward, batch 1: the service's CAM-ready run against the fastest plain run");
-Console.WriteLine($"{"model",-18} {"fastest plain",-22} {"ms",8} {"as served",-22} {"ms",8} {"ratio",7}");
+Console.WriteLine("(a) forward, batch 1: the fastest CAM-ready run and the service's, against the fastest plain run");
+Console.WriteLine($"{"model",-18} {"fastest plain",-22} {"ms",8} {"fastest CAM-ready",-22} {"ms",8} {"ratio",7} {"as served",-22} {"ms",8} {"ratio",7}");
 var fastestPlain = new Dictionary<string, ThreadTrial>();
 var cheapestPlain = new Dictionary<string, ThreadTrial>();
 foreach (var id in ids)
@@ -53,7 +53,8 @@ foreach (var id in ids)
     var result = ForwardBenchmark.Compare(Path.Combine(plainDir, $"{id}.onnx"), Path.Combine(camDir, $"{id}.onnx"), settings, candidates, forwardRuns, serving);
     fastestPlain[id] = result.Plain.Quickest;
     cheapestPlain[id] = result.Plain.MostEfficient;
-    Console.WriteLine(Invariant($"{id,-18} {result.Plain.Quickest.Choice,-22} {result.PlainMs,8:F2} {serving,-22} {result.CamReadyMs,8:F2} {result.Ratio,7:F3}"));
+    Console.WriteLine(Invariant($"{id,-18} {result.Plain.Quickest.Choice,-22} {result.PlainMs,8:F2} {result.Alike.Quickest.Choice,-22} {result.AlikeMs,8:F2} {result.Ratio,7:F3}") +
+                      Invariant($" {serving,-22} {result.CamReadyMs,8:F2} {result.ServedRatio,7:F3}"));
     Console.WriteLine("    plain sweep: " + string.Join(", ", result.Plain.Trials.Select(t => Invariant($"{t.Choice} {t.MedianMs:F2}"))));
 }
 

@@ -109,7 +109,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public void Benchmark_ComparesAgainstThePlainModelsFastestSetting()
+    public void Benchmark_ComparesEachAtItsFastestSetting_AndAsServed()
     {
         using var directory = new TemporaryDirectory();
         var (plain, _, _) = SmallClassifiers.SmallClassifier();
@@ -120,8 +120,12 @@ public sealed class CliTests
 
         Assert.True(code == 0, output);
         Assert.Contains("Thread settings tried on each model: 1 thread; 2 threads; 2 threads, spinning.", output);
-        Assert.Matches(@"cam\s+\d threads?(, spinning)?\s+[\d.]+\s+\d threads?(, spinning)?\s+[\d.]+\s+[\d.]+", output);
+        // Plain at its fastest; CAM-ready at its fastest, and as served: each with its setting, median and ratio.
+        const string setting = @"\d threads?(, spinning)?\s+[\d.]+";
+        Assert.Matches($@"cam\s+{setting}\s+{setting}\s+[\d.]+\s+{setting}\s+[\d.]+", output);
         Assert.Contains("plain      sweep: 1 thread ", output);
+        Assert.Contains("CAM-ready  sweep: 1 thread ", output);
+        Assert.Contains("served     sweep: 1 thread ", output);
     }
 
     [Fact]

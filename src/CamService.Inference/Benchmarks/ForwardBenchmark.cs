@@ -9,19 +9,27 @@ using Onnx;
 namespace CamService.Inference.Benchmarks;
 
 /// <summary>
-/// A CAM-ready model as served (at the thread settings the service would measure for it) against its
-/// plain source at the plain model's own fastest settings: the strongest baseline plain ONNX Runtime
-/// offers on this machine, not the service's settings applied to both.
+/// A CAM-ready model against its plain source, each at its own fastest settings with ONNX Runtime's own pool
+/// behaviour (the graph's cost: the strongest baseline plain ONNX Runtime offers on this machine), and as served
+/// (at the thread settings the service would measure for it, its pool stopping its spin after each run so that it
+/// leaves the cores to other work: a serving policy that would cost a plain model the same).
 /// </summary>
 /// <param name="Model">The CAM-ready file's name.</param>
 /// <param name="Plain">Every thread setting tried on the plain model.</param>
-/// <param name="Serving">The CAM-ready model's setting: as given (a running service's), else its own fastest.</param>
-/// <param name="CamReady">Every thread setting tried on the CAM-ready model, when none was given.</param>
+/// <param name="Alike">Every thread setting tried on the CAM-ready model as on the plain one.</param>
+/// <param name="Serving">The CAM-ready model's served setting: as given (a running service's), else its own fastest.</param>
+/// <param name="CamReady">Every thread setting tried on the CAM-ready model as served, when none was given.</param>
 /// <param name="PlainMs">The plain model at its fastest setting, median of the interleaved runs.</param>
-/// <param name="CamReadyMs">The CAM-ready model at <paramref name="Serving"/>, same runs.</param>
-public sealed record ForwardComparison(string Model, int Runs, ThreadTuning Plain, ThreadChoice Serving, ThreadTuning? CamReady, double PlainMs, double CamReadyMs)
+/// <param name="AlikeMs">The CAM-ready model at its fastest setting, as the plain one runs, same runs.</param>
+/// <param name="CamReadyMs">The CAM-ready model at <paramref name="Serving"/>, as served, same runs.</param>
+public sealed record ForwardComparison(string Model, int Runs, ThreadTuning Plain, ThreadTuning Alike, ThreadChoice Serving, ThreadTuning? CamReady,
+    double PlainMs, double AlikeMs, double CamReadyMs)
 {
-    public double Ratio => CamReadyMs / PlainMs;
+    /// <summary>What the CAM-ready graph costs: its forward ÷ the plain forward, each at its fastest.</summary>
+    public double Ratio => AlikeMs / PlainMs;
+
+    /// <summary>The CAM-ready forward as served ÷ the plain forward at its fastest.</summary>
+    public double ServedRatio => CamReadyMs / PlainMs;
 }
 
 /// <summary>Times plain and CAM-ready models: thread sweeps, then the two fastest settings interleaved.</summary>
@@ -32,16 +40,16 @@ public static class ForwardBenchmark
     /// after its run (2^20 pauses: about 35 ms on this project's 2-core AMD machine, measured with the process's
     /// CPU time in 10 ms windows), and a pool still spinning takes a core from the next session's run. A 20 ms
     /// pause let the plain session's pool spin into the first timed runs of efficientnet_b0's CAM-ready block
-    /// (a 9 ms run): only ever the CAM-ready side, since the served session stops spinning after its run.
+    /// (a 9 ms run).
     /// </summary>
     public static readonly TimeSpan SpinningStops = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Sweeps the plain model over <paramref name="candidates"/> (batch 1) with ONNX Runtime's own spinning
-    /// behaviour — and the CAM-ready one, unless <paramref name="serving"/> says how it is served, with
-    /// <paramref name="settings"/>' — then runs each at its setting <paramref name="runs"/> times, in
-    /// alternating blocks so that a noisy neighbour slows both alike. Between blocks it pauses, so that a
-    /// spinning pool has stopped before the other session runs; each block's first run is not counted.
+    /// Sweeps the plain and the CAM-ready model over <paramref name="candidates"/> (batch 1) with ONNX Runtime's own
+    /// spinning behaviour — and the CAM-ready one as served, unless <paramref name="serving"/> says how it is, with
+    /// <paramref name="settings"/>' — then runs the three at their settings <paramref name="runs"/> times each, in
+    /// rotating blocks so that a noisy neighbour slows all alike. Between blocks it pauses, so that a spinning pool
+    /// has stopped before another session runs; each block's first run is not counted.
     /// </summary>
     public static ForwardComparison Compare(string plainPath, string camReadyPath, ExecutionSettings settings, IReadOnlyList<ThreadChoice> candidates,
         int runs = 30, ThreadChoice? serving = null)
@@ -54,48 +62,54 @@ public static class ForwardBenchmark
         var size = CamModelInfo.Read(camProto).Preprocessing?.Height ?? 224;
 
         var plainTuning = ThreadTuner.Measure(plainBytes, plainSettings, _ => PlainInputs(plainProto, size), candidates);
+        var alikeTuning = ThreadTuner.Measure(camBytes, plainSettings, _ => CamReadyModel.TimingInputs(camProto), candidates);
         var camTuning = serving is null ? ThreadTuner.Measure(camBytes, settings, _ => CamReadyModel.TimingInputs(camProto), candidates) : null;
         var servingChoice = serving ?? camTuning!.Fastest.Choice;
 
-        using var plain = SessionFactory.Create(plainBytes, plainTuning.Quickest.Choice.Apply(plainSettings)).Session;
-        using var camReady = SessionFactory.Create(camBytes, servingChoice.Apply(settings)).Session;
-        using var plainInputs = PlainInputs(plainProto, size);
-        using var camInputs = CamReadyModel.TimingInputs(camProto);
-        using var options = new RunOptions();
-        var plainOutputs = plain.OutputNames.ToArray();
-        var camOutputs = camReady.OutputNames.ToArray();
-
-        double RunPlain()
-        {
-            var clock = Stopwatch.StartNew();
-            using var results = plain.Run(options, plainInputs.Names, plainInputs.Values, plainOutputs);
-            return clock.Elapsed.TotalMilliseconds;
-        }
-        double RunCamReady()
-        {
-            var clock = Stopwatch.StartNew();
-            using var results = camReady.Run(options, camInputs.Names, camInputs.Values, camOutputs);
-            return clock.Elapsed.TotalMilliseconds;
-        }
+        using var plain = new TimedSession(SessionFactory.Create(plainBytes, plainTuning.Quickest.Choice.Apply(plainSettings)).Session, PlainInputs(plainProto, size));
+        using var alike = new TimedSession(SessionFactory.Create(camBytes, alikeTuning.Quickest.Choice.Apply(plainSettings)).Session, CamReadyModel.TimingInputs(camProto));
+        using var served = new TimedSession(SessionFactory.Create(camBytes, servingChoice.Apply(settings)).Session, CamReadyModel.TimingInputs(camProto));
+        TimedSession[] sessions = [plain, alike, served];
 
         const int block = 5;
-        var plainTimes = new List<double>(runs);
-        var camTimes = new List<double>(runs);
-        for (var i = 0; plainTimes.Count < runs; i++)
+        for (var i = 0; plain.Times.Count < runs; i++)
         {
-            (Func<double> Run, List<double> Times)[] order = i % 2 == 0 ? [(RunPlain, plainTimes), (RunCamReady, camTimes)] : [(RunCamReady, camTimes), (RunPlain, plainTimes)];
-            foreach (var (run, times) in order)
+            // Each in turn first, so that a noisy neighbour slows all alike.
+            foreach (var session in sessions.Skip(i % 3).Concat(sessions.Take(i % 3)))
             {
                 Thread.Sleep(SpinningStops);
-                run();
-                for (var k = 0; k < block && times.Count < runs; k++)
+                session.Run();
+                for (var k = 0; k < block && session.Times.Count < runs; k++)
                 {
-                    times.Add(run());
+                    session.Times.Add(session.Run());
                 }
             }
         }
-        return new ForwardComparison(Path.GetFileNameWithoutExtension(camReadyPath), runs, plainTuning, servingChoice, camTuning,
-            ThreadTuner.Median(plainTimes), ThreadTuner.Median(camTimes));
+        return new ForwardComparison(Path.GetFileNameWithoutExtension(camReadyPath), runs, plainTuning, alikeTuning, servingChoice, camTuning,
+            ThreadTuner.Median(plain.Times), ThreadTuner.Median(alike.Times), ThreadTuner.Median(served.Times));
+    }
+
+    /// <summary>A session and its inputs, fetching every output, timed run by run.</summary>
+    sealed class TimedSession(InferenceSession session, NamedOrtValues inputs) : IDisposable
+    {
+        readonly RunOptions options = new();
+        readonly string[] outputs = session.OutputNames.ToArray();
+
+        public List<double> Times { get; } = [];
+
+        public double Run()
+        {
+            var clock = Stopwatch.StartNew();
+            using var results = session.Run(options, inputs.Names, inputs.Values, outputs);
+            return clock.Elapsed.TotalMilliseconds;
+        }
+
+        public void Dispose()
+        {
+            options.Dispose();
+            inputs.Dispose();
+            session.Dispose();
+        }
     }
 
     /// <summary>A batch-1 input of uniform noise in [−1, 1) for a plain classifier, <paramref name="size"/> pixels a side.</summary>
