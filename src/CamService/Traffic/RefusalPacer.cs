@@ -21,8 +21,11 @@ namespace CamService.Traffic;
 /// </remarks>
 public sealed class RefusalPacer
 {
-    /// <summary>Most requests held at once.</summary>
-    public const int MaxHeld = 4096;
+    /// <summary>
+    /// Most requests held at once: each may hold up to Kestrel's request buffer (1 MiB) of a body it is sending, so
+    /// this bounds what holding costs at 256 MiB; a storm of more clients than this is answered at once beyond it.
+    /// </summary>
+    public const int MaxHeld = 256;
 
     readonly Lock sync = new();
     readonly TimeProvider clock;
