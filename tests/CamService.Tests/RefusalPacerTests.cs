@@ -89,6 +89,8 @@ public sealed class RefusalPacerTests
         using var factory = new ConfiguredFactory(new()
             {
                 ["Cam:MaxConcurrentRequests"] = "1", ["Cam:QueueLimit"] = "0", ["Cam:PacedRefusalsPerSecond"] = "1", ["Cam:MaxRefusalHoldSeconds"] = "1",
+                // Only the pacer's clock decides here: a machine busy with other work must not turn an answer into a 504.
+                ["Cam:RequestTimeoutSeconds"] = "600", ["Cam:Upload:TimeoutSeconds"] = "600",
             })
             .WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton(provider =>
                 new RefusalPacer(provider.GetRequiredService<IOptions<CamOptions>>(), clock, provider.GetRequiredService<IMeterFactory>()))));
@@ -103,7 +105,7 @@ public sealed class RefusalPacerTests
         await Api.ProblemAsync(await client.PostAsync("/cam", Request()), 503);
         // The next is held for its turn, a second away; the slot frees meanwhile, so at its turn it is served.
         var held = client.PostAsync("/cam", Request());
-        await Wait.Until(() => pacer.Held == 1);
+        await Wait.Until(() => pacer.Held == 1, Wait.ForModels);
         Assert.False(held.IsCompleted);
         slot.Dispose();
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -111,10 +113,10 @@ public sealed class RefusalPacerTests
         Assert.Equal(System.Net.HttpStatusCode.OK, served.StatusCode);
 
         // Held again with the slot still taken: refused at its turn, with a Retry-After.
-        await Wait.Until(() => admission.Running == 0);
+        await Wait.Until(() => admission.Running == 0, Wait.ForModels);
         slot = await admission.EnterAsync(CancellationToken.None);
         var refused = client.PostAsync("/cam", Request());
-        await Wait.Until(() => pacer.Held == 1);
+        await Wait.Until(() => pacer.Held == 1, Wait.ForModels);
         clock.Advance(TimeSpan.FromSeconds(1));
         using var answer = await refused;
         await Api.ProblemAsync(answer, 503);

@@ -88,10 +88,12 @@ public sealed class RefusalPacer
         {
             return false;
         }
+        // Counted once its timer runs: a request counted as held is one whose turn is on the clock.
+        var turn = Task.Delay(wait, clock, cancellationToken);
         Interlocked.Increment(ref held);
         try
         {
-            await Task.Delay(wait, clock, cancellationToken);
+            await turn;
         }
         catch (OperationCanceledException)
         {
