@@ -54,8 +54,8 @@ public sealed class ThreadRefinement(
         {
             done.TrySetResult();
         }
-        // Models that the folder's changes bring in later load on guessed or remembered settings too.
-        while (models.Value.WatchFolder && !stoppingToken.IsCancellationRequested)
+        // Models that the folder's changes or the management API bring in later load on guessed or remembered settings too.
+        while ((models.Value.WatchFolder || models.Value.Management.Enabled) && !stoppingToken.IsCancellationRequested)
         {
             await Task.Delay(TimeSpan.FromSeconds(Math.Max(models.Value.RescanSeconds, 5)), stoppingToken);
             await OpenDeferredAsync(stoppingToken);
