@@ -20,20 +20,27 @@ public sealed class ModelPreparer(IOptions<ModelsOptions> options, ILogger<Model
     /// </summary>
     public PreparedModel Open(string path)
     {
-        var (file, fileBytes) = OnnxModelFile.LoadWithBytes(path);
-        var ready = CamReadyForm.Of(file, model => Prepare(path, model));
-        return new PreparedModel(ready, ReferenceEquals(ready, file) && fileBytes is not null ? fileBytes : SerializedModel.Of(ready));
+        var (file, bytes) = OnnxModelFile.LoadWithBytes(path);
+        var ready = CamReadyForm.Of(file, model =>
+        {
+            (var prepared, bytes) = Prepare(path, model);
+            return prepared;
+        });
+        return new PreparedModel(ready, bytes is not null ? bytes : SerializedModel.Of(ready));
     }
 
-    /// <summary>The plain model at <paramref name="path"/> made CAM-ready, from the cache when it holds it, else built and cached.</summary>
-    ModelProto Prepare(string path, ModelProto model)
+    /// <summary>
+    /// The plain model at <paramref name="path"/> made CAM-ready, from the cache when it holds it (with the cached
+    /// file's bytes, where they are the whole model), else built and cached.
+    /// </summary>
+    (ModelProto Model, byte[]? Bytes) Prepare(string path, ModelProto model)
     {
         var cacheDirectory = Path.GetFullPath(options.Value.ResolvedCacheDirectory);
         var cached = Path.Combine(cacheDirectory, $"{Path.GetFileNameWithoutExtension(path)}-{ContentKey(path)}.onnx");
         if (File.Exists(cached))
         {
             logger.LogInformation("Using the cached CAM-ready version of {Model} ({Cache})", path, cached);
-            return OnnxModelFile.Load(cached);
+            return OnnxModelFile.LoadWithBytes(cached);
         }
 
         logger.LogInformation("Making {Model} CAM-ready", path);
@@ -47,7 +54,7 @@ public sealed class ModelPreparer(IOptions<ModelsOptions> options, ILogger<Model
             // A read-only models folder still serves; it just prepares again next time.
             logger.LogWarning(e, "Could not cache the CAM-ready model at {Cache}", cached);
         }
-        return result.Model;
+        return (result.Model, null);
     }
 
     /// <summary>A key that changes with the file's bytes and with the builder's version.</summary>
