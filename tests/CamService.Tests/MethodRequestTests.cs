@@ -76,8 +76,11 @@ public sealed class MethodRequestTests(MethodRequestTests.Service service) : ICl
 /// <summary>A method that runs until its request is stopped holds its cores all along, and the deadline stops it.</summary>
 public sealed class LongMethodTests(LongMethodTests.Service service) : IClassFixture<LongMethodTests.Service>
 {
-    /// <summary>A deadline the probe outlasts, whatever the machine's load.</summary>
-    public sealed class Service() : ProbeService(new() { ["Cam:RequestTimeoutSeconds"] = "1" });
+    /// <summary>
+    /// A deadline the probe outlasts, and long enough for the request to reach the probe first on a loaded machine (at 1 s,
+    /// a CI run with other tests beside it decoded and ran the forward pass past it, and the probe never started).
+    /// </summary>
+    public sealed class Service() : ProbeService(new() { ["Cam:RequestTimeoutSeconds"] = "10" });
 
     [Fact]
     public async Task LongMethod_HoldsItsCores_UntilTheDeadlineStopsIt()
@@ -87,7 +90,8 @@ public sealed class LongMethodTests(LongMethodTests.Service service) : IClassFix
         var stall = service.Stall;
 
         var request = client.PostAsync("/cam", Api.Form(TestImages.RedTopLeftPng(), fields: [("models", "colour32"), ("method", StallProbe.Id)]));
-        await stall.Started.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        await Task.WhenAny(stall.Started.Task, request).WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(stall.Started.Task.IsCompleted, $"The request ended before the method started: {(request.IsCompleted ? request.Result.StatusCode : "")}");
         // The method runs inside the model's lease: its core is not handed to anyone else meanwhile.
         Assert.True(cores.Free < cores.Cores, $"{cores.Free} of {cores.Cores} cores free while the method runs");
 
