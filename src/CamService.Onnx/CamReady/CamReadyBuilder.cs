@@ -100,11 +100,23 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
             image = image.Name == reserved ? image with { Name = fresh } : image;
         }
 
-        var path = gradients.FindPath(graph, target.Tensor, scores);
-        var shapes = Probe(path.TensorsToProbe(gradients.Rules).Append(scores).Concat(MacCounter.TensorsToProbe(graph)));
-        var values = ShapeProbe.IntegerValues(graph, path.ComputedStructuralInputs(graph, gradients.Rules), probeSize);
         var batch = ShapeProbe.ProbeShape(model.Graph.Input.First(i => i.Name == image.Name), probeSize)[0];
-        var gigaMacs = MacCounter.GigaMacsPerImage(graph, shapes, batch);
+        // The model's cost is counted before its head is pruned: it is what the plain model computes.
+        double? sourceGigaMacs = null;
+        if (HeadPruning.HasPicks(graph, target.Tensor))
+        {
+            var before = Probe(HeadPruning.TensorsToProbe(graph, target.Tensor).Concat(MacCounter.TensorsToProbe(graph)));
+            sourceGigaMacs = MacCounter.GigaMacsPerImage(graph, before, batch);
+            if (HeadPruning.Apply(model, target.Tensor, before) > 0)
+            {
+                graph = new GraphIndex(model);
+            }
+        }
+
+        var path = gradients.FindPath(graph, target.Tensor, scores);
+        var shapes = Probe(path.TensorsToProbe(gradients.Rules).Append(scores).Concat(sourceGigaMacs is null ? MacCounter.TensorsToProbe(graph) : []));
+        var values = ShapeProbe.IntegerValues(graph, path.ComputedStructuralInputs(graph, gradients.Rules), probeSize);
+        var gigaMacs = sourceGigaMacs ?? MacCounter.GigaMacsPerImage(graph, shapes, batch);
         var folding = TargetFolding.Of(sourceTarget, target.Layout, shapes[target.Tensor], image.Height!.Value, image.Width!.Value, options.Grid);
         if (folding.Layout == TensorLayout.Tokens && graph.Opset < 10)
         {
