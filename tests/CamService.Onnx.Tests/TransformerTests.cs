@@ -3,6 +3,7 @@ using CamService.Inference.Methods;
 using CamService.Inference.Runtime;
 using CamService.Inference.Verification;
 using CamService.Onnx.CamReady;
+using CamService.Onnx.Graph;
 using CamService.Onnx.Model;
 using CamService.Onnx.Tests.CamReady;
 using CamService.Onnx.Tests.Support;
@@ -55,6 +56,7 @@ public sealed class TransformerTests
 
         var verification = GradientVerifier.Verify(camReady);
         Assert.True(verification.Passed, $"{name}: finite differences off by {verification.WorstRelativeError:E2}");
+        Assert.True(verification.InDoubles, $"{name}: the head ran in float32: {verification.FloatReason}");
 
         var reference = TinyTransformers.Reference(name, camReadyPath, directory.File("reference"));
         using var model = CamReadyModel.Create(camReady, new ExecutionSettings());
@@ -64,6 +66,26 @@ public sealed class TransformerTests
         Assert.True(parity.GradientsError < 1e-4, $"{name}: gradients off by {parity.GradientsError:E2}");
         Assert.True(parity.GradCamCorrelation >= 0.9999, $"{name}: Grad-CAM correlation {parity.GradCamCorrelation:F6}");
         Assert.True(parity.Top1Agrees, $"{name}: the top-1 class differs from torch's");
+    }
+
+    /// <summary>
+    /// ViT's scores read the class token alone: the CAM-ready head runs the last block's MLP on that token (a [N, C] input, not
+    /// [N, T, C]) and still computes the plain model's logits.
+    /// </summary>
+    [Fact]
+    public void Vit_HeadComputesTheClassTokenOnly_AndTheSameLogits()
+    {
+        var plain = OnnxModelFile.Load(TinyTransformers.PlainPath("vit"));
+        var camReady = new CamReadyBuilder().Prepare(plain).Model;
+
+        var mlp = camReady.Graph.Node.Last(n => n.OpType == "MatMul" && n.Name.Contains("mlp.0"));
+        Assert.Equal(2, ShapeProbe.Run(new GraphIndex(camReady), [mlp.Input[0]], TinyTransformers.Size)[mlp.Input[0]].Length);
+
+        long[] shape = [2, 3, TinyTransformers.Size, TinyTransformers.Size];
+        var images = SmallClassifiers.RandomImage(shape, seed: 6);
+        var expected = Ort.Run(plain, [(plain.Graph.Input[0].Name, images, shape)], plain.Graph.Output[0].Name)[0].Values;
+        var actual = Ort.Run(camReady, [(plain.Graph.Input[0].Name, images, shape), ("targets", new long[] { -1, -1 }, [2, 1])], "logits")[0].Values;
+        Compare.Close(actual, expected, 1e-5, "logits");
     }
 
     /// <summary>

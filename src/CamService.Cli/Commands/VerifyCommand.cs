@@ -22,7 +22,7 @@ public static class VerifyCommand
         args.RejectUnknown(1);
 
         var report = GradientVerifier.Verify(OnnxModelFile.Load(path), options);
-        output.WriteLine($"The head evaluated in {(report.InDoubles ? "double precision" : "float32 (a kernel lacks doubles)")}.");
+        output.WriteLine(report.InDoubles ? "The head evaluated in double precision." : $"The head evaluated in float32: {report.FloatReason}");
         output.WriteLine($"{"image",5} {"class",6} {"dir",3} {"analytic",14} {"finite diff.",14} {"rel. error",10}");
         foreach (var check in report.Checks)
         {

@@ -39,7 +39,8 @@ public sealed record DirectionalCheck(int Image, long Class, int Direction, doub
 
 /// <summary>The outcome of <see cref="GradientVerifier.Verify"/>.</summary>
 /// <param name="InDoubles">Whether the head was evaluated in double precision (see <see cref="HeadEvaluator"/>).</param>
-public sealed record VerificationReport(IReadOnlyList<DirectionalCheck> Checks, double Tolerance, bool InDoubles = false)
+/// <param name="FloatReason">Why it was evaluated in float32 instead, when it was.</param>
+public sealed record VerificationReport(IReadOnlyList<DirectionalCheck> Checks, double Tolerance, bool InDoubles = false, string? FloatReason = null)
 {
     public double WorstRelativeError => Checks.Max(c => c.RelativeError);
 
@@ -106,7 +107,7 @@ public static class GradientVerifier
             }
             checks.AddRange(CheckDirection(baseline, evaluator, direction, d, options.Step, rms));
         }
-        return Score(checks, options.Tolerance, evaluator.IsDouble);
+        return Score(checks, options.Tolerance, evaluator.IsDouble, evaluator.FloatReason);
     }
 
     /// <summary>The image input, its shape (free batch and size from the options) and a Gaussian image for it.</summary>
@@ -178,14 +179,14 @@ public static class GradientVerifier
     /// derivative happens to be near zero would fail a correct model against a lower floor (it did
     /// at 1e-2, for the default seed). A wrong gradient still shows in the typical directions.
     /// </summary>
-    static VerificationReport Score(List<DirectionalCheck> checks, double tolerance, bool isDouble)
+    static VerificationReport Score(List<DirectionalCheck> checks, double tolerance, bool isDouble, string? floatReason)
     {
         var typical = checks.Select(c => Math.Abs(c.Analytic)).Order().ElementAt(checks.Count / 2);
         var scored = checks.Select(c => c with
         {
             RelativeError = Math.Abs(c.Analytic - c.Numeric) / Math.Max(Math.Max(Math.Abs(c.Analytic), Math.Abs(c.Numeric)), Math.Max(typical * 0.1, 1e-12)),
         }).ToList();
-        return new VerificationReport(scored, tolerance, isDouble);
+        return new VerificationReport(scored, tolerance, isDouble, floatReason);
     }
 
     /// <summary>

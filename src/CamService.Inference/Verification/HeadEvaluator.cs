@@ -19,14 +19,17 @@ namespace CamService.Inference.Verification;
 /// 1e-7 of the activations rounds off by about 1e-9 of the derivative and crosses kinks a hundred times more rarely.
 /// </para>
 /// </summary>
-internal sealed class HeadEvaluator(InferenceSession session, bool isDouble, List<string> names, List<OrtValue> sideValues, string scores)
-    : IDisposable
+internal sealed class HeadEvaluator(InferenceSession session, bool isDouble, List<string> names, List<OrtValue> sideValues, string scores,
+    string? floatReason = null) : IDisposable
 {
     readonly List<OrtValue> sideValues = sideValues;
     readonly List<OrtValue> owned = [];
 
     /// <summary>Whether the head runs in double precision.</summary>
     public bool IsDouble { get; } = isDouble;
+
+    /// <summary>Why the head runs in float32 (ONNX Runtime's refusal of the double head), or null when it runs in doubles.</summary>
+    public string? FloatReason { get; } = floatReason;
 
     /// <summary>
     /// The head of <paramref name="head"/> built with <paramref name="sideTypes"/>, fed with the side inputs of
@@ -38,6 +41,7 @@ internal sealed class HeadEvaluator(InferenceSession session, bool isDouble, Lis
         var model = head.BuildModel(sideTypes);
         var names = new List<string> { HeadExtractor.ActivationsInput };
         names.AddRange(head.SideInputs);
+        var reason = "the head holds a node whose floats must stay float (Resize, Upsample, a random one or EyeLike)";
         if (ToDouble(model) is { } doubles)
         {
             HeadEvaluator? evaluator = null;
@@ -50,19 +54,29 @@ internal sealed class HeadEvaluator(InferenceSession session, bool isDouble, Lis
                 {
                     evaluator.sideValues.Add(evaluator.Own(AsDouble(run[firstSide + i])));
                 }
-                // A kernel missing for doubles shows at the first run, not when the session is made.
+                // A kernel missing for doubles shows at the first run, not when the session is made; and the double head
+                // (with its stand-ins) must compute the model's own logits.
                 var shape = run[1].GetTensorTypeAndShape().Shape;
-                evaluator.Scores(run[1].GetTensorDataAsSpan<float>().ToArray(), new float[run[1].GetTensorDataAsSpan<float>().Length], 0, shape);
+                var scores = evaluator.Scores(run[1].GetTensorDataAsSpan<float>().ToArray(), new float[run[1].GetTensorDataAsSpan<float>().Length], 0, shape);
+                var logits = run[0].GetTensorDataAsSpan<float>().ToArray();
+                var largest = Math.Max(scores.Max(Math.Abs), 1e-30);
+                var worst = scores.Select((s, i) => Math.Abs(s - logits[i])).Max() / largest;
+                if (worst > 1e-3)
+                {
+                    throw new NotSupportedException($"the double head's scores differ from the model's logits by {worst:E1} of the largest");
+                }
                 return evaluator;
             }
             catch (Exception e) when (e is OnnxRuntimeException or NotSupportedException)
             {
                 evaluator?.Dispose();
+                reason = e.Message;
             }
         }
         using var floatModel = SerializedModel.Of(model);
         var floats = SessionFactory.Create(floatModel, settings).Session;
-        return new HeadEvaluator(floats, isDouble: false, names, [.. Enumerable.Range(0, head.SideInputs.Count).Select(i => run[firstSide + i])], head.Scores);
+        return new HeadEvaluator(floats, isDouble: false, names, [.. Enumerable.Range(0, head.SideInputs.Count).Select(i => run[firstSide + i])], head.Scores,
+            reason);
     }
 
     /// <summary>The head's scores on <paramref name="activations"/> + <paramref name="step"/> · <paramref name="direction"/>, the sum taken in the head's precision.</summary>
@@ -161,6 +175,7 @@ internal sealed class HeadEvaluator(InferenceSession session, bool isDouble, Lis
                 });
             }
         }
+        DoubleStandIns.Replace(graph, model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 1);
         return model;
     }
 

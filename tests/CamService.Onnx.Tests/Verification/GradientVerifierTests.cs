@@ -63,6 +63,30 @@ public sealed class GradientVerifierTests
     }
 
     /// <summary>
+    /// A transformer MLP's GELU, x · (1 + erf(x / √2)) / 2: ONNX Runtime has no double Erf, so the verifier evaluates it from
+    /// its series. The head then runs in doubles: the finite differences meet the float32 gradient to its own rounding, far
+    /// inside the tolerance, and wrong gradients still fail.
+    /// </summary>
+    [Fact]
+    public void Verify_GeluHead_InDoubles_ThroughTheErfSeries()
+    {
+        var g = new TestGraph();
+        var x = new FeatureMap(g.Input("x", [2, 8, 4, 4]), 8, 4, 4);
+        var projected = g.Node("Gemm", [g.Node("Flatten", [x]), g.Random([64, 8 * 16]), g.Random([64])], Int("transB", 1));
+        var erf = g.Node("Erf", [g.Node("Div", [projected, g.Scalar(MathF.Sqrt(2))])]);
+        var gelu = g.Node("Mul", [g.Node("Mul", [projected, g.Node("Add", [erf, g.Scalar(1)])]), g.Scalar(0.5f)]);
+        var scores = g.Node("Gemm", [gelu, g.Random([Classes, 64]), g.Random([Classes])], Int("transB", 1));
+        var model = new CamReadyBuilder().Prepare(g.Output(scores).Build(), new PrepareOptions { TargetLayer = x }).Model;
+
+        var report = GradientVerifier.Verify(model, new VerifyOptions { ImageSize = 4 });
+        var wrong = GradientVerifier.Verify(ScaleGradients(model, 1.1f), new VerifyOptions { ImageSize = 4 });
+
+        Assert.True(report.InDoubles, report.FloatReason);
+        Assert.True(report.WorstRelativeError < 1e-4, $"worst relative error {report.WorstRelativeError:E2}");
+        Assert.False(wrong.Passed);
+    }
+
+    /// <summary>
     /// Random weights can shrink a deep net's activations to 1e-12 (GoogLeNet's): steps relative to them would move the scores
     /// by less than their float32 rounding. A step sized by the scores' rounding still resolves them, and wrong gradients fail.
     /// </summary>
