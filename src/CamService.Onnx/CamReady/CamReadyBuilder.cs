@@ -101,18 +101,7 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         }
 
         var batch = ShapeProbe.ProbeShape(model.Graph.Input.First(i => i.Name == image.Name), probeSize)[0];
-        // The model's cost is counted before its head is pruned: it is what the plain model computes.
-        double? sourceGigaMacs = null;
-        if (HeadPruning.HasPicks(graph, target.Tensor))
-        {
-            var before = Probe(HeadPruning.TensorsToProbe(graph, target.Tensor).Concat(MacCounter.TensorsToProbe(graph)));
-            sourceGigaMacs = MacCounter.GigaMacsPerImage(graph, before, batch);
-            if (HeadPruning.Apply(model, target.Tensor, before) > 0)
-            {
-                graph = new GraphIndex(model);
-            }
-        }
-
+        var sourceGigaMacs = PruneHead(ref graph, target.Tensor, batch, Probe);
         var path = gradients.FindPath(graph, target.Tensor, scores);
         var shapes = Probe(path.TensorsToProbe(gradients.Rules).Append(scores).Concat(sourceGigaMacs is null ? MacCounter.TensorsToProbe(graph) : []));
         var values = ShapeProbe.IntegerValues(graph, path.ComputedStructuralInputs(graph, gradients.Rules), probeSize);
@@ -124,6 +113,25 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         }
         var numClasses = (int)shapes[scores].Skip(1).Aggregate(1L, (a, b) => a * b);
         return (graph, new CamReadyAnalysis(image, output, scores, sourceScores, target, sourceTarget, folding, path, shapes, values, numClasses, gigaMacs));
+    }
+
+    /// <summary>
+    /// Prunes a head that picks tokens (<see cref="HeadPruning"/>), replacing <paramref name="graph"/> when it changed; returns
+    /// the model's GMACs counted before, what the plain model computes, or null when there was nothing to prune.
+    /// </summary>
+    static double? PruneHead(ref GraphIndex graph, string target, long batch, Func<IEnumerable<string>, IReadOnlyDictionary<string, long[]>> probe)
+    {
+        if (!HeadPruning.HasPicks(graph, target))
+        {
+            return null;
+        }
+        var before = probe(HeadPruning.TensorsToProbe(graph, target).Concat(MacCounter.TensorsToProbe(graph)));
+        var gigaMacs = MacCounter.GigaMacsPerImage(graph, before, batch);
+        if (HeadPruning.Apply(graph.Model, target, before) > 0)
+        {
+            graph = new GraphIndex(graph.Model);
+        }
+        return gigaMacs;
     }
 
     /// <summary>A target layer the caller named; without a layout, a 3-D tensor is a token sequence and any other NCHW.</summary>

@@ -75,7 +75,7 @@ public static class HeadPruning
             // Every reader of the tensor must take the same position, or the whole tensor is still needed.
             var readers = graph.Consumers(pick.Data);
             // Equal picks merge into this one (unless a duplicate's output is a graph output: its name must stay).
-            var same = readers.Select(r => AsPick(graph, r.Node, downstream.Tensors, shapes)).ToList();
+            var same = readers.Select(r => r.Slot == 0 ? AsPick(graph, r.Node, downstream.Tensors, shapes) : null).ToList();
             same.RemoveAll(p => p is not null && ReferenceEquals(p.Node, pick.Node));
             if (same.Any(p => p is null || p.Axis != pick.Axis || p.Index != pick.Index || outputs.Contains(p.Node.Output[0])))
             {
@@ -104,10 +104,53 @@ public static class HeadPruning
     /// </summary>
     static bool Rewrite(GraphIndex graph, NodeProto producer, Pick pick, Dictionary<string, long[]> shapes)
     {
+        if (producer.Input.Any(i => i.Length > 0 && !shapes.ContainsKey(i)) || PlanFor(graph, producer, pick, shapes) is not var (picks, attribute))
+        {
+            return false;
+        }
+        if (attribute is not null)
+        {
+            if (producer.Find(attribute.Name) is { } existing)
+            {
+                producer.Attribute.Remove(existing);
+            }
+            producer.Attribute.Add(attribute);
+        }
+        var position = graph.Graph.Node.IndexOf(producer);
+        for (var i = 0; i < picks.Length; i++)
+        {
+            if (picks[i] is not { } inputAxis || producer.Input[i].Length == 0)
+            {
+                continue;
+            }
+            var input = producer.Input[i];
+            var dims = shapes[input];
+            // A broadcast axis of size one is dropped by taking its only position.
+            var index = dims[inputAxis] == 1 ? ZeroScalar(graph) : pick.IndexTensor;
+            var picked = graph.FreshName($"{input}_pick");
+            var gather = new NodeProto { OpType = "Gather", Name = graph.FreshName($"{producer.Name}/pick_{i}") };
+            gather.Input.AddRange([input, index]);
+            gather.Output.Add(picked);
+            gather.Attribute.Add(Attributes.Int("axis", inputAxis));
+            graph.Graph.Node.Insert(position++, gather);
+            shapes[picked] = dims.Where((_, d) => d != inputAxis).ToArray();
+            producer.Input[i] = picked;
+        }
+        producer.Output[0] = pick.Node.Output[0];
+        return true;
+    }
+
+    /// <summary>
+    /// Which inputs of <paramref name="producer"/> to pick from, along which axis (null where an input keeps its whole value),
+    /// and the change to its attributes; null when the node cannot take the pick. Decided before anything changes, so that
+    /// such a node is left as it was.
+    /// </summary>
+    static (int?[] Picks, AttributeProto? Attribute)? PlanFor(GraphIndex graph, NodeProto producer, Pick pick, Dictionary<string, long[]> shapes)
+    {
         var rank = shapes[pick.Data].Length;
         var axis = pick.Axis;
-        // Which inputs to pick from, along which axis; null where an input keeps its whole value.
         var picks = new int?[producer.Input.Count];
+        AttributeProto? attribute = null;
         switch (producer.OpType)
         {
             case var op when Unary.Contains(op):
@@ -124,19 +167,19 @@ public static class HeadPruning
                 var first = (int)Normalize(producer.GetInt("axis", -1), rank);
                 if (axis >= first || producer.Output.Skip(1).Any(o => o.Length > 0))
                 {
-                    return false;
+                    return null;
                 }
                 picks[0] = axis;
-                SetInt(producer, "axis", first - 1);
+                attribute = Attributes.Int("axis", first - 1);
                 break;
             case "Softmax" or "LogSoftmax" when graph.Opset >= 13:
                 var along = (int)Normalize(producer.GetInt("axis", -1), rank);
                 if (axis == along)
                 {
-                    return false;
+                    return null;
                 }
                 picks[0] = axis;
-                SetInt(producer, "axis", along > axis ? along - 1 : along);
+                attribute = Attributes.Int("axis", along > axis ? along - 1 : along);
                 break;
             case "MatMul":
                 var (left, right) = (shapes[producer.Input[0]].Length, shapes[producer.Input[1]].Length);
@@ -144,7 +187,7 @@ public static class HeadPruning
                 {
                     // A column picks the weight's columns, and a row of a batched product over a batched right side
                     // would broadcast against its batch: neither is a row of the left side alone.
-                    return false;
+                    return null;
                 }
                 picks[0] = axis - (rank - left) >= 0 ? axis - (rank - left) : null;
                 picks[1] = axis < rank - 2 && axis - (rank - right) >= 0 ? axis - (rank - right) : null;
@@ -153,36 +196,12 @@ public static class HeadPruning
                 var perm = producer.GetInts("perm") ?? Enumerable.Range(0, rank).Reverse().Select(i => (long)i).ToArray();
                 var from = perm[axis];
                 picks[0] = (int)from;
-                var kept = perm.Where((_, i) => i != axis).Select(p => p > from ? p - 1 : p).ToArray();
-                producer.Attribute.Remove(producer.Find("perm")!);
-                producer.Attribute.Add(Attributes.Ints("perm", kept));
+                attribute = Attributes.Ints("perm", perm.Where((_, i) => i != axis).Select(p => p > from ? p - 1 : p));
                 break;
             default:
-                return false;
+                return null;
         }
-
-        var position = graph.Graph.Node.IndexOf(producer);
-        for (var i = 0; i < picks.Length; i++)
-        {
-            if (picks[i] is not { } inputAxis || producer.Input[i].Length == 0)
-            {
-                continue;
-            }
-            var input = producer.Input[i];
-            var dims = shapes[input];
-            // A broadcast axis of size one is dropped by taking its only position.
-            var index = dims[inputAxis] == 1 && pick.Index != 0 ? ZeroScalar(graph) : pick.IndexTensor;
-            var picked = graph.FreshName($"{input}_pick");
-            var gather = new NodeProto { OpType = "Gather", Name = graph.FreshName($"{producer.Name}/pick_{i}") };
-            gather.Input.AddRange([input, index]);
-            gather.Output.Add(picked);
-            gather.Attribute.Add(Attributes.Int("axis", inputAxis));
-            graph.Graph.Node.Insert(position++, gather);
-            shapes[picked] = dims.Where((_, d) => d != inputAxis).ToArray();
-            producer.Input[i] = picked;
-        }
-        producer.Output[0] = pick.Node.Output[0];
-        return true;
+        return (picks, attribute);
     }
 
     static Pick? AsPick(GraphIndex graph, NodeProto node, HashSet<string> downstream, IReadOnlyDictionary<string, long[]>? shapes)
@@ -242,13 +261,4 @@ public static class HeadPruning
     }
 
     static long Normalize(long axis, int rank) => axis < 0 ? axis + rank : axis;
-
-    static void SetInt(NodeProto node, string name, long value)
-    {
-        if (node.Find(name) is { } existing)
-        {
-            node.Attribute.Remove(existing);
-        }
-        node.Attribute.Add(Attributes.Int(name, value));
-    }
 }

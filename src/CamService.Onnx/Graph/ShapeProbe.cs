@@ -73,11 +73,7 @@ public static class ShapeProbe
         // Outputs without a declared type: ONNX Runtime infers it, so any tensor can be asked for.
         probe.Graph.Output.AddRange(wanted.Select(tensor => new ValueInfoProto { Name = tensor }));
 
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
+        using var options = Options();
         using var serialized = SerializedModel.Of(probe);
         using var session = serialized.Open(options);
 
@@ -106,6 +102,21 @@ public static class ShapeProbe
             }
         }
         return shapes;
+    }
+
+    /// <summary>
+    /// No optimisation, and no pre-packed weights: the probe runs once, so packing the weights for faster products would only
+    /// add a copy of them (gigabytes for ViT-H/14).
+    /// </summary>
+    static SessionOptions Options()
+    {
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        options.AddSessionConfigEntry("session.disable_prepacking", "1");
+        return options;
     }
 
     /// <summary>The concrete shape an input is probed with.</summary>
