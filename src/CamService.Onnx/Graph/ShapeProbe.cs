@@ -16,8 +16,13 @@ public static class ShapeProbe
     /// <summary>Two, so that no batch dimension looks like a broadcast dimension of size one.</summary>
     public const int BatchSize = 2;
 
+    /// <summary>
+    /// The shapes of <paramref name="tensors"/>. The probe asks ONNX Runtime for each one's Shape, not for the tensor: a
+    /// model's every MatMul output at once (the MAC count's question) would otherwise stay in memory together, 20 GB for
+    /// ViT-H/14 at 518 pixels.
+    /// </summary>
     public static Dictionary<string, long[]> Run(GraphIndex graph, IEnumerable<string> tensors, int spatialSize) =>
-        Probe(graph, tensors, spatialSize, BatchSize, (_, value) => value.GetTensorTypeAndShape().Shape);
+        Probe(graph, tensors, spatialSize, BatchSize, (_, value) => value.GetTensorDataAsSpan<long>().ToArray(), shapesOnly: true);
 
     /// <summary>
     /// The values of integer tensors that do not change with the batch: computed from shapes (a Slice's ends, a Pad's pads), they
@@ -48,7 +53,7 @@ public static class ShapeProbe
     }
 
     static Dictionary<string, long[]> Probe(GraphIndex graph, IEnumerable<string> tensors, int spatialSize, int batchSize,
-        Func<string, OrtValue, long[]> read)
+        Func<string, OrtValue, long[]> read, bool shapesOnly = false)
     {
         var shapes = new Dictionary<string, long[]>();
         var wanted = new List<string>();
@@ -69,9 +74,10 @@ public static class ShapeProbe
         }
 
         var probe = graph.Model.Clone();
+        var outputs = shapesOnly ? wanted.Select(tensor => ShapeOf(probe, graph, tensor)).ToList() : wanted;
         probe.Graph.Output.Clear();
         // Outputs without a declared type: ONNX Runtime infers it, so any tensor can be asked for.
-        probe.Graph.Output.AddRange(wanted.Select(tensor => new ValueInfoProto { Name = tensor }));
+        probe.Graph.Output.AddRange(outputs.Select(tensor => new ValueInfoProto { Name = tensor }));
 
         using var options = Options();
         using var serialized = SerializedModel.Of(probe);
@@ -88,7 +94,7 @@ public static class ShapeProbe
                 inputs.Add(RandomInput(input, session.InputMetadata[input.Name], spatialSize, batchSize, random));
             }
 
-            using var results = session.RunWithOwnOptions(names, inputs, wanted);
+            using var results = session.RunWithOwnOptions(names, inputs, outputs);
             for (var i = 0; i < wanted.Count; i++)
             {
                 shapes[wanted[i]] = read(wanted[i], results[i]);
@@ -102,6 +108,21 @@ public static class ShapeProbe
             }
         }
         return shapes;
+    }
+
+    /// <summary>Adds a Shape node reading <paramref name="tensor"/> to the probe; returns its output, a name the model does not use.</summary>
+    static string ShapeOf(ModelProto probe, GraphIndex graph, string tensor)
+    {
+        var name = $"{tensor}/probe_shape";
+        while (graph.Exists(name))
+        {
+            name += "_";
+        }
+        var node = new NodeProto { OpType = "Shape", Name = name };
+        node.Input.Add(tensor);
+        node.Output.Add(name);
+        probe.Graph.Node.Add(node);
+        return name;
     }
 
     /// <summary>
