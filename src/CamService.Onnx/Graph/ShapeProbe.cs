@@ -17,9 +17,8 @@ public static class ShapeProbe
     public const int BatchSize = 2;
 
     /// <summary>
-    /// The shapes of <paramref name="tensors"/>. The probe asks ONNX Runtime for each one's Shape, not for the tensor: a
-    /// model's every MatMul output at once (the MAC count's question) would otherwise stay in memory together, 20 GB for
-    /// ViT-H/14 at 518 pixels.
+    /// The shapes of <paramref name="tensors"/>. The probe asks ONNX Runtime for each one's Shape, not for the tensor: asked
+    /// for as outputs, a model's every MatMul output (the MAC count's question) would be copied out and held together.
     /// </summary>
     public static Dictionary<string, long[]> Run(GraphIndex graph, IEnumerable<string> tensors, int spatialSize) =>
         Probe(graph, tensors, spatialSize, BatchSize, (_, value) => value.GetTensorDataAsSpan<long>().ToArray(), shapesOnly: true);
@@ -74,7 +73,7 @@ public static class ShapeProbe
         }
 
         var probe = graph.Model.Clone();
-        var outputs = shapesOnly ? wanted.Select(tensor => ShapeOf(probe, graph, tensor)).ToList() : wanted;
+        var outputs = shapesOnly ? ShapesOf(probe, graph, wanted) : wanted;
         probe.Graph.Output.Clear();
         // Outputs without a declared type: ONNX Runtime infers it, so any tensor can be asked for.
         probe.Graph.Output.AddRange(outputs.Select(tensor => new ValueInfoProto { Name = tensor }));
@@ -110,24 +109,41 @@ public static class ShapeProbe
         return shapes;
     }
 
-    /// <summary>Adds a Shape node reading <paramref name="tensor"/> to the probe; returns its output, a name the model does not use.</summary>
-    static string ShapeOf(ModelProto probe, GraphIndex graph, string tensor)
+    /// <summary>
+    /// Adds a Shape node for each of <paramref name="tensors"/>, each right after the node that makes its tensor, so that
+    /// ONNX Runtime runs it there and frees the tensor as it would; returns the Shape nodes' outputs, names the model does
+    /// not use.
+    /// </summary>
+    static List<string> ShapesOf(ModelProto probe, GraphIndex graph, List<string> tensors)
     {
-        var name = $"{tensor}/probe_shape";
-        while (graph.Exists(name))
+        var byTensor = new Dictionary<string, NodeProto>();
+        foreach (var tensor in tensors)
         {
-            name += "_";
+            var name = $"{tensor}/probe_shape";
+            while (graph.Exists(name))
+            {
+                name += "_";
+            }
+            var node = new NodeProto { OpType = "Shape", Name = name };
+            node.Input.Add(tensor);
+            node.Output.Add(name);
+            byTensor[tensor] = node;
         }
-        var node = new NodeProto { OpType = "Shape", Name = name };
-        node.Input.Add(tensor);
-        node.Output.Add(name);
-        probe.Graph.Node.Add(node);
-        return name;
+        var nodes = new List<NodeProto>(probe.Graph.Node.Count + tensors.Count);
+        nodes.AddRange(probe.Graph.Input.Select(i => byTensor.GetValueOrDefault(i.Name)).OfType<NodeProto>());
+        foreach (var node in probe.Graph.Node)
+        {
+            nodes.Add(node);
+            nodes.AddRange(node.Output.Select(o => byTensor.GetValueOrDefault(o)).OfType<NodeProto>());
+        }
+        probe.Graph.Node.Clear();
+        probe.Graph.Node.AddRange(nodes);
+        return tensors.Select(t => byTensor[t].Output[0]).ToList();
     }
 
     /// <summary>
-    /// No optimisation, and no pre-packed weights: the probe runs once, so packing the weights for faster products would only
-    /// add a copy of them (gigabytes for ViT-H/14).
+    /// No optimisation, no pre-packed weights and no memory arena: the probe runs once, so packing the weights for faster
+    /// products would only add a copy of them, and an arena keeps the largest sizes it ever needed after the run.
     /// </summary>
     static SessionOptions Options()
     {
@@ -135,6 +151,7 @@ public static class ShapeProbe
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            EnableCpuMemArena = false,
         };
         options.AddSessionConfigEntry("session.disable_prepacking", "1");
         return options;
