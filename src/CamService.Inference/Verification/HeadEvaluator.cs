@@ -175,7 +175,7 @@ internal sealed class HeadEvaluator(InferenceSession session, bool isDouble, Lis
                 });
             }
         }
-        DoubleStandIns.Replace(graph, model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 1);
+        DoubleStandIns.Replace(graph, GraphIndex.DefaultOpset(model));
         return model;
     }
 

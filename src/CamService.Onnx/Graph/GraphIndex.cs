@@ -235,7 +235,8 @@ public sealed class GraphIndex
         return ordered;
     }
 
-    static int DefaultOpset(ModelProto model)
+    /// <summary>The version of the default ("ai.onnx") operator set <paramref name="model"/> imports; 1 when it names none.</summary>
+    public static int DefaultOpset(ModelProto model)
     {
         var entry = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
         return entry is null ? 1 : (int)entry.Version;
