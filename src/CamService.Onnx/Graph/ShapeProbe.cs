@@ -72,12 +72,7 @@ public static class ShapeProbe
             return shapes;
         }
 
-        var probe = graph.Model.Clone();
-        var outputs = shapesOnly ? ShapesOf(probe, graph, wanted) : wanted;
-        probe.Graph.Output.Clear();
-        // Outputs without a declared type: ONNX Runtime infers it, so any tensor can be asked for.
-        probe.Graph.Output.AddRange(outputs.Select(tensor => new ValueInfoProto { Name = tensor }));
-
+        var (probe, outputs) = ProbeModel(graph, wanted, shapesOnly);
         using var options = Options();
         using var serialized = SerializedModel.Of(probe);
         using var session = serialized.Open(options);
@@ -110,42 +105,101 @@ public static class ShapeProbe
     }
 
     /// <summary>
-    /// Adds a Shape node for each of <paramref name="tensors"/>, each right after the node that makes its tensor, so that
-    /// ONNX Runtime runs it there and frees the tensor as it would; returns the Shape nodes' outputs, names the model does
-    /// not use.
+    /// The model the probe runs: <paramref name="graph"/>'s with <paramref name="tensors"/>, or their Shapes, as its first
+    /// outputs, in that order.
+    /// </summary>
+    internal static (ModelProto Model, List<string> Outputs) ProbeModel(GraphIndex graph, List<string> tensors, bool shapesOnly)
+    {
+        var probe = graph.Model.Clone();
+        var outputs = shapesOnly ? ShapesOf(probe, graph, tensors) : tensors;
+        probe.Graph.Output.Clear();
+        // Outputs without a declared type: ONNX Runtime infers it, so any tensor can be asked for.
+        probe.Graph.Output.AddRange(outputs.Select(tensor => new ValueInfoProto { Name = tensor }));
+        return (probe, outputs);
+    }
+
+    /// <summary>
+    /// Adds a Shape node for each of <paramref name="tensors"/>, each right after the node that makes its tensor, and returns
+    /// their outputs, names the model does not use, and last the chain's end, an output too, so that no optimisation drops it. The Shapes also feed a chain that ends the graph, so that ONNX Runtime
+    /// runs each as soon as its tensor is made (see <see cref="ChainInOrder"/>).
     /// </summary>
     static List<string> ShapesOf(ModelProto probe, GraphIndex graph, List<string> tensors)
     {
-        var byTensor = new Dictionary<string, NodeProto>();
+        var taken = new HashSet<string>();
+        var byTensor = new Dictionary<string, NodeProto[]>();
         foreach (var tensor in tensors)
         {
-            var name = $"{tensor}/probe_shape";
-            while (graph.Exists(name))
-            {
-                name += "_";
-            }
-            var node = new NodeProto { OpType = "Shape", Name = name };
-            node.Input.Add(tensor);
-            node.Output.Add(name);
-            byTensor[tensor] = node;
+            var shape = new NodeProto { OpType = "Shape", Name = Unused(graph, taken, $"{tensor}/probe_shape") };
+            shape.Input.Add(tensor);
+            shape.Output.Add(shape.Name);
+            var size = new NodeProto { OpType = "Size", Name = Unused(graph, taken, $"{tensor}/probe_size") };
+            size.Input.Add(shape.Name);
+            size.Output.Add(size.Name);
+            byTensor[tensor] = [shape, size];
         }
-        var nodes = new List<NodeProto>(probe.Graph.Node.Count + tensors.Count);
-        nodes.AddRange(probe.Graph.Input.Select(i => byTensor.GetValueOrDefault(i.Name)).OfType<NodeProto>());
+        var nodes = new List<NodeProto>(probe.Graph.Node.Count + 2 * tensors.Count);
+        var sizes = new List<string>(tensors.Count);
+        void After(IEnumerable<string> made)
+        {
+            foreach (var probeNodes in made.Select(byTensor.GetValueOrDefault).OfType<NodeProto[]>())
+            {
+                nodes.AddRange(probeNodes);
+                sizes.Add(probeNodes[1].Output[0]);
+            }
+        }
+        After(probe.Graph.Input.Select(i => i.Name));
         foreach (var node in probe.Graph.Node)
         {
             nodes.Add(node);
-            nodes.AddRange(node.Output.Select(o => byTensor.GetValueOrDefault(o)).OfType<NodeProto>());
+            After(node.Output);
         }
         probe.Graph.Node.Clear();
         probe.Graph.Node.AddRange(nodes);
-        return tensors.Select(t => byTensor[t].Output[0]).ToList();
+        var chain = ChainInOrder(graph, taken, sizes).ToList();
+        probe.Graph.Node.AddRange(chain);
+        return [.. tensors.Select(t => byTensor[t][0].Output[0]), chain[^1].Output[0]];
+    }
+
+    /// <summary>
+    /// Nodes, last in the graph, that make every probe an ancestor of the graph's last node, each link reading the one before
+    /// it: <c>link_1 = Identity(size_1)</c>, <c>link_k = Add(link_k−1, size_k)</c>. ONNX Runtime orders nodes by a walk back
+    /// from the graph's last node that feeds no other, taking a node's latest input first. Left as leaves, the Shapes would all
+    /// wait for the model's whole forward pass, each holding its tensor (an attention matrix per block: ViT-H/14's 32 blocks
+    /// outgrew 24 GB). Down the chain the walk reaches the first probe first, and each Shape then runs once its own tensor
+    /// exists, before the next probed tensor is made.
+    /// </summary>
+    static IEnumerable<NodeProto> ChainInOrder(GraphIndex graph, HashSet<string> taken, List<string> sizes)
+    {
+        var first = new NodeProto { OpType = "Identity", Name = Unused(graph, taken, "probe_link") };
+        first.Input.Add(sizes[0]);
+        first.Output.Add(first.Name);
+        yield return first;
+        var link = first.Name;
+        foreach (var size in sizes.Skip(1))
+        {
+            var add = new NodeProto { OpType = "Add", Name = Unused(graph, taken, "probe_link") };
+            add.Input.Add(link);
+            add.Input.Add(size);
+            add.Output.Add(add.Name);
+            yield return add;
+            link = add.Name;
+        }
+    }
+
+    static string Unused(GraphIndex graph, HashSet<string> taken, string name)
+    {
+        while (graph.Exists(name) || !taken.Add(name))
+        {
+            name += "_";
+        }
+        return name;
     }
 
     /// <summary>
     /// No optimisation, no pre-packed weights and no memory arena: the probe runs once, so packing the weights for faster
     /// products would only add a copy of them, and an arena keeps the largest sizes it ever needed after the run.
     /// </summary>
-    static SessionOptions Options()
+    internal static SessionOptions Options()
     {
         var options = new SessionOptions
         {
