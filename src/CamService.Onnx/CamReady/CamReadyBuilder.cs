@@ -18,6 +18,12 @@ public sealed class CamReadyBuilder(GradientRules? rules = null)
         (typeof(CamReadyBuilder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0");
 
     /// <summary>
+    /// This build of the builder: its assembly's module version id, which a deterministic build derives from the compiled
+    /// code, so it changes whenever the code that makes a model CAM-ready does (the version above changes only with releases).
+    /// </summary>
+    public static Guid BuildId { get; } = typeof(CamReadyBuilder).Assembly.ManifestModule.ModuleVersionId;
+
+    /// <summary>
     /// What <see cref="Prepare"/> would do, without building anything: the image input, the
     /// scores, the target layer and the nodes on the gradient path with their probed shapes.
     /// </summary>

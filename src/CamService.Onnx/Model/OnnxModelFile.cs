@@ -26,19 +26,19 @@ public static class OnnxModelFile
     /// external data, within <see cref="InlineLimitBytes"/>): a session can take them as they are, where serialising
     /// the parsed model again costs a large model a third of a second.
     /// </summary>
-    public static (ModelProto Model, byte[]? Bytes) LoadWithBytes(string path)
+    public static LoadedModelFile LoadWithBytes(string path)
     {
+        var dataFiles = new List<string>();
         using (var stream = OpenExisting(path))
         {
             if (stream.Length > InlineLimitBytes)
             {
-                return (Load(path), null);
+                return new(Complete(Parse(path, () => ModelProto.Parser.ParseFrom(stream)), path, dataFiles), null, dataFiles);
             }
         }
         var bytes = File.ReadAllBytes(path);
-        var model = Parse(path, () => ModelProto.Parser.ParseFrom(bytes));
-        var external = AllTensors(model.Graph).Any(t => t.DataLocation == ExternalLocation);
-        return (Complete(model, path), external ? null : bytes);
+        var model = Complete(Parse(path, () => ModelProto.Parser.ParseFrom(bytes)), path, dataFiles);
+        return new(model, dataFiles.Count > 0 ? null : bytes, dataFiles);
     }
 
     static FileStream OpenExisting(string path) => File.Exists(path)
@@ -59,13 +59,17 @@ public static class OnnxModelFile
         return model.Graph is null ? throw new InvalidDataException($"'{path}' has no graph: it is not an ONNX model.") : model;
     }
 
-    /// <summary>Reads the tensors kept as external data into <paramref name="model"/>.</summary>
-    static ModelProto Complete(ModelProto model, string path)
+    /// <summary>Reads the tensors kept as external data into <paramref name="model"/>, noting the files read in <paramref name="dataFiles"/>.</summary>
+    static ModelProto Complete(ModelProto model, string path, List<string>? dataFiles = null)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         foreach (var tensor in AllTensors(model.Graph).Where(t => t.DataLocation == ExternalLocation))
         {
-            ReadExternalData(tensor, directory);
+            var file = ReadExternalData(tensor, directory);
+            if (dataFiles is not null && !dataFiles.Contains(file))
+            {
+                dataFiles.Add(file);
+            }
         }
         return model;
     }
@@ -135,7 +139,8 @@ public static class OnnxModelFile
         }
     }
 
-    static void ReadExternalData(TensorProto tensor, string directory)
+    /// <summary>Reads one tensor's external data into it; returns the file's full path.</summary>
+    static string ReadExternalData(TensorProto tensor, string directory)
     {
         var entries = tensor.ExternalData.ToDictionary(e => e.Key, e => e.Value);
         if (!entries.TryGetValue("location", out var location))
@@ -162,6 +167,7 @@ public static class OnnxModelFile
         tensor.RawData = ByteString.CopyFrom(bytes);
         tensor.ExternalData.Clear();
         tensor.DataLocation = TensorProto.Types.DataLocation.Default;
+        return file;
     }
 
     /// <summary>A copy whose large initializers live in one data file beside the model.</summary>
@@ -188,5 +194,18 @@ public static class OnnxModelFile
             tensor.RawData = ByteString.Empty;
         }
         return copy;
+    }
+}
+
+/// <summary>
+/// A model file as loaded: the model with every tensor in it, the file's own bytes where they are the whole serialised model
+/// (else null), and the external data files its tensors were read from, which are as much its content as the file.
+/// </summary>
+public sealed record LoadedModelFile(ModelProto Model, byte[]? Bytes, IReadOnlyList<string> DataFiles)
+{
+    public void Deconstruct(out ModelProto model, out byte[]? bytes)
+    {
+        model = Model;
+        bytes = Bytes;
     }
 }

@@ -20,10 +20,11 @@ public sealed class ModelPreparer(IOptions<ModelsOptions> options, ILogger<Model
     /// </summary>
     public PreparedModel Open(string path)
     {
-        var (file, bytes) = OnnxModelFile.LoadWithBytes(path);
-        var ready = CamReadyForm.Of(file, model =>
+        var file = OnnxModelFile.LoadWithBytes(path);
+        var bytes = file.Bytes;
+        var ready = CamReadyForm.Of(file.Model, model =>
         {
-            (var prepared, bytes) = Prepare(path, model);
+            (var prepared, bytes) = Prepare(path, file with { Model = model });
             return prepared;
         });
         return new PreparedModel(ready, bytes is not null ? bytes : SerializedModel.Of(ready));
@@ -33,18 +34,19 @@ public sealed class ModelPreparer(IOptions<ModelsOptions> options, ILogger<Model
     /// The plain model at <paramref name="path"/> made CAM-ready, from the cache when it holds it (with the cached
     /// file's bytes, where they are the whole model), else built and cached.
     /// </summary>
-    (ModelProto Model, byte[]? Bytes) Prepare(string path, ModelProto model)
+    (ModelProto Model, byte[]? Bytes) Prepare(string path, LoadedModelFile plain)
     {
         var cacheDirectory = Path.GetFullPath(options.Value.ResolvedCacheDirectory);
-        var cached = Path.Combine(cacheDirectory, $"{Path.GetFileNameWithoutExtension(path)}-{ContentKey(path)}.onnx");
+        var cached = Path.Combine(cacheDirectory, $"{Path.GetFileNameWithoutExtension(path)}-{ContentKey(path, plain)}.onnx");
         if (File.Exists(cached))
         {
             logger.LogInformation("Using the cached CAM-ready version of {Model} ({Cache})", path, cached);
-            return OnnxModelFile.LoadWithBytes(cached);
+            var (model, bytes) = OnnxModelFile.LoadWithBytes(cached);
+            return (model, bytes);
         }
 
         logger.LogInformation("Making {Model} CAM-ready", path);
-        var result = builder.Prepare(model);
+        var result = builder.Prepare(plain.Model);
         try
         {
             OnnxModelFile.Save(result.Model, cached);
@@ -57,21 +59,39 @@ public sealed class ModelPreparer(IOptions<ModelsOptions> options, ILogger<Model
         return (result.Model, null);
     }
 
-    /// <summary>A key that changes with the file's bytes and with the builder's version.</summary>
-    static string ContentKey(string path)
+    /// <summary>
+    /// A key that changes with the model's content (the file's bytes and its external data files') and with the builder's
+    /// code (<see cref="CamReadyBuilder.BuildId"/>): a cached graph is what this build would make of these weights.
+    /// </summary>
+    internal static string ContentKey(string path, LoadedModelFile plain)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(CamReadyBuilder.Producer));
-        using (var stream = File.OpenRead(path))
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{CamReadyBuilder.Producer} {CamReadyBuilder.BuildId}"));
+        if (plain.Bytes is not null)
         {
-            var buffer = new byte[1 << 20];
-            int read;
-            while ((read = stream.Read(buffer)) > 0)
-            {
-                hash.AppendData(buffer, 0, read);
-            }
+            hash.AppendData(plain.Bytes);
+        }
+        else
+        {
+            Append(hash, path);
+        }
+        foreach (var dataFile in plain.DataFiles)
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(dataFile)));
+            Append(hash, dataFile);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+
+    static void Append(IncrementalHash hash, string file)
+    {
+        using var stream = File.OpenRead(file);
+        var buffer = new byte[1 << 20];
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+        }
     }
 }
 
