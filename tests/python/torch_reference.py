@@ -81,14 +81,16 @@ def cam_ready_layer(path: Path) -> tuple[str, Folding, str]:
 
 
 def split_model(classifier: export.Classifier, layer: str):
-    """Returns forward(x) -> (activations, logits) with activations a leaf-like tensor that retains grad, in the
-    target layer's own layout, and the layer's folding where the module says it (a plain LayerNorm over 4-D is NHWC)."""
+    """Returns forward(x) -> (activations, logits) with activations a leaf that requires grad, in the target layer's own
+    layout, and the layer's folding where the module says it (a plain LayerNorm over 4-D is NHWC). Autograd records only
+    what follows the layer: the parameters need no gradient and the activations are cut from what made them, so a large
+    model (ViT-H/14 at 518 px) keeps no tensor of the blocks before the layer."""
     model = classifier.module
+    model.requires_grad_(False)
     if layer == "auto" and classifier.family == "DenseNet":
         # torchvision's DenseNet.forward: the tensor that feeds the pooling is relu(features).
         def forward(x):
-            activations = F.relu(model.features(x))
-            activations.retain_grad()
+            activations = F.relu(model.features(x)).detach().requires_grad_()
             pooled = torch.flatten(F.adaptive_avg_pool2d(activations, (1, 1)), 1)
             return activations, model.classifier(pooled)
         return forward, Folding()
@@ -102,8 +104,9 @@ def split_model(classifier: export.Classifier, layer: str):
     captured = {}
 
     def hook(_module, _inputs, output):
-        output.retain_grad()
-        captured["activations"] = output
+        # Returned, the leaf replaces the module's output: what follows reads the same values from it.
+        captured["activations"] = output.detach().requires_grad_()
+        return captured["activations"]
 
     module.register_forward_hook(hook)
 
