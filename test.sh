@@ -10,7 +10,8 @@ cd "$(dirname "$0")"
 source scripts/common.sh
 
 install_dotnet_if_missing
-install_debian_packages python3 python3-torch python3-torchvision python3-onnx python3-numpy
+# OpenBLAS: Debian's PyTorch otherwise multiplies through the reference BLAS, 11x slower in the autograd references.
+install_debian_packages python3 python3-torch python3-torchvision python3-onnx python3-numpy libopenblas0-pthread
 export CAMSERVICE_PYTHON=/usr/bin/python3
 # The page's end-to-end tests drive Debian's Chromium through Playwright's .NET driver (which ships
 # in its NuGet package; no browser is downloaded). Chromium brings no fonts of its own.

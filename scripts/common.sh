@@ -1,4 +1,4 @@
-# Shared by run.sh and test.sh: small helpers to install what is missing, loudly.
+# Shared by the repository's scripts (run.sh, test.sh, scripts/, bench/, tests/container/): small helpers to install what is missing, loudly.
 
 step() { printf '\n==> %s\n' "$*"; }
 
