@@ -119,9 +119,10 @@ public static class ShapeProbe
     }
 
     /// <summary>
-    /// Adds a Shape node for each of <paramref name="tensors"/>, each right after the node that makes its tensor, and returns
-    /// their outputs, names the model does not use, and last the chain's end, an output too, so that no optimisation drops it. The Shapes also feed a chain that ends the graph, so that ONNX Runtime
-    /// runs each as soon as its tensor is made (see <see cref="ChainInOrder"/>).
+    /// Adds a Shape node for each of <paramref name="tensors"/>, each right after the node that makes its tensor, and a chain
+    /// through them that ends the graph, so that ONNX Runtime runs each as soon as its tensor is made (<see cref="ChainInOrder"/>).
+    /// Returns the Shapes' outputs, names the model does not use, and last the chain's end, an output too, so that no
+    /// optimisation drops the chain.
     /// </summary>
     static List<string> ShapesOf(ModelProto probe, GraphIndex graph, List<string> tensors)
     {
@@ -157,7 +158,7 @@ public static class ShapeProbe
         probe.Graph.Node.AddRange(nodes);
         var chain = ChainInOrder(graph, taken, sizes).ToList();
         probe.Graph.Node.AddRange(chain);
-        return [.. tensors.Select(t => byTensor[t][0].Output[0]), chain[^1].Output[0]];
+        return [.. tensors.Select(t => byTensor[t][0].Output[0]), .. chain.TakeLast(1).Select(link => link.Output[0])];
     }
 
     /// <summary>
@@ -170,22 +171,22 @@ public static class ShapeProbe
     /// </summary>
     static IEnumerable<NodeProto> ChainInOrder(GraphIndex graph, HashSet<string> taken, List<string> sizes)
     {
-        var first = new NodeProto { OpType = "Identity", Name = Unused(graph, taken, "probe_link") };
-        first.Input.Add(sizes[0]);
-        first.Output.Add(first.Name);
-        yield return first;
-        var link = first.Name;
-        foreach (var size in sizes.Skip(1))
+        string? link = null;
+        for (var k = 0; k < sizes.Count; k++)
         {
-            var add = new NodeProto { OpType = "Add", Name = Unused(graph, taken, "probe_link") };
-            add.Input.Add(link);
-            add.Input.Add(size);
-            add.Output.Add(add.Name);
-            yield return add;
-            link = add.Name;
+            var node = new NodeProto { OpType = link is null ? "Identity" : "Add", Name = Unused(graph, taken, $"probe_link_{k}") };
+            if (link is not null)
+            {
+                node.Input.Add(link);
+            }
+            node.Input.Add(sizes[k]);
+            node.Output.Add(node.Name);
+            yield return node;
+            link = node.Name;
         }
     }
 
+    /// <summary><paramref name="name"/>, or it with underscores added until neither the model nor the probe uses it.</summary>
     static string Unused(GraphIndex graph, HashSet<string> taken, string name)
     {
         while (graph.Exists(name) || !taken.Add(name))
