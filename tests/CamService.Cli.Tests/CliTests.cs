@@ -129,6 +129,24 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Benchmark_RunsBatchesWhenAsked()
+    {
+        using var directory = new TemporaryDirectory();
+        var (plain, _, _) = SmallClassifiers.SmallClassifier();
+        OnnxModelFile.Save(plain, directory.File("plain.onnx"));
+        OnnxModelFile.Save(new CamReadyBuilder().Prepare(plain).Model, directory.File("cam.onnx"));
+
+        var (code, output) = Programs.Cli("benchmark", directory.File("plain.onnx"), directory.File("cam.onnx"), "--max-threads", "1", "--runs", "3", "--batch", "3");
+        Assert.True(code == 0, output);
+        Assert.Contains("Medians of 3 interleaved batch-3 runs.", output);
+        Assert.Matches(@"cam\s+1 thread\s+[\d.]+", output);
+
+        var (refused, message) = Programs.Cli("benchmark", directory.File("plain.onnx"), directory.File("cam.onnx"), "--batch", "0");
+        Assert.True(refused == 2, message);
+        Assert.Contains("--batch", message);
+    }
+
+    [Fact]
     public void Key_PrintsANewKeyAndTheSha256TheServiceIsConfiguredWith()
     {
         var (code, output) = Programs.Cli("key", "batch-job");

@@ -6,15 +6,21 @@ namespace CamService.Cli.Commands;
 
 /// <summary>
 /// benchmark &lt;plain.onnx&gt; &lt;cam-ready.onnx&gt; ...: each CAM-ready model against its plain source, each at its own
-/// fastest setting (the graph's cost), and at the thread setting the service would choose, as served (<see cref="ForwardComparison"/>).
+/// fastest setting (the graph's cost), and at the thread setting the service would choose, as served (<see cref="ForwardComparison"/>);
+/// a run is one image unless --batch says more.
 /// </summary>
 public static class BenchmarkCommand
 {
-    public const string Usage = "benchmark <plain.onnx> <cam-ready.onnx> [<plain.onnx> <cam-ready.onnx> ...] [--runs 30] [--max-threads N] [--no-spinning] [--device cpu|cuda]";
+    public const string Usage = "benchmark <plain.onnx> <cam-ready.onnx> [<plain.onnx> <cam-ready.onnx> ...] [--runs 30] [--batch 1] [--max-threads N] [--no-spinning] [--device cpu|cuda]";
 
     public static int Run(Arguments args, TextWriter output)
     {
         var runs = args.Int("runs", 30);
+        var batch = args.Int("batch", 1);
+        if (batch < 1)
+        {
+            throw new UsageException("--batch takes a number of images, at least 1.");
+        }
         var cores = args.Int("max-threads", Environment.ProcessorCount);
         var candidates = ThreadTuner.Candidates(cores, spinning: !args.Flag("no-spinning"));
         var settings = new ExecutionSettings { Device = TuneCommand.ParseDevice(args.Option("device")) };
@@ -24,11 +30,11 @@ public static class BenchmarkCommand
         }
         args.RejectUnknown(args.PositionalCount);
 
-        output.WriteLine($"Thread settings tried on each model: {string.Join("; ", candidates)}. Medians of {runs} interleaved batch-1 runs.");
+        output.WriteLine($"Thread settings tried on each model: {string.Join("; ", candidates)}. Medians of {runs} interleaved batch-{batch} runs.");
         output.WriteLine($"{"model",-20} {"fastest plain",-22} {"ms",8} {"fastest CAM-ready",-22} {"ms",8} {"ratio",7} {"CAM-ready as served",-22} {"ms",8} {"ratio",7}");
         for (var i = 0; i < args.PositionalCount; i += 2)
         {
-            var result = ForwardBenchmark.Compare(args.Positional(i, "plain model"), args.Positional(i + 1, "CAM-ready model"), settings, candidates, runs);
+            var result = ForwardBenchmark.Compare(args.Positional(i, "plain model"), args.Positional(i + 1, "CAM-ready model"), settings, candidates, runs, batch: batch);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{result.Model,-20} {result.Plain.Quickest.Choice,-22} {result.PlainMs,8:F2} {result.Alike.Quickest.Choice,-22} {result.AlikeMs,8:F2} {result.Ratio,7:F3} " +
                 $"{result.Serving,-22} {result.CamReadyMs,8:F2} {result.ServedRatio,7:F3}"));

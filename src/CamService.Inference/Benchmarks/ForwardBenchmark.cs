@@ -22,8 +22,9 @@ namespace CamService.Inference.Benchmarks;
 /// <param name="PlainMs">The plain model at its fastest setting, median of the interleaved runs.</param>
 /// <param name="AlikeMs">The CAM-ready model at its fastest setting, as the plain one runs, same runs.</param>
 /// <param name="CamReadyMs">The CAM-ready model at <paramref name="Serving"/>, as served, same runs.</param>
+/// <param name="Batch">The images in each run.</param>
 public sealed record ForwardComparison(string Model, int Runs, ThreadTuning Plain, ThreadTuning Alike, ThreadChoice Serving, ThreadTuning? CamReady,
-    double PlainMs, double AlikeMs, double CamReadyMs)
+    double PlainMs, double AlikeMs, double CamReadyMs, int Batch = 1)
 {
     /// <summary>What the CAM-ready graph costs: its forward ÷ the plain forward, each at its fastest.</summary>
     public double Ratio => AlikeMs / PlainMs;
@@ -45,15 +46,17 @@ public static class ForwardBenchmark
     public static readonly TimeSpan SpinningStops = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Sweeps the plain and the CAM-ready model over <paramref name="candidates"/> (batch 1) with ONNX Runtime's own
+    /// Sweeps the plain and the CAM-ready model over <paramref name="candidates"/> (<paramref name="batch"/> images a run,
+    /// one by default: the latency a request sees; more, the cost per image of batched work) with ONNX Runtime's own
     /// spinning behaviour — and the CAM-ready one as served, unless <paramref name="serving"/> says how it is, with
     /// <paramref name="settings"/>' — then runs the three at their settings <paramref name="runs"/> times each, in
     /// rotating blocks so that a noisy neighbour slows all alike. Between blocks it pauses, so that a spinning pool
     /// has stopped before another session runs; each block's first run is not counted.
     /// </summary>
     public static ForwardComparison Compare(string plainPath, string camReadyPath, ExecutionSettings settings, IReadOnlyList<ThreadChoice> candidates,
-        int runs = 30, ThreadChoice? serving = null)
+        int runs = 30, ThreadChoice? serving = null, int batch = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         var plainSettings = settings with { StopSpinningAfterRun = false };
         var plainProto = OnnxModelFile.Load(plainPath);
         var camProto = OnnxModelFile.Load(camReadyPath);
@@ -61,14 +64,14 @@ public static class ForwardBenchmark
         using var camBytes = SerializedModel.Of(camProto);
         var size = CamModelInfo.Read(camProto).Preprocessing?.Height ?? 224;
 
-        var plainTuning = ThreadTuner.Measure(plainBytes, plainSettings, _ => PlainInputs(plainProto, size), candidates);
-        var alikeTuning = ThreadTuner.Measure(camBytes, plainSettings, _ => CamReadyModel.TimingInputs(camProto), candidates);
-        var camTuning = serving is null ? ThreadTuner.Measure(camBytes, settings, _ => CamReadyModel.TimingInputs(camProto), candidates) : null;
+        var plainTuning = ThreadTuner.Measure(plainBytes, plainSettings, _ => PlainInputs(plainProto, size, batch), candidates);
+        var alikeTuning = ThreadTuner.Measure(camBytes, plainSettings, _ => CamReadyModel.TimingInputs(camProto, batch), candidates);
+        var camTuning = serving is null ? ThreadTuner.Measure(camBytes, settings, _ => CamReadyModel.TimingInputs(camProto, batch), candidates) : null;
         var servingChoice = serving ?? camTuning!.Fastest.Choice;
 
-        using var plain = new TimedSession(SessionFactory.Create(plainBytes, plainTuning.Quickest.Choice.Apply(plainSettings)).Session, PlainInputs(plainProto, size));
-        using var alike = new TimedSession(SessionFactory.Create(camBytes, alikeTuning.Quickest.Choice.Apply(plainSettings)).Session, CamReadyModel.TimingInputs(camProto));
-        using var served = new TimedSession(SessionFactory.Create(camBytes, servingChoice.Apply(settings)).Session, CamReadyModel.TimingInputs(camProto));
+        using var plain = new TimedSession(SessionFactory.Create(plainBytes, plainTuning.Quickest.Choice.Apply(plainSettings)).Session, PlainInputs(plainProto, size, batch));
+        using var alike = new TimedSession(SessionFactory.Create(camBytes, alikeTuning.Quickest.Choice.Apply(plainSettings)).Session, CamReadyModel.TimingInputs(camProto, batch));
+        using var served = new TimedSession(SessionFactory.Create(camBytes, servingChoice.Apply(settings)).Session, CamReadyModel.TimingInputs(camProto, batch));
         TimedSession[] sessions = [plain, alike, served];
 
         const int block = 5;
@@ -86,7 +89,7 @@ public static class ForwardBenchmark
             }
         }
         return new ForwardComparison(Path.GetFileNameWithoutExtension(camReadyPath), runs, plainTuning, alikeTuning, servingChoice, camTuning,
-            ThreadTuner.Median(plain.Times), ThreadTuner.Median(alike.Times), ThreadTuner.Median(served.Times));
+            ThreadTuner.Median(plain.Times), ThreadTuner.Median(alike.Times), ThreadTuner.Median(served.Times), batch);
     }
 
     /// <summary>A session and its inputs, fetching every output, timed run by run.</summary>
@@ -112,12 +115,12 @@ public static class ForwardBenchmark
         }
     }
 
-    /// <summary>A batch-1 input of uniform noise in [−1, 1) for a plain classifier, <paramref name="size"/> pixels a side.</summary>
-    public static NamedOrtValues PlainInputs(ModelProto plain, int size)
+    /// <summary>An input of uniform noise in [−1, 1) for a plain classifier: <paramref name="batch"/> images, <paramref name="size"/> pixels a side.</summary>
+    public static NamedOrtValues PlainInputs(ModelProto plain, int size, int batch = 1)
     {
         var input = new GraphIndex(plain).DataInputs.Single();
         var shape = ShapeProbe.ProbeShape(input, size);
-        shape[0] = 1;
+        shape[0] = batch;
         var data = new float[shape.Aggregate(1L, (a, b) => a * b)];
         var random = new Random(3);
         for (var i = 0; i < data.Length; i++)
