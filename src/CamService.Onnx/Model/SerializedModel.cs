@@ -58,13 +58,7 @@ public sealed class SerializedModel : IDisposable
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var file in Directory.EnumerateFiles(folder!).Order(StringComparer.Ordinal))
         {
-            using var stream = File.OpenRead(file);
-            var buffer = new byte[1 << 20];
-            int read;
-            while ((read = stream.Read(buffer)) > 0)
-            {
-                hash.AppendData(buffer, 0, read);
-            }
+            hash.AppendFile(file);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }

@@ -22,9 +22,9 @@ public sealed class ModelPreparer(IOptions<ModelsOptions> options, ILogger<Model
     {
         var file = OnnxModelFile.LoadWithBytes(path);
         var bytes = file.Bytes;
-        var ready = CamReadyForm.Of(file.Model, model =>
+        var ready = CamReadyForm.Of(file.Model, _ =>
         {
-            (var prepared, bytes) = Prepare(path, file with { Model = model });
+            (var prepared, bytes) = Prepare(path, file);
             return prepared;
         });
         return new PreparedModel(ready, bytes is not null ? bytes : SerializedModel.Of(ready));
@@ -73,25 +73,14 @@ public sealed class ModelPreparer(IOptions<ModelsOptions> options, ILogger<Model
         }
         else
         {
-            Append(hash, path);
+            hash.AppendFile(path);
         }
         foreach (var dataFile in plain.DataFiles)
         {
             hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(dataFile)));
-            Append(hash, dataFile);
+            hash.AppendFile(dataFile);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
-    }
-
-    static void Append(IncrementalHash hash, string file)
-    {
-        using var stream = File.OpenRead(file);
-        var buffer = new byte[1 << 20];
-        int read;
-        while ((read = stream.Read(buffer)) > 0)
-        {
-            hash.AppendData(buffer, 0, read);
-        }
     }
 }
 
