@@ -22,9 +22,8 @@ namespace CamService.Inference.Benchmarks;
 /// <param name="PlainMs">The plain model at its fastest setting, median of the interleaved runs.</param>
 /// <param name="AlikeMs">The CAM-ready model at its fastest setting, as the plain one runs, same runs.</param>
 /// <param name="CamReadyMs">The CAM-ready model at <paramref name="Serving"/>, as served, same runs.</param>
-/// <param name="Batch">The images in each run.</param>
 public sealed record ForwardComparison(string Model, int Runs, ThreadTuning Plain, ThreadTuning Alike, ThreadChoice Serving, ThreadTuning? CamReady,
-    double PlainMs, double AlikeMs, double CamReadyMs, int Batch = 1)
+    double PlainMs, double AlikeMs, double CamReadyMs)
 {
     /// <summary>What the CAM-ready graph costs: its forward ÷ the plain forward, each at its fastest.</summary>
     public double Ratio => AlikeMs / PlainMs;
@@ -89,7 +88,7 @@ public static class ForwardBenchmark
             }
         }
         return new ForwardComparison(Path.GetFileNameWithoutExtension(camReadyPath), runs, plainTuning, alikeTuning, servingChoice, camTuning,
-            ThreadTuner.Median(plain.Times), ThreadTuner.Median(alike.Times), ThreadTuner.Median(served.Times), batch);
+            ThreadTuner.Median(plain.Times), ThreadTuner.Median(alike.Times), ThreadTuner.Median(served.Times));
     }
 
     /// <summary>A session and its inputs, fetching every output, timed run by run.</summary>

@@ -24,7 +24,7 @@ public static class OnnxModelFile
     /// <summary>
     /// The model at <paramref name="path"/> with the file's own bytes, when those are the whole serialised model (no
     /// external data, within <see cref="InlineLimitBytes"/>): a session can take them as they are, where serialising
-    /// the parsed model again costs a large model a third of a second.
+    /// the parsed model again costs a large model a third of a second; and the external data files it read.
     /// </summary>
     public static LoadedModelFile LoadWithBytes(string path)
     {
