@@ -108,13 +108,20 @@ public sealed class CliTests
         Assert.Matches(@"fastest: \d threads?(, spinning)?; under load: \d thread", output);
     }
 
-    [Fact]
-    public void Benchmark_ComparesEachAtItsFastestSetting_AndAsServed()
+    /// <summary>A folder with the small classifier as plain.onnx and made CAM-ready as cam.onnx.</summary>
+    static TemporaryDirectory BenchmarkPair()
     {
-        using var directory = new TemporaryDirectory();
+        var directory = new TemporaryDirectory();
         var (plain, _, _) = SmallClassifiers.SmallClassifier();
         OnnxModelFile.Save(plain, directory.File("plain.onnx"));
         OnnxModelFile.Save(new CamReadyBuilder().Prepare(plain).Model, directory.File("cam.onnx"));
+        return directory;
+    }
+
+    [Fact]
+    public void Benchmark_ComparesEachAtItsFastestSetting_AndAsServed()
+    {
+        using var directory = BenchmarkPair();
 
         var (code, output) = Programs.Cli("benchmark", directory.File("plain.onnx"), directory.File("cam.onnx"), "--max-threads", "2", "--runs", "6");
 
@@ -131,10 +138,7 @@ public sealed class CliTests
     [Fact]
     public void Benchmark_RunsBatchesWhenAsked()
     {
-        using var directory = new TemporaryDirectory();
-        var (plain, _, _) = SmallClassifiers.SmallClassifier();
-        OnnxModelFile.Save(plain, directory.File("plain.onnx"));
-        OnnxModelFile.Save(new CamReadyBuilder().Prepare(plain).Model, directory.File("cam.onnx"));
+        using var directory = BenchmarkPair();
 
         var (code, output) = Programs.Cli("benchmark", directory.File("plain.onnx"), directory.File("cam.onnx"), "--max-threads", "1", "--runs", "3", "--batch", "3");
         Assert.True(code == 0, output);
